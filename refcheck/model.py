@@ -201,3 +201,33 @@ class StageResult:
     unverified_references: int = 0
     incomplete: bool = False  # something asked for could not be checked (exit 3)
     requests: int = 0
+
+
+@dataclass(slots=True)
+class Summary:
+    """The counts of the JSON `summary` object (DESIGN.md, output contract)."""
+
+    files: int = 0
+    citations: int = 0
+    references: int = 0
+    links: int = 0
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    unchecked_links: int = 0
+    unverified_references: int = 0
+
+
+@dataclass(slots=True)
+class RunResult:
+    """A whole run: diagnostics sorted by path, line, column, code; notices; counts."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    summary: Summary = field(default_factory=Summary)
+    incomplete: bool = False  # exit 3 when nothing reached the fail bar
+
+    def exit_code(self, fail_on: Severity = Severity.ERROR) -> int:
+        if any(d.severity >= fail_on for d in self.diagnostics):
+            return 1
+        return 3 if self.incomplete else 0
