@@ -1,0 +1,212 @@
+"""mistune's block parse, with each leaf block placed back on its exact source lines.
+
+mistune 3's tokens carry no positions and their text has container prefixes (`> `, list indentation)
+stripped. Leaves come out in source order, so each one is found by a forward search: the first
+source line at or after the previous leaf that ends with the leaf's first text line and whose prefix
+is nothing but container markers. Every later text line of the leaf maps to the next source line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import mistune
+
+_CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]|$))*")
+_HEADING_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*#{1,6}[ \t]+")
+_FENCE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*(`{3,}|~{3,})")
+
+
+@dataclass(slots=True)
+class Leaf:
+    """A leaf block: its text as mistune gives it, and where each of its lines sits in the source."""
+
+    kind: str  # paragraph, heading, code, html, math, table_row, thematic_break
+    text: str
+    lines: list[tuple[int, int]]  # per text line: (1-based source line, 0-based column of its first char)
+    level: int = 0  # heading level
+    info: str = ""  # code block info string
+    item: tuple[int, ...] | None = None  # path of the innermost list item holding this leaf
+    item_number: int | None = None  # the ordered-list number of that item
+    has_sublist: bool = False  # the innermost list item also holds a nested list
+
+    @property
+    def first_line(self) -> int:
+        return self.lines[0][0] if self.lines else 0
+
+    @property
+    def last_line(self) -> int:
+        return self.lines[-1][0] if self.lines else 0
+
+    def offset_to_position(self, offset: int) -> tuple[int, int]:
+        """(line, 1-based column) of an offset in `text`."""
+        line_index = self.text.count("\n", 0, offset)
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        source_line, column0 = self.lines[min(line_index, len(self.lines) - 1)]
+        return source_line, column0 + (offset - line_start) + 1
+
+
+@lru_cache(maxsize=1)
+def _parser() -> mistune.Markdown:
+    return mistune.create_markdown(renderer=None, plugins=["footnotes", "table", "math"])
+
+
+def parse_blocks(source_lines: list[str], text: str) -> tuple[list[Leaf], dict[str, Any]]:
+    """Block-parse `text` (newlines normalised) and return its leaves in order, with mistune's env."""
+    md = _parser()
+    state = md.block.state_cls()
+    state.process(text if text.endswith("\n") else text + "\n")
+    md.block.parse(state)
+    locator = _Locator(source_lines)
+    leaves = list(locator.walk(state.tokens, ()))
+    return leaves, state.env
+
+
+class _Locator:
+    def __init__(self, source_lines: list[str]) -> None:
+        self.src = source_lines
+        self.cursor = 0  # 0-based index of the first source line not yet used by a leaf
+        self.list_counter = 0
+
+    def walk(self, tokens: list[dict[str, Any]], item: tuple[int, ...], number: int | None = None,
+             has_sublist: bool = False) -> Iterator[Leaf]:
+        for token in tokens:
+            kind = token["type"]
+            if kind == "list":
+                self.list_counter += 1
+                start = token.get("attrs", {}).get("start", 1) if token.get("attrs", {}).get("ordered") else None
+                for index, child in enumerate(token["children"]):
+                    children = child.get("children", [])
+                    sub = any(c.get("type") == "list" for c in children)
+                    num = start + index if start is not None else None
+                    yield from self.walk(children, (*item, self.list_counter, index), num, sub)
+            elif kind == "block_quote":
+                yield from self.walk(token["children"], item, number, has_sublist)
+            elif kind == "table":
+                yield from self._table(token, item)
+            elif kind in ("paragraph", "block_text", "heading"):
+                leaf = self._place("heading" if kind == "heading" else "paragraph", token["text"], item, number)
+                if leaf is not None:
+                    leaf.has_sublist = has_sublist
+                    if kind == "heading":
+                        leaf.level = token["attrs"]["level"]
+                    yield leaf
+            elif kind == "block_code":
+                leaf = self._place_code(token, item)
+                if leaf is not None:
+                    yield leaf
+            elif kind in ("block_html", "block_math"):
+                leaf = self._place("html" if kind == "block_html" else "math", token.get("raw", ""), item, number)
+                if leaf is not None:
+                    yield leaf
+            elif "children" in token:
+                yield from self.walk(token["children"], item, number, has_sublist)
+
+    def _find(self, first: str, *, heading: bool = False, start: int | None = None) -> tuple[int, int] | None:
+        """(line index, column) of the first source line from the cursor that holds `first` after a prefix."""
+        first = first.rstrip()
+        if not first:
+            return None
+        prefix_re = _HEADING_PREFIX if heading else _CONTAINER_PREFIX
+        for index in range(self.cursor if start is None else start, len(self.src)):
+            line = self.src[index].rstrip()
+            if not line.endswith(first) and not (heading and first in line):
+                continue
+            col = line.rfind(first) if not heading else line.find(first)
+            prefix = line[:col]
+            m = prefix_re.match(prefix)
+            if m and m.end() == len(prefix):
+                return index, col
+            expanded = line.expandtabs(4)
+            if "\t" in line and expanded.endswith(first):
+                return index, len(line) - len(line.lstrip())
+        return None
+
+    def _place(self, kind: str, text: str, item: tuple[int, ...], number: int | None) -> Leaf | None:
+        text = text.rstrip("\n")
+        text_lines = text.split("\n")
+        if kind == "heading" and len(text_lines) > 1 and not text_lines[-1].strip():
+            text_lines.pop()
+        first_nonblank = next((i for i, t in enumerate(text_lines) if t.strip()), None)
+        if first_nonblank is None:
+            return None
+        found = self._find(text_lines[first_nonblank], heading=kind == "heading")
+        if found is None:
+            return None
+        index, col = found
+        index -= first_nonblank
+        mapped: list[tuple[int, int]] = []
+        previous = index - 1
+        for offset, line_text in enumerate(text_lines):
+            stripped = line_text.rstrip()
+            source_index = min(previous + 1, len(self.src) - 1)
+            if offset > first_nonblank and stripped and not self.src[source_index].rstrip().endswith(stripped):
+                # mistune merges a paragraph around blocks it consumed (footnote definitions): skip them.
+                for ahead in range(source_index + 1, min(source_index + 50, len(self.src))):
+                    if self.src[ahead].rstrip().endswith(stripped):
+                        source_index = ahead
+                        break
+            previous = source_index
+            source = self.src[source_index].rstrip()
+            if offset == first_nonblank and kind == "heading":
+                column = col - (len(line_text) - len(line_text.lstrip()))
+            elif stripped and source.endswith(stripped):
+                column = len(source) - len(stripped)
+            else:
+                column = len(source) - len(source.lstrip(" \t>"))
+            mapped.append((source_index + 1, max(column, 0)))
+        self.cursor = mapped[-1][0]  # the next leaf starts after this one's last line
+        return Leaf(kind, "\n".join(text_lines), mapped, item=item or None, item_number=number)
+
+    def _place_code(self, token: dict[str, Any], item: tuple[int, ...]) -> Leaf | None:
+        raw: str = token.get("raw", "")
+        info = str(token.get("attrs", {}).get("info", "") or "")
+        fenced = token.get("style") == "fenced"
+        start_index = self.cursor
+        if fenced:
+            for index in range(self.cursor, len(self.src)):
+                if _FENCE.match(self.src[index]):
+                    start_index = index + 1
+                    break
+        body = raw.rstrip("\n").split("\n") if raw.strip() else []
+        if body:
+            first_nonblank = next(i for i, t in enumerate(body) if t.strip())
+            found = self._find(body[first_nonblank].strip(), start=start_index)
+            if found is not None:
+                start_index = found[0] - first_nonblank
+        lines = []
+        for offset, line_text in enumerate(body):
+            index = min(start_index + offset, len(self.src) - 1)
+            source = self.src[index].rstrip()
+            stripped = line_text.rstrip()
+            column = len(source) - len(stripped) if stripped and source.endswith(stripped) else 0
+            lines.append((index + 1, column))
+        end_index = start_index + len(body) + (1 if fenced else 0)
+        self.cursor = min(max(end_index, self.cursor), len(self.src))
+        if not lines:
+            return None
+        return Leaf("code", "\n".join(body), lines, info=info.strip().lower(), item=item or None)
+
+    def _table(self, token: dict[str, Any], item: tuple[int, ...]) -> Iterator[Leaf]:
+        head = token["children"][0]
+        first_cell = next((c.get("text", "") for c in head.get("children", []) if c.get("text", "").strip()), "")
+        rows = 0
+        for part in token["children"][1:]:
+            rows += len(part.get("children", []))
+        start = None
+        for index in range(self.cursor, len(self.src)):
+            if "|" in self.src[index] and (not first_cell or first_cell.strip() in self.src[index]):
+                start = index
+                break
+        if start is None:
+            return
+        for index in [start, *range(start + 2, start + 2 + rows)]:
+            if index >= len(self.src):
+                break
+            line = self.src[index]
+            yield Leaf("table_row", line, [(index + 1, 0)], item=item or None)
+        self.cursor = min(start + 2 + rows, len(self.src))

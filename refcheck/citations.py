@@ -1,0 +1,366 @@
+"""In-text citation grammars. Each grammar is a small unit, registered in `GRAMMARS`, that reads the
+prose mask of one block (code, math, HTML and URLs already blanked) and yields citations with offsets.
+
+Precision beats recall: a lone `Word (2019)` counts only when `Word` is a surname of the document's
+reference list, venues and products before a year stay quiet, and bare `@key` needs a bibliography.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from refcheck import identifiers
+from refcheck.inline import InlineLink, InlineScan, normalize_label
+from refcheck.model import Citation, CitationKind, IdentifierKind, LinkKind, Reference, ReferenceSource, Span
+from refcheck.names import normalise_surname
+
+_PARTICLE = r"(?:(?:van|von|der|den|de|del|della|di|da|dos|du|la|le|ten|ter|al|el|bin|ibn|Van|Von|De|Di|Da|Du|La|Le|Del|Della|Dos|Der|Den|Ten|Ter|Al|El|d'|D'|O')\s*)"
+_WORD = r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*"
+_NAME = rf"(?:{_PARTICLE}{{0,3}}{_WORD})"
+_ETAL = r"(?:\s+et\s*al(?:\.|ii\b|\b))"
+_AUTHORS = (
+    rf"(?P<first>{_NAME})"
+    rf"(?:(?P<etal>{_ETAL})"
+    rf"|(?:(?:\s*,\s*{_NAME})*\s*,?\s+(?:and|&)\s+(?P<second>{_NAME})(?P<etal2>{_ETAL})?))?"
+)
+_YEAR = r"(?:1[6-9]\d\d|20\d\d)[a-z]?(?![\w-])|n\.\s?d\.|in\s+press|forthcoming"
+_YEARS = rf"(?P<years>(?:{_YEAR})(?:\s*[,;]\s*(?:{_YEAR}))*)"
+_LOCATOR = r"(?:\s*,\s*(?:pp?|ch|chap|sec|fig|eq|para|p\.p)\.?\s*[\w–-]+(?:\s*[-–]\s*\w+)?)"
+_PREFIX = r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.|for\s+example|for\s+instance|as\s+in|reviewed\s+in|but\s+see)\s*,?\s+)"
+
+_NARRATIVE = re.compile(
+    rf"(?<![\w@#/.-]){_AUTHORS}(?P<poss>['’]s)?\s*\(\s*{_YEARS}{_LOCATOR}?\s*\)"
+)
+_PAREN = re.compile(r"\((?P<body>[^()\n]*(?:\n[^()\n]*)?)\)")
+_PAREN_ITEM = re.compile(rf"^\s*{_PREFIX}?{_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
+_LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*,?\s*\(?\s*{_YEARS}\s*\)?\s*")
+_NUMERIC = re.compile(r"(?<![\]!\w^])\[(?P<body>\s*\d{1,4}(?:\s*[-–,]\s*\d{1,4})*\s*)\](?![(\[:])")
+_PANDOC_BRACKET = re.compile(r"(?<![\]\\!])\[(?P<body>[^\[\]\n]*?-?@[^\[\]]*?)\](?![(\[:])")
+_PANDOC_KEY = re.compile(r"(?P<neg>-)?@(?P<key>\{[^{}]+\}|[\w][\w:.#$%&\-+?<>~/=]*)")
+_BARE_KEY = re.compile(r"(?<![\w@\[\\`])(?P<neg>-)?@(?P<key>[A-Za-z_][\w:.#$%&\-+?<>~/]*)")
+_QUARTO_XREF = re.compile(r"^(?:fig|tbl|sec|eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|alg|apx)-")
+_MANUBOT_PREFIXES = ("doi:", "arxiv:", "pmid:", "pmcid:", "url:", "isbn:", "wikidata:", "tag:", "raw:")
+_YEAR_TOKEN = re.compile(_YEAR)
+_NOWHERE = Span(1, 1, 1, 2)
+
+# Capitalised words that precede a year without being an author.
+_NOT_AUTHORS = frozenset(
+    """january february march april may june july august september october november december jan feb mar apr
+    jun jul aug sep sept oct nov dec spring summer autumn fall winter the a an in on at by for from to of and or
+    see since until before after during circa around about between version release released update updated
+    accessed retrieved published copyright edition revised figure fig table section chapter eq equation
+    appendix page note nature science cell arxiv preprint proceedings journal conference workshop blog
+    press report thesis website online available python java windows ubuntu iphone android season episode
+    year years vol volume issue part no number est founded since until ca c approximately""".split()
+)
+
+
+@dataclass(slots=True)
+class KnownNames:
+    """What the document's own entries make plausible: author surnames and numbered keys."""
+
+    surnames: set[str] = field(default_factory=set)
+    numbered: bool = False
+
+    @classmethod
+    def from_references(cls, references: Iterable[Reference]) -> KnownNames:
+        known = cls()
+        for ref in references:
+            for name in ref.authors:
+                known.surnames.add(name)
+                known.surnames.add(name.split()[-1])
+            if ref.source in (ReferenceSource.LIST, ReferenceSource.FURTHER_READING) and ref.key and ref.key.isdigit():
+                known.numbered = True
+        return known
+
+    def knows(self, name: str) -> bool:
+        norm = normalise_surname(name)
+        return norm in self.surnames or norm.split()[-1] in self.surnames if norm else False
+
+
+@dataclass(slots=True)
+class Found:
+    """A citation found at offsets `start`–`end` of the block text; turned into a `Citation` with a span."""
+
+    kind: CitationKind
+    start: int
+    end: int
+    text: str
+    authors: tuple[str, ...] = ()
+    et_al: bool = False
+    year: str | None = None
+    key: str | None = None
+    url: str | None = None
+    arxiv_id: str | None = None
+    doi: str | None = None
+
+    def to_citation(self, span: Span) -> Citation:
+        return Citation(
+            self.kind, span, self.text, self.authors, self.et_al, self.year, self.key, self.arxiv_id, self.doi, self.url
+        )
+
+
+@dataclass(slots=True)
+class Context:
+    text: str
+    scan: InlineScan
+    mask: str
+    known: KnownNames
+    has_bib: bool
+
+
+Grammar = Callable[[Context], Iterator[Found]]
+GRAMMARS: list[tuple[str, Grammar]] = []
+
+
+def grammar(name: str) -> Callable[[Grammar], Grammar]:
+    """Register a citation grammar; grammars run in registration order."""
+
+    def register(func: Grammar) -> Grammar:
+        GRAMMARS.append((name, func))
+        return func
+
+    return register
+
+
+def find_citations(text: str, scan: InlineScan, *, known: KnownNames, has_bib: bool) -> list[Found]:
+    """Every citation in one prose block, in order of position."""
+    ctx = Context(text, scan, scan.mask, known, has_bib)
+    found: list[Found] = []
+    for _, func in GRAMMARS:
+        found.extend(func(ctx))
+    found.sort(key=lambda f: (f.start, f.end))
+    return found
+
+
+def _plausible_author(name: str, known: KnownNames, *, alone: bool) -> bool:
+    """Whether `name` can be an author: known surnames always; unknown ones must look like a surname."""
+    if known.knows(name):
+        return True
+    if alone:
+        return False
+    last = name.split()[-1]
+    if last.casefold() in _NOT_AUTHORS or not last[0].isupper():
+        return False
+    letters = [c for c in last if c.isalpha()]
+    return not (len(letters) > 1 and all(c.isupper() for c in letters))
+
+
+def _years(text: str) -> list[str]:
+    return [re.sub(r"\s+", "", m.group(0)).lower() for m in _YEAR_TOKEN.finditer(text)]
+
+
+def _authors_of(m: re.Match[str]) -> tuple[tuple[str, ...], bool]:
+    names = [normalise_surname(m.group("first"))]
+    if m.group("second"):
+        names.append(normalise_surname(m.group("second")))
+    return tuple(n for n in names if n), bool(m.group("etal") or m.group("etal2"))
+
+
+def _author_year(
+    m: re.Match[str], ctx: Context, start: int, end: int, *, alone_needs_known: bool, link: InlineLink | None = None
+) -> Iterator[Found]:
+    first = m.group("first")
+    authors, et_al = _authors_of(m)
+    alone = not et_al and not m.group("second")
+    if not _plausible_author(first, ctx.known, alone=alone and alone_needs_known):
+        return
+    if m.group("second") and not _plausible_author(m.group("second"), ctx.known, alone=False):
+        return
+    url = link.url if link else None
+    arxiv = identifiers.arxiv_from_url(url) if url else None
+    doi = identifiers.doi_from_url(url) if url else None
+    for year in _years(m.group("years")):
+        yield Found(
+            CitationKind.AUTHOR_YEAR, start, end, ctx.text[start:end], authors, et_al, year,
+            url=url, arxiv_id=_norm_arxiv(arxiv), doi=_norm_doi(doi),
+        )
+
+
+def _norm_arxiv(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    return identifiers.make_identifier(IdentifierKind.ARXIV, raw, _NOWHERE).value
+
+
+def _norm_doi(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    return identifiers.make_identifier(IdentifierKind.DOI, raw, _NOWHERE).value
+
+
+def _prose_links(ctx: Context) -> list[InlineLink]:
+    return [link for link in ctx.scan.links if link.kind is LinkKind.LINK and not link.reference_style]
+
+
+@grammar("link-wrapped")
+def link_wrapped(ctx: Context) -> Iterator[Found]:
+    """`[Kaplan et al., 2020](url)`, `[Name (Author et al, 2017)](url)`, and links to arXiv/DOI records."""
+    for link in _prose_links(ctx):
+        text_end = link.text_start + len(link.text)
+        whole = _LINK_TEXT.fullmatch(ctx.mask, link.text_start, text_end)
+        found_any = False
+        if whole:
+            for item in _author_year(whole, ctx, link.start, link.end, alone_needs_known=False, link=link):
+                found_any = True
+                yield item
+        if not found_any:
+            for sub in _inner(ctx, link.text_start, text_end):
+                found_any = True
+                sub.url = link.url
+                sub.arxiv_id = _norm_arxiv(identifiers.arxiv_from_url(link.url))
+                sub.doi = _norm_doi(identifiers.doi_from_url(link.url))
+                yield sub
+        if not found_any:
+            arxiv = identifiers.arxiv_from_url(link.url)
+            doi = identifiers.doi_from_url(link.url)
+            if arxiv or doi:
+                yield Found(
+                    CitationKind.IDENTIFIER_LINK, link.start, link.end, ctx.text[link.start : link.end],
+                    url=link.url, arxiv_id=_norm_arxiv(arxiv), doi=_norm_doi(doi),
+                )
+
+
+def _inner(ctx: Context, start: int, end: int) -> Iterator[Found]:
+    """Parenthetical and narrative citations inside a link's text."""
+    sub = Context(ctx.text, ctx.scan, ctx.mask[:end], ctx.known, ctx.has_bib)
+    for item in _parenthetical_in(sub, start, end):
+        yield item
+    for item in _narrative_in(sub, start, end):
+        yield item
+
+
+def _outside_links_mask(ctx: Context) -> str:
+    chars = list(ctx.mask)
+    for link in ctx.scan.links:
+        if link.kind in (LinkKind.LINK, LinkKind.IMAGE):
+            for i in range(link.start, min(link.end, len(chars))):
+                if chars[i] != "\n":
+                    chars[i] = " "
+    return "".join(chars)
+
+
+@grammar("narrative")
+def narrative(ctx: Context) -> Iterator[Found]:
+    """`Kaplan et al. (2020)`, `Smith and Jones (2019)`, `Smith (2019, 2020a)`, `Kaplan et al.'s (2020)`."""
+    mask = _outside_links_mask(ctx)
+    yield from _narrative_in(Context(ctx.text, ctx.scan, mask, ctx.known, ctx.has_bib), 0, len(mask))
+
+
+def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
+    for m in _NARRATIVE.finditer(ctx.mask, start, end):
+        yield from _author_year(m, ctx, m.start(), m.end(), alone_needs_known=True)
+
+
+@grammar("parenthetical")
+def parenthetical(ctx: Context) -> Iterator[Found]:
+    """`(Vaswani et al., 2017)`, `(Gao et al., 2020; Wei et al., 2022)`, `(e.g., Smith, 2019, p. 4)`."""
+    mask = _outside_links_mask(ctx)
+    yield from _parenthetical_in(Context(ctx.text, ctx.scan, mask, ctx.known, ctx.has_bib), 0, len(mask))
+
+
+def _parenthetical_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
+    for m in _PAREN.finditer(ctx.mask, start, end):
+        body_start = m.start("body")
+        offset = body_start
+        for part in m.group("body").split(";"):
+            item = _PAREN_ITEM.match(part)
+            if item:
+                # The first item sits on the `(`; later items on their own first character.
+                first = m.start() if offset == body_start else offset + len(part) - len(part.lstrip())
+                last = m.end() if offset + len(part) >= m.end("body") else offset + len(part.rstrip())
+                yield from _author_year(item, ctx, first, last, alone_needs_known=False)
+            offset += len(part) + 1
+
+
+@grammar("numeric")
+def numeric(ctx: Context) -> Iterator[Found]:
+    """`[1]`, `[1, 3]`, `[2-4]`, `[1–3]`, only in documents with a numbered reference list."""
+    if not ctx.known.numbered:
+        return
+    for m in _NUMERIC.finditer(ctx.mask):
+        body = m.group("body")
+        numbers: list[tuple[int, int]] = []  # (number, offset)
+        ok = True
+        for part in re.finditer(r"(\d+)(?:\s*[-–]\s*(\d+))?", body):
+            low = int(part.group(1))
+            high = int(part.group(2)) if part.group(2) else low
+            if low < 1 or high < low or high - low > 50:
+                ok = False
+                break
+            numbers.extend((n, m.start("body") + part.start()) for n in range(low, high + 1))
+        if not ok or not numbers:
+            continue
+        single = len(numbers) == 1
+        for number, offset in numbers:
+            start, end = (m.start(), m.end()) if single else (offset, offset + len(str(number)))
+            yield Found(CitationKind.NUMERIC, start, end, ctx.text[m.start() : m.end()], key=str(number))
+
+
+@grammar("footnote")
+def footnote(ctx: Context) -> Iterator[Found]:
+    """`[^1]`, `[^name]`."""
+    for label, start, end in ctx.scan.footnote_refs:
+        yield Found(CitationKind.FOOTNOTE, start, end, ctx.text[start:end], key=label)
+
+
+@grammar("link-label")
+def link_label(ctx: Context) -> Iterator[Found]:
+    """`[text][n]` and `[n][]` uses of `[n]: url` definitions."""
+    for link in ctx.scan.links:
+        if link.reference_style and link.label is not None:
+            yield Found(CitationKind.LINK_LABEL, link.start, link.end, ctx.text[link.start : link.end],
+                        key=normalize_label(link.label))
+
+
+def _manubot(key: str) -> tuple[str | None, str | None]:
+    lowered = key.lower()
+    if lowered.startswith("doi:"):
+        return None, _norm_doi(key[4:])
+    if lowered.startswith("arxiv:"):
+        return _norm_arxiv(key[6:]), None
+    return None, None
+
+
+def _clean_key(key: str) -> str:
+    if key.startswith("{") and key.endswith("}"):
+        return key[1:-1]
+    return key.rstrip(".,:;?!")
+
+
+@grammar("pandoc")
+def pandoc(ctx: Context) -> Iterator[Found]:
+    """`[@key]`, `[@a, p. 3; @b]`, `[-@key]`, Manubot `[@doi:…]`, and `@key` in prose when there is a bib."""
+    taken: list[tuple[int, int]] = []
+    for m in _PANDOC_BRACKET.finditer(ctx.mask):
+        offset = m.start("body")
+        items = []
+        for part in m.group("body").split(";"):
+            km = _PANDOC_KEY.search(part)
+            if km and (km.start() == 0 or not part[km.start() - 1].isalnum()):
+                items.append((offset + km.start(), _clean_key(km.group("key"))))
+            offset += len(part) + 1
+        if not items:
+            continue
+        taken.append((m.start(), m.end()))
+        for index, (pos, key) in enumerate(items):
+            if _QUARTO_XREF.match(key):
+                continue
+            start, end = (m.start(), m.end()) if index == 0 else (pos, pos + len(key) + 1)
+            arxiv, doi = _manubot(key)
+            yield Found(CitationKind.PANDOC, start, end, ctx.text[m.start() : m.end()], key=key, arxiv_id=arxiv, doi=doi)
+    if not ctx.has_bib:
+        return
+    for m in _BARE_KEY.finditer(ctx.mask):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        key = _clean_key(m.group("key"))
+        if _QUARTO_XREF.match(key) or not key:
+            continue
+        yield Found(CitationKind.PANDOC, m.start(), m.start() + len(m.group(0)), m.group(0), key=key)
+
+
+def is_manubot_key(key: str) -> bool:
+    return key.lower().startswith(_MANUBOT_PREFIXES)

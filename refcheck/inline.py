@@ -1,0 +1,262 @@
+"""Inline scanning of one block's raw Markdown: links, images, footnote refs, HTML, and a prose mask.
+
+mistune's inline AST has no source offsets, so this module reads the raw inline source of a block
+(as mistune's block parser hands it over) and reports every item with its offset in that text. The
+`mask` is the text with everything that is not prose (code spans, math, HTML, URLs, link destinations)
+blanked to spaces, so citation grammars can run on it and offsets stay valid.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from refcheck.model import LinkKind
+
+
+@dataclass(frozen=True, slots=True)
+class InlineLink:
+    kind: LinkKind
+    url: str
+    start: int  # offset of `[`, `!`, `<` or the URL's first character
+    end: int
+    text: str = ""  # link text (raw Markdown) or alt text
+    text_start: int = -1  # offset of the link text inside the block text
+    label: str | None = None  # for reference-style links: the label as written
+    reference_style: bool = False  # [text][label], [label][] or a defined shortcut [label]
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlTag:
+    name: str
+    attrs: dict[str, str]
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class InlineScan:
+    mask: str
+    links: list[InlineLink] = field(default_factory=list)
+    footnote_refs: list[tuple[str, int, int]] = field(default_factory=list)  # (label, start, end)
+    tags: list[HtmlTag] = field(default_factory=list)
+    comments: list[tuple[int, int]] = field(default_factory=list)
+
+
+_BACKTICKS = re.compile(r"`+")
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_HTML_TAG = re.compile(
+    r"<(?P<close>/)?(?P<name>[A-Za-z][A-Za-z0-9-]*)(?P<attrs>(?:\s+[^\s\"'>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)\s*/?>",
+    re.S,
+)
+_ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
+_EMAIL_AUTOLINK = re.compile(r"<([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*)>")
+_BARE_URL = re.compile(r"(?<![\w/@.:=\"'])(?:https?://|www\.)[^\s<>\"'`]+", re.I)
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?=[^\s$])((?:[^$\\\n]|\\.|\n(?!\n))+?)(?<=[^\s\\])\$(?![\d$])")
+_DISPLAY_MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
+_ESCAPED = re.compile(r"\\[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
+_LINK_DEST = re.compile(r"\(\s*(?:<([^<>\n]*)>|((?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*))(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)", re.S)
+_REF_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.){0,999})\]")
+_TRAILING_URL_PUNCT = ".,;:!?*_~'\""
+
+
+def normalize_label(label: str) -> str:
+    """CommonMark's link label matching: case-folded, inner whitespace collapsed."""
+    return " ".join(label.split()).casefold()
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for i in range(start, min(end, len(chars))):
+        if chars[i] != "\n":
+            chars[i] = " "
+
+
+def parse_attrs(text: str) -> dict[str, str]:
+    attrs: dict[str, str] = {}
+    for m in _ATTR.finditer(text):
+        value = m.group(2) if m.group(2) is not None else m.group(3) if m.group(3) is not None else m.group(4)
+        attrs[m.group(1).lower()] = html.unescape(value or "")
+    return attrs
+
+
+def trim_bare_url(url: str) -> str:
+    """GFM's autolink extension: trailing punctuation and an unbalanced `)` are not part of the URL."""
+    while url:
+        if url[-1] in _TRAILING_URL_PUNCT:
+            url = url[:-1]
+        elif url[-1] == ")" and url.count("(") < url.count(")"):
+            url = url[:-1]
+        elif url.endswith(";") or re.search(r"&[a-zA-Z0-9]+;$", url):
+            url = re.sub(r"&[a-zA-Z0-9]+;$", "", url)
+        else:
+            break
+    return url
+
+
+def _match_bracket(text: str, start: int, protected: list[bool]) -> int:
+    """Offset of the `]` closing the `[` at `start`, or -1; brackets in code spans do not count."""
+    depth = 0
+    i = start
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if protected[i]:
+            i += 1
+            continue
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif c == "\n" and i + 1 < n and text[i + 1] == "\n":
+            return -1
+        i += 1
+    return -1
+
+
+def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(), *, html_block: bool = False) -> InlineScan:
+    """Find links, images, footnote references, HTML tags and comments in `text`; build the prose mask.
+
+    `link_labels` are the document's normalised link-definition labels: `[x][y]`, `[y][]` and `[y]`
+    are reference-style links only when `y` is defined (CommonMark), though a full `[x][y]` with an
+    undefined `y` is still reported so that the matcher can flag it.
+    """
+    chars = list(text)
+    scan = InlineScan(mask="")
+    protected = [False] * len(text)  # code spans, comments, math, tags: no Markdown inside
+
+    def protect(start: int, end: int) -> None:
+        for i in range(start, end):
+            protected[i] = True
+        _blank(chars, start, end)
+
+    # HTML comments, code spans and math first: nothing inside them is Markdown.
+    for m in _HTML_COMMENT.finditer(text):
+        scan.comments.append((m.start(), m.end()))
+        protect(m.start(), m.end())
+    if not html_block:
+        pos = 0
+        while True:
+            m = _BACKTICKS.search(text, pos)
+            if not m:
+                break
+            if protected[m.start()] or (m.start() > 0 and text[m.start() - 1] == "\\"):
+                pos = m.end()
+                continue
+            ticks = m.group(0)
+            close = re.compile(r"(?<!`)" + ticks + r"(?!`)").search(text, m.end())
+            if close is None:
+                pos = m.end()
+                continue
+            protect(m.start(), close.end())
+            pos = close.end()
+        for pattern in (_DISPLAY_MATH, _INLINE_MATH):
+            for m in pattern.finditer(text):
+                if not any(protected[m.start() : m.end()]):
+                    protect(m.start(), m.end())
+
+    for m in _HTML_TAG.finditer(text):
+        if protected[m.start()]:
+            continue
+        if not m.group("close"):
+            scan.tags.append(HtmlTag(m.group("name").lower(), parse_attrs(m.group("attrs")), m.start(), m.end()))
+        protect(m.start(), m.end())
+    if html_block:
+        scan.mask = "".join(chars)
+        return scan
+
+    for m in _AUTOLINK.finditer(text):
+        if not protected[m.start()]:
+            scan.links.append(InlineLink(LinkKind.AUTOLINK, m.group(1), m.start(), m.end(), m.group(1)))
+            protect(m.start(), m.end())
+    for m in _EMAIL_AUTOLINK.finditer(text):
+        if not protected[m.start()]:
+            protect(m.start(), m.end())
+
+    _scan_brackets(text, chars, protected, scan, link_labels, protect)
+
+    for m in _BARE_URL.finditer(text):
+        if protected[m.start()]:
+            continue
+        end = m.start() + len(trim_bare_url(m.group(0)))
+        # A URL ends where protected text (a tag or code span) begins.
+        for i in range(m.start(), end):
+            if protected[i]:
+                end = i
+                break
+        url = text[m.start() : end]
+        if len(url) > 7:
+            scan.links.append(InlineLink(LinkKind.BARE, url, m.start(), end, url))
+            protect(m.start(), end)
+
+    scan.links.sort(key=lambda link: link.start)
+    scan.mask = "".join(chars)
+    return scan
+
+
+def _scan_brackets(
+    text: str,
+    chars: list[str],
+    protected: list[bool],
+    scan: InlineScan,
+    link_labels: set[str] | frozenset[str],
+    protect: object,
+) -> None:
+    """Links, images and footnote references, outermost first; link text stays prose in the mask."""
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if protected[i] or c != "[" or (i > 0 and text[i - 1] == "\\"):
+            i += 1
+            continue
+        if text.startswith("[^", i):
+            m = _FOOTNOTE_REF.match(text, i)
+            if m and not text.startswith(":", m.end()):
+                scan.footnote_refs.append((m.group(1), m.start(), m.end()))
+                _blank(chars, m.start(), m.end())
+                i = m.end()
+                continue
+        close = _match_bracket(text, i, protected)
+        if close < 0:
+            i += 1
+            continue
+        is_image = i > 0 and text[i - 1] == "!" and not (i > 1 and text[i - 2] == "\\")
+        start = i - 1 if is_image else i
+        inner = text[i + 1 : close]
+        after = close + 1
+        kind = LinkKind.IMAGE if is_image else LinkKind.LINK
+        if after < n and text[after] == "(":
+            dest = _LINK_DEST.match(text, after)
+            if dest:
+                url = dest.group(1) if dest.group(1) is not None else dest.group(2) or ""
+                url = html.unescape(_ESCAPED.sub(lambda e: e.group(0)[1], url))
+                scan.links.append(InlineLink(kind, url, start, dest.end(), inner, i + 1))
+                _blank(chars, after, dest.end())
+                for j in range(after, dest.end()):
+                    protected[j] = True
+                if is_image:
+                    _blank(chars, start, after)
+                i += 1  # descend into the link text (nested images, footnote refs)
+                continue
+        if after < n and text[after] == "[":
+            lab = _REF_LABEL.match(text, after)
+            if lab:
+                label = lab.group(1) or inner
+                if normalize_label(label) in link_labels or lab.group(1):
+                    scan.links.append(
+                        InlineLink(kind, "", start, lab.end(), inner, i + 1, label=label, reference_style=True)
+                    )
+                    _blank(chars, after, lab.end())
+                    i = close + 1 if is_image else i + 1
+                    continue
+        if inner and normalize_label(inner) in link_labels and not text.startswith(":", after):
+            scan.links.append(InlineLink(kind, "", start, after, inner, i + 1, label=inner, reference_style=True))
+        i += 1

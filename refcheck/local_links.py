@@ -1,0 +1,61 @@
+"""Offline link checks: relative files and images (RC404), `#fragments` (RC405), unresolvable paths (RC407)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from refcheck import rules
+from refcheck.anchors import has_anchor
+from refcheck.model import Diagnostic, Document, Link, LinkKind
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}]*\}")
+AnchorLookup = Callable[[Path], "set[str] | None"]
+_MARKDOWN = (".md", ".markdown", ".qmd", ".rmd")
+
+
+def is_remote(url: str) -> bool:
+    return bool(_SCHEME.match(url)) or url.startswith("//")
+
+
+def check_local_links(doc: Document, root_dir: Path | None, anchors_of: AnchorLookup) -> list[Diagnostic]:
+    """RC404/RC405/RC407 for every non-remote link of the document."""
+    out: list[Diagnostic] = []
+
+    def add(link: Link, code: str, message: str) -> None:
+        out.append(Diagnostic(doc.display_path, link.span, code, message, rules.get(code).severity))
+
+    base = doc.path.parent
+    for link in doc.links:
+        url = link.url.strip()
+        if not url or is_remote(url):
+            continue
+        if _TEMPLATE.search(url):
+            add(link, "RC407", f"{url}: templated link not checked")
+            continue
+        parts = urlsplit(url)
+        path_part = unquote(parts.path)
+        fragment = unquote(parts.fragment) if parts.fragment else ""
+        if not path_part:
+            if fragment and not has_anchor(doc.anchors, fragment):
+                add(link, "RC405", f"#{fragment}: no heading or id with this anchor in this file")
+            continue
+        if path_part.startswith("/"):
+            if root_dir is None:
+                add(link, "RC407", f"{url}: root-relative path not checked (set root_dir)")
+                continue
+            target = root_dir / path_part.lstrip("/")
+        else:
+            target = base / path_part
+        what = "image" if link.kind in (LinkKind.IMAGE, LinkKind.HTML_IMG) else "file"
+        if not target.exists() and not (not target.suffix and target.with_suffix(".md").exists()):
+            add(link, "RC404", f"{url}: {what} not found")
+            continue
+        if fragment and target.is_file() and target.suffix.lower() in _MARKDOWN:
+            anchors = anchors_of(target)
+            if anchors is not None and not has_anchor(anchors, fragment):
+                add(link, "RC405", f"{url}: no heading or id #{fragment} in {path_part}")
+    return out

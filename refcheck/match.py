@@ -1,0 +1,342 @@
+"""Cross-checks between a document's citations and its references → diagnostics (RC1xx–RC3xx)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from refcheck import identifiers, rules
+from refcheck.citations import is_manubot_key
+from refcheck.model import (
+    Citation,
+    CitationKind,
+    Diagnostic,
+    Document,
+    IdentifierKind,
+    Reference,
+    ReferenceSource,
+    Span,
+)
+from refcheck.names import surname_keys
+
+_OWN_LIST = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
+
+
+@dataclass(slots=True)
+class _Findings:
+    path: str
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, code: str, span: Span, message: str, path: str | None = None) -> None:
+        self.items.append(Diagnostic(path or self.path, span, code, message, rules.get(code).severity))
+
+
+def _label(citation: Citation) -> str:
+    return " ".join(citation.text.split())[:80]
+
+
+def _author_matches(citation: Citation, ref: Reference) -> bool:
+    if not citation.authors or not ref.authors:
+        return False
+    if not surname_keys(citation.authors[0]) & surname_keys(ref.authors[0]):
+        return False
+    if len(citation.authors) > 1 and not citation.et_al and len(ref.authors) > 1:
+        return bool(surname_keys(citation.authors[1]) & surname_keys(ref.authors[1]))
+    return True
+
+
+def _year_base(year: str | None) -> str | None:
+    return year[:4] if year and year[:4].isdigit() else year
+
+
+def _year_matches(cited: str | None, entry: str | None) -> bool:
+    if cited is None or entry is None:
+        return True
+    if cited == entry:
+        return True
+    # "2020" against an entry "2020a" (or the reverse) is the same year without the suffix.
+    return cited[:4] == entry[:4] and (len(cited) == 4 or len(entry) == 4)
+
+
+def _same_identifier(citation: Citation, ref: Reference) -> bool | None:
+    """True/False when both sides carry an identifier of one kind; None when that cannot be told."""
+    if citation.arxiv_id and ref.arxiv_ids:
+        return citation.arxiv_id in {i.value for i in ref.arxiv_ids}
+    if citation.doi and ref.dois:
+        return citation.doi in {i.value for i in ref.dois}
+    return None
+
+
+def _by_identifier(citation: Citation, refs: Sequence[Reference]) -> list[Reference]:
+    return [r for r in refs if _same_identifier(citation, r) is True]
+
+
+def _cites_url(citation: Citation, ref: Reference) -> bool:
+    return bool(citation.url) and _norm_url(citation.url or "") in {_norm_url(u) for u in ref.urls}
+
+
+def _norm_url(url: str) -> str:
+    return re.sub(r"^https?://(www\.)?", "", url).rstrip("/").split("#")[0]
+
+
+class Matcher:
+    """Matches one document's citations against the entries that may define them."""
+
+    def __init__(self, doc: Document, bib_refs: Sequence[Reference], tag_keys: set[str], *, uncited_bib: bool) -> None:
+        self.doc = doc
+        self.out = _Findings(doc.display_path)
+        self.own = [r for r in doc.references if r.source in _OWN_LIST]
+        self.bib = [*bib_refs, *(r for r in doc.references if r.source is ReferenceSource.BIB)]
+        self.footnotes = {r.key.casefold(): r for r in doc.references if r.source is ReferenceSource.FOOTNOTE and r.key}
+        self.link_defs = {r.key: r for r in doc.references if r.source is ReferenceSource.LINK_DEF and r.key}
+        self.bib_keys: dict[str, Reference] = {}
+        for ref in self.bib:
+            if ref.key and ref.key not in self.bib_keys:
+                self.bib_keys[ref.key] = ref
+        self.tag_keys = tag_keys
+        self.uncited_bib = uncited_bib
+        self.cited: set[int] = set()  # id() of references something cites
+        self.author_year_pool = [*self.own, *self.footnotes.values(), *self.bib]
+
+    def run(self) -> list[Diagnostic]:
+        for citation in self.doc.citations:
+            self._check(citation)
+        self._uncited()
+        self._duplicates()
+        self._entry_identifiers()
+        self._malformed_identifiers()
+        return self.out.items
+
+    # -- citations ---------------------------------------------------------------------------
+
+    def _check(self, c: Citation) -> None:
+        handler = {
+            CitationKind.AUTHOR_YEAR: self._author_year,
+            CitationKind.NUMERIC: self._numeric,
+            CitationKind.FOOTNOTE: self._footnote,
+            CitationKind.LINK_LABEL: self._link_label,
+            CitationKind.PANDOC: self._pandoc,
+            CitationKind.DISTILL: self._keyed,
+            CitationKind.IDENTIFIER_LINK: self._identifier_link,
+        }[c.kind]
+        handler(c)
+
+    def _cite(self, ref: Reference) -> None:
+        self.cited.add(id(ref))
+
+    def _author_year(self, c: Citation) -> None:
+        pool = self.author_year_pool
+        if not pool:
+            if c.url is None and self.doc.has_reference_section:
+                self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
+            elif c.url is None and not self._has_any_bibliography():
+                self.out.add("RC201", c.span, f"{_label(c)}: cited, but the document has no reference list")
+            return
+        by_author = [r for r in pool if _author_matches(c, r)]
+        by_year = [r for r in by_author if _year_matches(c.year, r.year)]
+        if by_year:
+            exact = [r for r in by_year if r.year == c.year] or by_year
+            linked = [r for r in exact if _same_identifier(c, r) is True]
+            chosen = linked or exact
+            for ref in chosen:
+                self._cite(ref)
+            if len(chosen) > 1 and not linked:
+                lines = ", ".join(str(r.span.line) for r in chosen)
+                self.out.add("RC204", c.span, f"{_label(c)} matches {len(chosen)} entries (lines {lines}); "
+                             "add a/b suffixes to tell them apart")
+                return
+            ref = chosen[0]
+            if _same_identifier(c, ref) is False:
+                self._identifier_mismatch(c, ref)
+            return
+        by_id = _by_identifier(c, pool)
+        if by_author:
+            ref = (by_id and by_id[0] in by_author and by_id[0]) or by_author[0]
+            self._cite(ref)
+            years = sorted({r.year for r in by_author if r.year})
+            self.out.add("RC203", c.span, f"{_label(c)}: year {c.year} differs from the entry's "
+                         f"{' / '.join(years)} (line {ref.span.line})")
+            return
+        if by_id:
+            ref = by_id[0]
+            self._cite(ref)
+            if _year_matches(c.year, ref.year):
+                named = ref.authors[0].title() if ref.authors else "?"
+                self.out.add("RC207", c.span, f"{_label(c)}: the linked entry (line {ref.span.line}) is by "
+                             f"{named}, not {c.authors[0].title()}")
+            else:
+                self.out.add("RC201", c.span, f"{_label(c)}: no entry by {c.authors[0].title()} ({c.year}); "
+                             f"the linked identifier belongs to the entry on line {ref.span.line}")
+            return
+        url_refs = [r for r in pool if _cites_url(c, r)]
+        if url_refs:
+            self._cite(url_refs[0])
+            return
+        if c.url is not None and not self._has_list_or_bib():
+            return  # a link is its own reference in a document without a list
+        if not self._has_list_or_bib() and self._has_any_bibliography():
+            return
+        self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
+
+    def _has_list_or_bib(self) -> bool:
+        return bool(self.own or self.bib) or self.doc.has_reference_section
+
+    def _has_any_bibliography(self) -> bool:
+        return self._has_list_or_bib() or bool(self.footnotes)
+
+    def _identifier_mismatch(self, c: Citation, ref: Reference) -> None:
+        cited = c.arxiv_id or c.doi
+        entry = ", ".join(i.value for i in (ref.arxiv_ids if c.arxiv_id else ref.dois))
+        self.out.add("RC206", c.span, f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}")
+
+    def _numeric(self, c: Citation) -> None:
+        match = [r for r in self.own if r.key == c.key]
+        if match:
+            self._cite(match[0])
+        else:
+            self.out.add("RC201", c.span, f"[{c.key}]: no reference numbered {c.key}")
+
+    def _footnote(self, c: Citation) -> None:
+        ref = self.footnotes.get((c.key or "").casefold())
+        if ref is not None:
+            self._cite(ref)
+        else:
+            self.out.add("RC201", c.span, f"[^{c.key}]: no footnote definition")
+
+    def _link_label(self, c: Citation) -> None:
+        ref = self.link_defs.get(c.key or "")
+        if ref is not None:
+            self._cite(ref)
+        else:
+            self.out.add("RC201", c.span, f"{_label(c)}: no link definition for [{c.key}]")
+
+    def _pandoc(self, c: Citation) -> None:
+        key = c.key or ""
+        if is_manubot_key(key):
+            if key.lower().startswith("tag:") and key not in self.tag_keys:
+                self.out.add("RC201", c.span, f"@{key}: no [@{key}]: definition in any checked file")
+            elif (c.arxiv_id or c.doi) and self.bib:
+                for ref in self.bib:
+                    if _same_identifier(c, ref):
+                        self._cite(ref)
+            return
+        self._keyed(c)
+
+    def _keyed(self, c: Citation) -> None:
+        ref = self.bib_keys.get(c.key or "")
+        if ref is not None:
+            self._cite(ref)
+            return
+        if not self.bib and not self.doc.bib_files:
+            self.out.add("RC201", c.span, f"@{c.key}: no bibliography to look it up in")
+        else:
+            self.out.add("RC201", c.span, f"@{c.key}: no entry with this key in the bibliography")
+
+    def _identifier_link(self, c: Citation) -> None:
+        if not self.doc.has_reference_section and not self.own:
+            return  # no reference list: the link is its own reference
+        pool = [*self.own, *self.footnotes.values(), *self.link_defs.values(), *self.bib]
+        found = _by_identifier(c, pool)
+        if found:
+            for ref in found:
+                self._cite(ref)
+            return
+        what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
+        self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry has {what}")
+
+    # -- entries -----------------------------------------------------------------------------
+
+    def _uncited(self) -> None:
+        citing = [c for c in self.doc.citations]
+        prose_urls = {_norm_url(link.url) for link in self.doc.links if link.context.value == "prose"}
+        if any(c.kind in (CitationKind.AUTHOR_YEAR, CitationKind.NUMERIC, CitationKind.IDENTIFIER_LINK)
+               for c in citing):
+            for ref in self.own:
+                if ref.source is ReferenceSource.LIST and id(ref) not in self.cited:
+                    if any(_norm_url(u) in prose_urls for u in ref.urls):
+                        continue
+                    self.out.add("RC202", ref.span, f"entry is never cited: {_short(ref)}")
+        for ref in self.footnotes.values():
+            if id(ref) not in self.cited:
+                self.out.add("RC202", ref.span, f"footnote [^{ref.key}] is defined but never referenced")
+        for ref in self.link_defs.values():
+            if id(ref) not in self.cited:
+                self.out.add("RC202", ref.span, f"link definition [{ref.key}] is never used")
+        if self.uncited_bib:
+            for ref in self.bib:
+                if id(ref) not in self.cited:
+                    self.out.add("RC202", ref.span, f"BibTeX entry {ref.key} is never cited", path=ref.path)
+
+    def _duplicates(self) -> None:
+        seen: dict[tuple[str, str], Reference] = {}
+        for ref in self.own:
+            keys = [("arXiv ID", i.value) for i in ref.arxiv_ids if i.valid]
+            keys += [("DOI", i.value) for i in ref.dois if i.valid]
+            if ref.title and len(ref.title.split()) >= 4:
+                keys.append(("title", _norm_title(ref.title)))
+            for key in dict.fromkeys(keys):
+                first = seen.get(key)
+                if first is None:
+                    seen[key] = ref
+                elif first is not ref:
+                    self.out.add("RC205", ref.span, f"same {key[0]} as the entry on line {first.span.line}")
+                    break
+
+    def _entry_identifiers(self) -> None:
+        this_year = _dt.date.today().year
+        for ref in self.own:
+            values = {i.value for i in ref.arxiv_ids if i.valid}
+            if len(values) > 1:
+                first = ref.arxiv_ids[0]
+                other = next(i for i in ref.arxiv_ids if i.valid and i.value != first.value)
+                self.out.add("RC206", other.span, f"entry names arXiv {first.value} but also {other.value}")
+            dois = {i.value for i in ref.dois if i.valid and not i.value.startswith("10.48550/")}
+            if len(dois) > 1:
+                first, other = sorted(dois)[:2]
+                self.out.add("RC206", ref.span, f"entry names DOI {first} but also {other}")
+            year = ref.year[:4] if ref.year and ref.year[:4].isdigit() else None
+            if year is None:
+                continue
+            if int(year) > this_year + 1:
+                self.out.add("RC209", ref.span, f"year {ref.year} is in the future")
+                continue
+            arxiv = ref.arxiv_id
+            ym = identifiers.arxiv_year_month(arxiv) if arxiv else None
+            if ym is not None:
+                earliest = ym[0] - 1 if ym[1] == 1 else ym[0]
+                if int(year) < earliest:
+                    self.out.add("RC209", ref.span, f"year {ref.year} is before arXiv {arxiv} was announced "
+                                 f"({ym[0]}-{ym[1]:02d})")
+
+    def _malformed_identifiers(self) -> None:
+        seen: set[tuple[int, int, str]] = set()
+        for ident in self.doc.identifiers:
+            if ident.valid:
+                continue
+            key = (ident.span.line, ident.span.column, ident.raw)
+            if key in seen:
+                continue
+            seen.add(key)
+            code = "RC301" if ident.kind is IdentifierKind.ARXIV else "RC302"
+            what = "arXiv ID" if ident.kind is IdentifierKind.ARXIV else "DOI"
+            self.out.add(code, ident.span, f"malformed {what} {ident.raw!r}: {ident.problem or 'invalid'}")
+
+
+def _short(ref: Reference) -> str:
+    text = " ".join(ref.text.split())
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _norm_title(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def check_document(doc: Document, bib_refs: Iterable[Reference], tag_keys: set[str], *, uncited_bib: bool) -> list[Diagnostic]:
+    """Every citation/reference diagnostic of one document."""
+    return Matcher(doc, list(bib_refs), tag_keys, uncited_bib=uncited_bib).run()

@@ -1,0 +1,119 @@
+"""Finding the files to check and reading them as text (RC102 unreadable, RC104 bad UTF-8, RC105 too large)."""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from refcheck import rules
+from refcheck.errors import UsageError
+from refcheck.model import Diagnostic, Span
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".qmd", ".rmd")
+STDIN = Path("-")
+
+
+@dataclass(slots=True)
+class Source:
+    path: Path
+    display_path: str
+    text: str | None  # None: not readable, see diagnostics
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """Relative to the working directory when inside it, always with `/`."""
+    if path == STDIN:
+        return "-"
+    base = cwd or Path.cwd()
+    try:
+        rel = os.path.relpath(path.resolve(), base.resolve())
+    except ValueError:
+        rel = str(path)
+    return rel.replace(os.sep, "/")
+
+
+def is_excluded(path: Path, patterns: Iterable[str], cwd: Path | None = None) -> bool:
+    rel = display_path(path, cwd)
+    for pattern in patterns:
+        pat = pattern.rstrip("/")
+        if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(path.name, pat) or fnmatch.fnmatch(rel, pat + "/*"):
+            return True
+        if any(fnmatch.fnmatch(part, pat) for part in Path(rel).parts[:-1]):
+            return True
+        if rel.startswith(pat + "/"):
+            return True
+    return False
+
+
+def discover(paths: Iterable[Path], exclude: Iterable[str]) -> list[Path]:
+    """Files to check: explicit files as given, directories walked for Markdown, hidden ones skipped."""
+    exclude = list(exclude)
+    found: list[Path] = []
+    for path in paths:
+        if path == STDIN:
+            found.append(path)
+            continue
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+        if path.is_file():
+            if not is_excluded(path, exclude):
+                found.append(path)
+            continue
+        for root, dirs, files in os.walk(path):
+            root_path = Path(root)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not is_excluded(root_path / d, exclude))
+            for name in sorted(files):
+                file = root_path / name
+                if name.startswith(".") or not name.lower().endswith(MARKDOWN_SUFFIXES):
+                    continue
+                if not is_excluded(file, exclude):
+                    found.append(file)
+    unique: dict[str, Path] = {}
+    for path in found:
+        unique.setdefault(str(path.resolve()) if path != STDIN else "-", path)
+    return sorted(unique.values(), key=lambda p: display_path(p))
+
+
+def _diag(display: str, code: str, message: str, line: int = 1) -> Diagnostic:
+    return Diagnostic(display, Span(line, 1, line, 2), code, message, rules.get(code).severity)
+
+
+def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
+    """Text of a file's bytes: BOMs honoured, binary refused (RC102), bad UTF-8 replaced (RC104)."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError:
+            return None, [_diag(display, "RC102", "not readable as text: invalid UTF-16")]
+    if b"\x00" in data[:8192] or b"\x00" in data:
+        return None, [_diag(display, "RC102", "not readable as text: binary content (NUL bytes); skipped")]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        text = data.decode("utf-8", errors="replace")
+        return text, [_diag(display, "RC104", f"invalid UTF-8 (first at line {line}); decoded with replacement "
+                            "characters", line)]
+
+
+def read_source(path: Path, max_size: int, stdin_text: str | None = None) -> Source:
+    display = display_path(path)
+    if path == STDIN:
+        return Source(path, display, stdin_text or "")
+    try:
+        size = path.stat().st_size
+        if size > max_size:
+            return Source(path, display, None, [_diag(display, "RC105", f"file is {size:,} bytes, over max_file_size "
+                                                       f"({max_size:,}); skipped")])
+        data = path.read_bytes()
+    except OSError as exc:
+        return Source(path, display, None, [_diag(display, "RC102", f"cannot read: {exc.strerror or exc}")])
+    text, diagnostics = decode(data, display)
+    return Source(path, display, text, diagnostics)
