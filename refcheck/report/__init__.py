@@ -1,0 +1,50 @@
+"""Output formats: each turns a `RunResult` into text; nothing else in refcheck formats output.
+
+`FORMATS` maps a `--format` name to its renderer. `console` is the plain-text form of the rich
+report; the CLI prints the styled one with `render_console(result, make_console())`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from refcheck.errors import UsageError
+from refcheck.model import RunResult
+from refcheck.report.console import make_console, render_console, render_console_text
+from refcheck.report.github import render_github
+from refcheck.report.json_format import render_json
+from refcheck.report.markdown import render_markdown
+from refcheck.report.sarif import render_sarif
+
+Renderer = Callable[[RunResult], str]
+
+FORMATS: dict[str, Renderer] = {
+    "console": render_console_text,
+    "json": render_json,
+    "sarif": render_sarif,
+    "github": render_github,
+    "markdown": render_markdown,
+}
+
+
+def render(result: RunResult, fmt: str) -> str:
+    """`result` in the format named `fmt`; an unknown name is a `UsageError` listing the known ones."""
+    try:
+        renderer = FORMATS[fmt]
+    except KeyError:
+        raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}") from None
+    return renderer(result)
+
+
+__all__ = [
+    "FORMATS",
+    "Renderer",
+    "make_console",
+    "render",
+    "render_console",
+    "render_console_text",
+    "render_github",
+    "render_json",
+    "render_markdown",
+    "render_sarif",
+]
