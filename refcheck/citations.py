@@ -334,7 +334,10 @@ def _clean_key(key: str) -> str:
 def pandoc(ctx: Context) -> Iterator[Found]:
     """`[@key]`, `[@a, p. 3; @b]`, `[-@key]`, Manubot `[@doi:…]`, and `@key` in prose when there is a bib."""
     taken: list[tuple[int, int]] = []
+    link_starts = {link.start for link in ctx.scan.links}
     for m in _PANDOC_BRACKET.finditer(ctx.mask):
+        if m.start() in link_starts:
+            continue
         offset = m.start("body")
         items = []
         for part in m.group("body").split(";"):

@@ -54,6 +54,7 @@ _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
 _EMAIL_AUTOLINK = re.compile(r"<([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*)>")
 _BARE_URL = re.compile(r"(?<![\w/@.:=\"'])(?:https?://|www\.)[^\s<>\"'`]+", re.I)
+_RAW_ELEMENT = re.compile(r"<(script|style|pre|code|textarea)\b([^>]*)>.*?(?:</\1\s*>|\Z)", re.S | re.I)
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 _INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?=[^\s$])((?:[^$\\\n]|\\.|\n(?!\n))+?)(?<=[^\s\\])\$(?![\d$])")
 _DISPLAY_MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
@@ -141,7 +142,12 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
     for m in _HTML_COMMENT.finditer(text):
         scan.comments.append((m.start(), m.end()))
         protect(m.start(), m.end())
-    if not html_block:
+    if html_block:
+        for m in _RAW_ELEMENT.finditer(text):
+            if not protected[m.start()]:
+                scan.tags.append(HtmlTag(m.group(1).lower(), parse_attrs(m.group(2)), m.start(), m.end()))
+                protect(m.start(), m.end())
+    if True:
         pos = 0
         while True:
             m = _BACKTICKS.search(text, pos)
@@ -168,9 +174,6 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
         if not m.group("close"):
             scan.tags.append(HtmlTag(m.group("name").lower(), parse_attrs(m.group("attrs")), m.start(), m.end()))
         protect(m.start(), m.end())
-    if html_block:
-        scan.mask = "".join(chars)
-        return scan
 
     for m in _AUTOLINK.finditer(text):
         if not protected[m.start()]:
@@ -219,7 +222,11 @@ def _scan_brackets(
             continue
         if text.startswith("[^", i):
             m = _FOOTNOTE_REF.match(text, i)
-            if m and not text.startswith(":", m.end()):
+            line_start = text.rfind("\n", 0, i) + 1
+            is_definition = text.startswith(":", m.end()) if m else False
+            if is_definition and text[line_start:i].strip(" \t>"):
+                is_definition = False
+            if m and not is_definition:
                 scan.footnote_refs.append((m.group(1), m.start(), m.end()))
                 _blank(chars, m.start(), m.end())
                 i = m.end()
@@ -255,6 +262,8 @@ def _scan_brackets(
                         InlineLink(kind, "", start, lab.end(), inner, i + 1, label=label, reference_style=True)
                     )
                     _blank(chars, after, lab.end())
+                    for j in range(after, lab.end()):
+                        protected[j] = True
                     i = close + 1 if is_image else i + 1
                     continue
         if inner and normalize_label(inner) in link_labels and not text.startswith(":", after):

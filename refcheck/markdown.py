@@ -112,7 +112,7 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
     _link_definitions(builder, env, sections)
     _reference_entries(builder, leaves, sections)
     _embedded_bibtex(builder, leaves)
-    doc.has_reference_section = any(kind is not None for kind in sections.values())
+    doc.has_reference_section = any(kind is ReferenceSource.LIST for kind in sections.values())
 
     known = citations.KnownNames.from_references(doc.references)
     has_bib = bool(doc.bib_files) or any(r.source is ReferenceSource.BIB for r in doc.references)
@@ -385,8 +385,6 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
         builder.anchors.add_heading(title, explicit)
     scan = scan_inline(leaf.text, builder.link_labels, html_block=leaf.kind == "html")
     _html_items(builder, leaf, scan, context)
-    if leaf.kind == "html":
-        return
     for link in scan.links:
         span = builder.span(leaf, link.start, link.end)
         url = link.url
@@ -396,16 +394,11 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
         doc.identifiers.extend(
             i for i in _identifiers_of_url(url, span) if context is LinkContext.PROSE
         )
-    if context is not LinkContext.PROSE:
-        # links inside reference entries and footnote definitions are not citations,
-        # but footnote definitions may still cite other footnotes.
-        if context is LinkContext.FOOTNOTE:
-            for label, start, end in scan.footnote_refs:
-                doc.citations.append(
-                    Citation(CitationKind.FOOTNOTE, builder.span(leaf, start, end), leaf.text[start:end], key=label)
-                )
-        return
     found = citations.find_citations(leaf.text, scan, known=known, has_bib=has_bib)
+    if context is not LinkContext.PROSE:
+        # Links inside reference entries and footnote definitions are not citations; uses of
+        # footnotes and link definitions there still are.
+        found = [f for f in found if f.kind in (CitationKind.FOOTNOTE, CitationKind.LINK_LABEL)]
     for item in found:
         doc.citations.append(item.to_citation(builder.span(leaf, item.start, item.end)))
 

@@ -131,10 +131,10 @@ class Matcher:
     def _author_year(self, c: Citation) -> None:
         pool = self.author_year_pool
         if not pool:
+            # With no list, bibliography or footnotes at all, names and years in prose are informal
+            # mentions (tables of results, inline links): nothing to check them against.
             if c.url is None and self.doc.has_reference_section:
                 self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
-            elif c.url is None and not self._has_any_bibliography():
-                self.out.add("RC201", c.span, f"{_label(c)}: cited, but the document has no reference list")
             return
         by_author = [r for r in pool if _author_matches(c, r)]
         by_year = [r for r in by_author if _year_matches(c.year, r.year)]
@@ -237,7 +237,7 @@ class Matcher:
             self.out.add("RC201", c.span, f"@{c.key}: no entry with this key in the bibliography")
 
     def _identifier_link(self, c: Citation) -> None:
-        if not self.doc.has_reference_section and not self.own:
+        if not self.doc.has_reference_section:
             return  # no reference list: the link is its own reference
         pool = [*self.own, *self.footnotes.values(), *self.link_defs.values(), *self.bib]
         found = _by_identifier(c, pool)

@@ -1,0 +1,156 @@
+"""Command line: arguments and config → `pipeline.check` → report and exit code. Wiring only."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from refcheck import __version__, rules
+from refcheck.config import Config, load_config
+from refcheck.errors import RefcheckError, UsageError
+from refcheck.model import RunResult, Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"refcheck: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="refcheck", description="Check the references and citations of Markdown documents.")
+    p.add_argument("paths", nargs="*", type=Path, help="files or directories to check ('-' reads standard input)")
+    p.add_argument("--version", action="version", version=f"refcheck {__version__}")
+    p.add_argument("--config", type=Path, help="read settings from this file instead of searching upward")
+    out = p.add_argument_group("output")
+    out.add_argument("--format", default="console", choices=["console", "json", "sarif", "github", "markdown"])
+    out.add_argument("--output", "-o", type=Path, help="also write the report in --format to this file")
+    out.add_argument("--quiet", "-q", action="store_true", help="print findings only")
+    out.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    out.add_argument("--explain", metavar="CODE", help="print a rule's explanation and exit")
+    out.add_argument("--list-rules", action="store_true", help="list every rule and exit")
+    sel = p.add_argument_group("rules")
+    sel.add_argument("--select", type=_csv, help="rule codes or prefixes to report (comma-separated)")
+    sel.add_argument("--ignore", type=_csv, help="rule codes or prefixes not to report")
+    sel.add_argument("--extend-ignore", type=_csv, help="codes to ignore in addition to the config's")
+    sel.add_argument("--fail-on", choices=["error", "warning", "info"], help="lowest severity that fails the run")
+    inp = p.add_argument_group("input")
+    inp.add_argument("--bib", action="append", type=str, help="extra BibTeX file for every document")
+    inp.add_argument("--root-dir", help="where /root-relative links resolve")
+    inp.add_argument("--exclude", action="append", help="path glob not to check (repeatable)")
+    inp.add_argument("--uncited-bib", action="store_true", default=None, help="report uncited BibTeX entries")
+    inp.add_argument("--max-file-size", help="skip larger files (default 10MB)")
+    inp.add_argument("--jobs", "-j", type=int, help="parallel workers for parsing (default: cores)")
+    net = p.add_argument_group("network")
+    net.add_argument("--offline", action="store_true", default=None, help="run no network stage")
+    net.add_argument("--no-links", dest="links", action="store_false", default=None, help="skip link checking")
+    net.add_argument("--no-verify", dest="verify", action="store_false", default=None, help="skip metadata lookups")
+    net.add_argument("--timeout", type=float, help="seconds for one request (default 20)")
+    net.add_argument("--timeout-total", type=float, help="seconds for all network stages together")
+    net.add_argument("--retries", type=int)
+    net.add_argument("--retry-wait", type=float, help="first backoff step in seconds")
+    net.add_argument("--max-concurrency", type=int)
+    net.add_argument("--max-per-host", type=int)
+    net.add_argument("--host-interval", type=float)
+    net.add_argument("--allow-private", action="store_true", default=None)
+    net.add_argument("--allow-host", dest="allow_hosts", action="append", help="host, IP or CIDR allowed although private")
+    net.add_argument("--accept", type=_csv, help="status codes counted as working, e.g. 200..=299,429")
+    net.add_argument("--exclude-url", dest="exclude_urls", action="append", help="regex of URLs not requested")
+    net.add_argument("--cache", help="sqlite cache file")
+    net.add_argument("--no-cache", dest="use_cache", action="store_false", default=None)
+    net.add_argument("--cache-max-age", help="how long a working link's result is reused (default 1d)")
+    net.add_argument("--user-agent")
+    net.add_argument("--mailto", help="contact address for Crossref's polite pool")
+    net.add_argument("--arxiv-api-url")
+    net.add_argument("--arxiv-interval", type=float)
+    net.add_argument("--crossref-api-url")
+    return p
+
+
+_OVERRIDES = (
+    "select", "fail_on", "bib", "root_dir", "exclude", "uncited_bib", "max_file_size", "jobs", "offline", "links",
+    "verify", "timeout", "timeout_total", "retries", "retry_wait", "max_concurrency", "max_per_host",
+    "host_interval", "allow_private", "allow_hosts", "accept", "exclude_urls", "cache", "cache_max_age",
+    "user_agent", "mailto", "arxiv_api_url", "arxiv_interval", "crossref_api_url",
+)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    values = {key: getattr(args, key) for key in _OVERRIDES if getattr(args, key, None) is not None}
+    if args.ignore is not None:
+        values["ignore"] = args.ignore
+    if args.use_cache is False:
+        values["cache"] = False
+    return values
+
+
+def _explain(code: str) -> int:
+    rule = rules.BY_CODE.get(code.upper()) or rules.BY_NAME.get(code)
+    if rule is None:
+        print(f"refcheck: error: unknown rule {code!r} (see `refcheck --list-rules`)", file=sys.stderr)
+        return EXIT_USAGE
+    print(rule.explanation(), end="")
+    return EXIT_OK
+
+
+def _list_rules() -> int:
+    for rule in rules.RULES:
+        print(f"{rule.code}  {rule.name:<26} {rule.severity.label:<8} {rule.summary}")
+    return EXIT_OK
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _report(result: RunResult, args: argparse.Namespace) -> None:
+    from refcheck.report import make_console, render, render_console
+
+    if args.output is not None:
+        _write_atomic(args.output, render(result, args.format))
+    color = {"always": True, "never": False}.get(args.color)
+    if args.format == "console" or args.output is not None:
+        render_console(result, make_console(sys.stdout, color=color), quiet=args.quiet)
+    else:
+        sys.stdout.write(render(result, args.format))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.explain:
+        return _explain(args.explain)
+    if args.list_rules:
+        return _list_rules()
+    try:
+        config: Config = load_config(Path.cwd(), args.config, _overrides(args))
+        if args.extend_ignore:
+            config = config.replace(ignore=config.ignore | rules.expand_selectors(args.extend_ignore))
+        paths = args.paths or [Path(".")]
+        stdin_text = sys.stdin.read() if any(str(p) == "-" for p in paths) else None
+        from refcheck.pipeline import check
+
+        result = check(paths, config, stdin_text=stdin_text, progress=sys.stderr.isatty() and args.format == "console")
+        _report(result, args)
+    except KeyError as exc:
+        print(f"refcheck: error: unknown rule code {exc.args[0]!r}", file=sys.stderr)
+        return EXIT_USAGE
+    except (RefcheckError, UsageError) as exc:
+        print(f"refcheck: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("refcheck: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return result.exit_code(config.fail_on if isinstance(config.fail_on, Severity) else Severity.ERROR)
