@@ -114,6 +114,7 @@ class Reference:
     path: str  # display path of the file the entry is in (a .bib file for BIB)
     key: str | None = None  # list number, bib key, footnote label, link label
     authors: tuple[str, ...] = ()  # normalised surnames, first author first
+    et_al: bool = False  # the author list is cut short ("et al.", BibTeX "and others")
     year: str | None = None
     title: str | None = None
     arxiv_ids: tuple[Identifier, ...] = ()
