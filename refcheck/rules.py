@@ -40,46 +40,57 @@ _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 RULES: tuple[Rule, ...] = (
     Rule(
         "RC101", "unparsed-reference", _W,
-        "A reference-list entry from which neither author and year nor an identifier could be read.",
-        "refcheck cannot match citations against an entry it cannot read, so mistakes around it go unseen.",
-        "## References\n- Some notes I found useful\n",
-        "Give the entry an author and year (`Smith, J. (2020). Title.`) or an arXiv ID / DOI.",
+        "A reference-list entry from which neither author and year nor an arXiv ID or DOI could be read.",
+        "Citations are matched against what an entry says; an entry refcheck cannot read can neither "
+        "satisfy a citation nor be reported as uncited, so mistakes around it go unseen.",
+        "Scaling matters (Kaplan et al., 2020).\n\n## References\n\n"
+        "- Kaplan, J. et al. (2020). Scaling laws for neural language models. arXiv:2001.08361\n"
+        "- Some slides I found useful\n",
+        "Write the entry as author, year and title (`Smith, J. (2020). Title.`), or add its arXiv ID or "
+        "DOI. Notes that are not references belong outside the reference section.",
     ),
     Rule(
         "RC102", "unreadable-file", _E,
-        "A file that cannot be read as text (binary content, NUL bytes, permissions); it is skipped.",
-        "Nothing in the file is checked.",
+        "A file that cannot be read as text (binary content, NUL bytes, no read permission); it is "
+        "skipped.",
+        "Nothing in the file is checked, so a run that looks clean may have checked less than asked.",
         "",
-        "Exclude the path (`exclude = [\"assets/**\"]`) or fix its permissions or content.",
+        "Fix the file's permissions or content, or leave it out with `exclude = [\"assets/**\"]`.",
     ),
     Rule(
         "RC103", "bib-error", _E,
         "A BibTeX entry that fails to parse (the rest of the file still counts), or a `bibliography:` "
         "file that does not exist.",
-        "Citations of the broken entry are reported as undefined, and pandoc fails the same way.",
-        "---\nbibliography: missing.bib\n---\n",
-        "Fix the entry's syntax (braces, commas, quotes) or the path in `bibliography:`.",
+        "Citations of a broken or missing entry are reported as undefined, and pandoc fails on the same "
+        "file when it builds the document.",
+        "---\nbibliography: references.bib\n---\n\nScaling laws [@kaplan2020] hold.\n\n"
+        "<!-- references.bib does not exist next to this file -->\n",
+        "Fix the entry's syntax (braces, commas, quotes) or the path in `bibliography:`; paths are "
+        "relative to the Markdown file.",
     ),
     Rule(
         "RC104", "encoding-replaced", _W,
-        "A file that is not valid UTF-8; it is decoded with replacement characters and checked anyway.",
-        "Names and titles with replaced characters may not match their entries.",
+        "A file that is not valid UTF-8: it is decoded with replacement characters and checked anyway; "
+        "the message names the first bad line.",
+        "Names and titles with replaced characters (`M�ller`) may not match their entries, and readers "
+        "see the same replacement characters.",
         "",
-        "Re-save the file as UTF-8.",
+        "Re-save the file as UTF-8 (most editors offer it under 'Save with encoding').",
     ),
     Rule(
         "RC105", "file-too-large", _W,
-        "A file larger than `max_file_size`; it is skipped.",
-        "Nothing in the file is checked.",
+        "A file larger than `max_file_size` (default 10 MB); it is skipped.",
+        "Nothing in the file is checked; very large Markdown files are usually generated output.",
         "",
-        "Raise `max_file_size` or exclude the file.",
+        "Raise `max_file_size`, or leave the file out with `exclude`.",
     ),
     Rule(
         "RC201", "undefined-citation", _E,
         "An in-text citation (author–year, numeric, footnote, `[@key]`, link label, or a link to an "
         "arXiv/DOI address) with no matching entry or definition.",
-        "The reader cannot find the work; with LLM-drafted text the cited work may not exist at all.",
-        "As shown by Smith et al. (2020), ...\n\n## References\n- Jones, A. (2019). Other work.\n",
+        "The reader cannot find the work; in drafted text the cited work may not exist at all.",
+        "As shown by Smith et al. (2020), scaling helps.\n\n## References\n\n"
+        "- Jones, A. (2019). Another study. Journal of Studies.\n",
         "Add the missing entry, or correct the citation's author, year, key or link.",
     ),
     Rule(
@@ -88,166 +99,190 @@ RULES: tuple[Rule, ...] = (
         "nothing cites. Not reported for BibTeX files unless `uncited_bib = true`, nor for documents "
         "that cite nothing (reading lists).",
         "An uncited entry often means a citation was dropped or mistyped during editing.",
-        "Transformers (Vaswani et al., 2017).\n\n## References\n- Vaswani, A. et al. (2017). Attention.\n"
-        "- Kaplan, J. et al. (2020). Scaling laws.\n",
-        "Cite the entry or remove it; a list meant as further reading belongs under a "
-        "'Further reading' heading.",
+        "Transformers rely on attention (Vaswani et al., 2017).\n\n## References\n\n"
+        "- Vaswani, A. et al. (2017). Attention is all you need. arXiv:1706.03762\n"
+        "- Kaplan, J. et al. (2020). Scaling laws for neural language models. arXiv:2001.08361\n",
+        "Cite the entry or remove it. A list meant as further reading belongs under its own heading "
+        "(such as 'Further reading'), which is not expected to be cited.",
     ),
     Rule(
         "RC203", "year-mismatch", _E,
         "A citation whose author matches an entry but whose year differs.",
-        "One of the two years is wrong; readers looking up the work will not find it.",
-        "(Kaplan et al., 2021)\n\n## References\n- Kaplan, J. et al. (2020). Scaling laws.\n",
-        "Make the citation's year agree with the entry (or fix the entry).",
+        "One of the two years is wrong, and readers looking the work up by author and year will not "
+        "find it.",
+        "Loss falls as a power law (Kaplan et al., 2021).\n\n## References\n\n"
+        "- Kaplan, J. et al. (2020). Scaling laws for neural language models. arXiv:2001.08361\n",
+        "Make the citation's year agree with the entry's, or correct the entry.",
     ),
     Rule(
         "RC204", "ambiguous-citation", _W,
-        "A citation that matches more than one entry (two 'Smith 2020' without a/b suffixes).",
+        "A citation that matches more than one entry (two 'Smith 2020' entries without a/b suffixes).",
         "The reader cannot tell which work is meant.",
-        "(Smith, 2020)\n\n## References\n- Smith, A. (2020). One.\n- Smith, B. (2020). Two.\n",
-        "Add year suffixes (2020a, 2020b) to the entries and the citations.",
+        "This was shown before (Smith, 2020).\n\n## References\n\n"
+        "- Smith, A. (2020). A first study. Journal A.\n"
+        "- Smith, B. (2020). A second study. Journal B.\n",
+        "Add year suffixes (2020a, 2020b) to the entries and use them in the citations.",
     ),
     Rule(
         "RC205", "duplicate-reference", _W,
-        "Two entries for the same work (same arXiv ID, DOI or normalised title), or a BibTeX key "
-        "defined twice.",
-        "Duplicates split citations between two entries and one of them is usually stale.",
-        "## References\n- Vaswani, A. (2017). Attention is all you need. arXiv:1706.03762\n"
-        "- Vaswani, A. (2017). Attention Is All You Need. arXiv:1706.03762\n",
-        "Keep one entry.",
+        "Two entries for the same work (the same arXiv ID, the same DOI, or the same title once case and "
+        "punctuation are ignored), or a BibTeX key defined twice.",
+        "Duplicates split citations between two entries, and one of them is usually stale.",
+        "## References\n\n"
+        "- Vaswani, A. et al. (2017). Attention is all you need. arXiv:1706.03762\n"
+        "- Vaswani, A. et al. (2017). Attention Is All You Need. arXiv:1706.03762\n",
+        "Keep one entry and point every citation at it.",
     ),
     Rule(
         "RC206", "identifier-mismatch", _E,
-        "A citation links to an arXiv ID or DOI other than its entry's, or an entry's link and text "
-        "identifiers disagree.",
-        "The link sends readers to a different paper than the one named.",
-        "[Kaplan et al., 2020](https://arxiv.org/abs/2001.08362)\n\n## References\n"
-        "- Kaplan, J. et al. (2020). Scaling laws. arXiv:2001.08361\n",
-        "Correct the link or the entry so both carry the same identifier.",
+        "A citation links to an arXiv ID or DOI other than its entry's, or an entry's link and the "
+        "identifier in its text disagree.",
+        "The link sends readers to a different paper from the one named.",
+        "Compute-optimal scaling is known [Kaplan et al., 2020](https://arxiv.org/abs/2001.08362).\n\n"
+        "## References\n\n"
+        "- Kaplan, J. et al. (2020). Scaling laws for neural language models. arXiv:2001.08361\n",
+        "Correct the link or the entry so that both carry the same identifier.",
     ),
     Rule(
         "RC207", "author-mismatch", _E,
         "A citation whose year and link fit an entry but whose author name does not ('Kaplin et al.').",
-        "A misspelt or wrong author name is the commonest slip in drafted citations.",
-        "[Kaplin et al., 2020](https://arxiv.org/abs/2001.08361)\n\n## References\n"
-        "- Kaplan, J. et al. (2020). Scaling laws. arXiv:2001.08361\n",
-        "Spell the author as the entry does.",
+        "A misspelt or wrong author name is the commonest slip in drafted citations, and it hides the "
+        "work from anyone searching by name.",
+        "Loss follows a power law [Kaplin et al., 2020](https://arxiv.org/abs/2001.08361).\n\n"
+        "## References\n\n"
+        "- Kaplan, J. et al. (2020). Scaling laws for neural language models. arXiv:2001.08361\n",
+        "Spell the author's name as the entry does, or correct the entry.",
     ),
     Rule(
         "RC209", "implausible-year", _W,
-        "An entry's year before its arXiv ID allows (IDs record the announcement month, so January "
-        "allows the year before), or a year in the future.",
-        "The year or the identifier is wrong.",
-        "## References\n- Kaplan, J. (2018). Scaling laws. arXiv:2001.08361\n",
-        "Correct the year or the identifier.",
+        "An entry's year before its arXiv ID allows (IDs record the announcement year and month; "
+        "January allows the year before), or a year in the future.",
+        "A paper cannot be published before it is announced, so the year or the identifier is wrong.",
+        "## References\n\n"
+        "- Kaplan, J. et al. (2018). Scaling laws for neural language models. arXiv:2001.08361\n",
+        "Correct the year or the identifier; arXiv:2001.08361 was announced in January 2020.",
     ),
     Rule(
         "RC301", "malformed-arxiv-id", _E,
-        "An arXiv identifier that cannot exist: bad month, wrong digit count, unknown old-style archive.",
-        "The link or identifier leads nowhere.",
-        "## References\n- Kaplan, J. (2020). Scaling laws. arXiv:2013.08361\n",
-        "Copy the identifier again from the paper's arXiv page.",
+        "An arXiv identifier that cannot exist: a month outside 01–12, the wrong number of digits, or an "
+        "unknown old-style archive (`foo-bar/0601001`).",
+        "The link or identifier leads nowhere; often digits were dropped or swapped while copying.",
+        "## References\n\n"
+        "- Kaplan, J. et al. (2020). Scaling laws for neural language models. arXiv:2013.08361\n",
+        "Copy the identifier again from the paper's arXiv page (`YYMM.NNNNN`, month 01–12).",
     ),
     Rule(
         "RC302", "malformed-doi", _E,
-        "A DOI that does not follow the DOI syntax (`10.` + registrant + `/` + suffix).",
-        "The DOI cannot resolve.",
-        "## References\n- Smith, A. (2020). Title. doi:10.abc/xyz\n",
-        "Copy the DOI again from the publisher's page.",
+        "A DOI that does not follow the DOI syntax: `10.`, a registrant code of digits, `/`, a suffix.",
+        "The DOI cannot resolve, so the reference cannot be followed or verified.",
+        "## References\n\n- Smith, A. (2020). A study of things. Journal of Things. doi:10.abc/xyz\n",
+        "Copy the DOI again from the publisher's page or from doi.org.",
     ),
     Rule(
         "RC401", "broken-link", _E,
         "HTTP 4xx/5xx after retries, a DNS failure, a refused connection, a TLS failure, a redirect "
         "loop or too many redirects; the message says which.",
-        "Readers following the link get nothing.",
-        "[docs](https://example.com/removed-page)\n",
-        "Update or remove the link; `accept` adds status codes that count as working.",
+        "Readers following the link get an error page or nothing.",
+        "Read [the guide](https://example.com/removed-page) first.\n\n"
+        "<!-- the server answers 404 Not Found -->\n",
+        "Update the link (an archived copy may help) or remove it. `accept` adds status codes that "
+        "count as working.",
     ),
     Rule(
         "RC402", "link-timeout", _W,
-        "No answer within the timeout, after retries.",
-        "The server may be down or slow; it is not known to be broken.",
-        "",
-        "Raise `timeout`, or exclude the URL with `exclude_urls`.",
+        "No answer within `timeout` seconds, after retries.",
+        "The server may be down or slow; the link is not known to be broken.",
+        "The data is on [the portal](https://example.com/slow-portal).\n\n"
+        "<!-- the server does not answer within `timeout` seconds -->\n",
+        "Check the link by hand; raise `timeout`, or exclude the URL with `exclude_urls`.",
     ),
     Rule(
         "RC403", "redirected-link", _I,
         "A permanent redirect (301/308); the message gives the final URL.",
-        "Permanent redirects break eventually; linking the final address is sturdier.",
-        "[page](http://example.com/old)\n",
-        "Replace the URL with the final one.",
+        "Permanent redirects break eventually; linking the final address is sturdier and faster.",
+        "See [the old page](http://example.com/old).\n\n"
+        "<!-- the server answers 301 Moved Permanently to https://example.com/new -->\n",
+        "Replace the URL with the final one from the message.",
     ),
     Rule(
         "RC404", "missing-file", _E,
         "A relative link or image whose file does not exist.",
         "Readers get a 404 and images do not render.",
-        "![plot](./figures/plot.png)\n",
-        "Fix the path or add the file; root-relative paths need `root_dir`.",
+        "![Loss curve](./figures/loss.png)\n\n<!-- figures/loss.png does not exist -->\n",
+        "Fix the path or add the file. Root-relative paths (`/img/x.png`) are checked only with "
+        "`root_dir` set.",
     ),
     Rule(
         "RC405", "missing-anchor", _W,
-        "A `#fragment` that matches no heading or id in this file, the linked local file, or the "
+        "A `#fragment` that matches no heading or id in this file, in the linked local file, or in the "
         "fetched HTML page.",
-        "The link opens the page at the top instead of the section meant.",
+        "The link opens the page at the top instead of at the section meant.",
         "See [setup](#instalation).\n\n## Installation\n",
-        "Use the heading's slug (GitHub rules: lower case, spaces to hyphens, punctuation dropped).",
+        "Use the heading's slug (GitHub's rules: lower case, spaces to hyphens, most punctuation "
+        "dropped), or add an id.",
     ),
     Rule(
         "RC406", "bot-protection", _W,
-        "A challenge page or bot block (status 999; 403/503 with a challenge marker): not known broken.",
-        "The site blocks automated checks; a person may still reach it.",
-        "",
+        "A challenge page or bot block (status 999; 403/503 with a challenge marker such as "
+        "`cf-mitigated: challenge`): the link is not known to be broken.",
+        "The site blocks automated checks, but a person with a browser may still reach it.",
+        "I worked with [her](https://www.linkedin.com/in/some-name/).\n\n"
+        "<!-- LinkedIn answers automated requests with status 999 -->\n",
         "Check the link by hand, then exclude it with `exclude_urls`.",
     ),
     Rule(
         "RC407", "skipped-link", _I,
-        "A link not checked: excluded, an address not allowed, an unsupported scheme, a template, or a "
-        "root-relative path with no `root_dir`.",
-        "Nothing is known about the link.",
-        "[home]({{ site.url }}/about)\n",
-        "Nothing to fix; set `root_dir` or `allow_hosts` to have such links checked.",
+        "A link not checked: excluded by `exclude_urls`, an address not allowed, an unsupported scheme, "
+        "a template, or a root-relative path with no `root_dir`.",
+        "Nothing is known about the link; the finding says why it was not checked.",
+        "[About]({{ site.url }}/about)\n",
+        "Nothing to fix. Set `root_dir`, `allow_hosts` or `allow_private` to have such links checked.",
     ),
     Rule(
         "RC408", "rate-limited", _W,
-        "Still HTTP 429 after honouring Retry-After and retries: not known broken.",
-        "The server refused to answer now; the link may work.",
-        "",
-        "Lower `max_per_host` or raise `host_interval` for that host.",
+        "Still HTTP 429 after honouring Retry-After and retrying: the link is not known to be broken.",
+        "The server refused to answer now; the link may well work.",
+        "See [issue 12](https://example.com/api/issues/12).\n\n"
+        "<!-- the host keeps answering 429 Too Many Requests -->\n",
+        "Lower `max_per_host` or raise `host_interval`; a cached run later will retry only this link.",
     ),
     Rule(
         "RC501", "identifier-not-found", _E,
-        "The arXiv ID or DOI does not exist at its registry.",
+        "The arXiv ID or DOI does not exist at its registry (arXiv API, Crossref).",
         "An identifier that resolves to nothing is a typo or a fabricated reference.",
-        "## References\n- Smith, A. (2020). Title. arXiv:2001.99999\n",
-        "Look the work up and copy its identifier.",
+        "## References\n\n- Smith, A. (2020). A study of things. arXiv:2001.99999\n",
+        "Look the work up by title and copy its identifier.",
     ),
     Rule(
         "RC502", "title-mismatch", _E,
         "The entry's title is not the title of the record its identifier points to.",
         "The identifier belongs to another paper: a common sign of a fabricated or mixed-up reference.",
-        "## References\n- Kaplan, J. (2020). Attention is all you need. arXiv:2001.08361\n",
+        "## References\n\n- Kaplan, J. et al. (2020). Attention is all you need. arXiv:2001.08361\n",
         "Fix the identifier or the title; the message gives the record's title.",
     ),
     Rule(
         "RC503", "author-mismatch-record", _E,
         "The entry's first author is not among the authors of the identifier's record.",
-        "The identifier belongs to another paper, or the author is wrong.",
-        "## References\n- Smith, A. (2020). Scaling Laws for Neural Language Models. arXiv:2001.08361\n",
+        "Either the identifier belongs to another paper or the author is wrong.",
+        "## References\n\n"
+        "- Smith, A. et al. (2020). Scaling laws for neural language models. arXiv:2001.08361\n",
         "Fix the author or the identifier; the message gives the record's authors.",
     ),
     Rule(
         "RC504", "year-mismatch-record", _W,
-        "The entry's year is earlier than the record allows.",
-        "A work cannot be published before it exists.",
-        "## References\n- Kaplan, J. (2018). Scaling Laws for Neural Language Models. arXiv:2001.08361\n",
+        "The entry's year is earlier than its record allows (the record's first version or publication).",
+        "A work cannot be published before it exists, so the year or the identifier is wrong.",
+        "## References\n\n"
+        "- Kaplan, J. et al. (2018). Scaling laws for neural language models. arXiv:2001.08361\n",
         "Use the year of the version you cite.",
     ),
     Rule(
         "RC505", "withdrawn-or-retracted", _E,
-        "The arXiv paper is withdrawn, or Crossref records a retraction.",
+        "The arXiv paper is withdrawn, or Crossref records a retraction of the DOI.",
         "Citing withdrawn or retracted work as support misleads readers.",
-        "",
-        "Cite the replacement, or say in the text that the work was retracted.",
+        "## References\n\n- Doe, J. (2019). A result that did not hold. doi:10.5555/12345678\n\n"
+        "<!-- Crossref lists a retraction notice for this DOI -->\n",
+        "Cite the replacement or a later correct work, or say in the text that the work was retracted.",
     ),
 )
 
