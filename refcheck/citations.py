@@ -280,7 +280,10 @@ def numeric(ctx: Context) -> Iterator[Found]:
     """`[1]`, `[1, 3]`, `[2-4]`, `[1–3]`, only in documents with a numbered reference list."""
     if not ctx.known.numbered:
         return
+    link_starts = {link.start for link in ctx.scan.links}
     for m in _NUMERIC.finditer(ctx.mask):
+        if m.start() in link_starts:
+            continue
         body = m.group("body")
         numbers: list[tuple[int, int]] = []  # (number, offset)
         ok = True

@@ -14,13 +14,14 @@ from typing import Any
 
 import yaml
 
-from refcheck import bib, citations, identifiers
+from refcheck import bib, citations, identifiers, rules
 from refcheck.anchors import AnchorSet, heading_anchor
 from refcheck.blocks import Leaf, parse_blocks
 from refcheck.inline import InlineScan, normalize_label, scan_inline
 from refcheck.model import (
     Citation,
     CitationKind,
+    Diagnostic,
     Document,
     Identifier,
     IdentifierKind,
@@ -106,7 +107,7 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
             builder.code_lines.update(line for line, _ in leaf.lines)
     builder.link_labels = {normalize_label(v.get("label", k)) for k, v in env.get("ref_links", {}).items()}
 
-    _bibliography_from_front_matter(builder, front)
+    _bibliography_from_front_matter(builder, front, lines[:front_lines])
     footnote_leaves = _footnote_definitions(builder, env)
     sections = _assign_sections(leaves)
     _link_definitions(builder, env, sections)
@@ -128,11 +129,20 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
     return doc
 
 
-def _bibliography_from_front_matter(builder: _Builder, front: dict[str, Any]) -> None:
+def _bibliography_from_front_matter(builder: _Builder, front: dict[str, Any], front_lines: list[str]) -> None:
     value = front.get("bibliography")
     names = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
     base = builder.doc.path.parent
-    builder.doc.bib_files.extend((base / name) for name in names)
+    for name in names:
+        path = base / name
+        builder.doc.bib_files.append(path)
+        if not path.is_file():
+            line = next((i + 1 for i, text in enumerate(front_lines) if name in text), 1)
+            column = front_lines[line - 1].find(name) + 1 if line <= len(front_lines) else 1
+            builder.doc.diagnostics.append(Diagnostic(
+                builder.doc.display_path, Span(line, max(column, 1), line, max(column, 1) + len(name)), "RC103",
+                f"bibliography file {name} not found", rules.get("RC103").severity,
+            ))
 
 
 def heading_title(text: str) -> tuple[str, str | None]:

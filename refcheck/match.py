@@ -44,8 +44,9 @@ def _author_matches(citation: Citation, ref: Reference) -> bool:
         return False
     if not surname_keys(citation.authors[0]) & surname_keys(ref.authors[0]):
         return False
-    if len(citation.authors) > 1 and not citation.et_al and len(ref.authors) > 1:
-        return bool(surname_keys(citation.authors[1]) & surname_keys(ref.authors[1]))
+    if len(citation.authors) > 1 and len(ref.authors) > 1:
+        # "Graves, Wayne & Danihelka": the last cited name is one of the entry's other authors.
+        return any(surname_keys(citation.authors[1]) & surname_keys(name) for name in ref.authors[1:])
     return True
 
 
@@ -190,7 +191,7 @@ class Matcher:
 
     def _identifier_mismatch(self, c: Citation, ref: Reference) -> None:
         cited = c.arxiv_id or c.doi
-        entry = ", ".join(i.value for i in (ref.arxiv_ids if c.arxiv_id else ref.dois))
+        entry = ", ".join(dict.fromkeys(i.value for i in (ref.arxiv_ids if c.arxiv_id else ref.dois)))
         self.out.add("RC206", c.span, f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}")
 
     def _numeric(self, c: Citation) -> None:
