@@ -19,7 +19,7 @@ from refcheck.names import normalise_surname
 _PARTICLE = r"(?:(?:van|von|der|den|de|del|della|di|da|dos|du|la|le|ten|ter|al|el|bin|ibn|Van|Von|De|Di|Da|Du|La|Le|Del|Della|Dos|Der|Den|Ten|Ter|Al|El|d'|D'|O')\s*)"
 _WORD = r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*"
 _NAME = rf"(?:{_PARTICLE}{{0,3}}{_WORD})"
-_ETAL = r"(?:\s+et\s*al(?:\.|ii\b|\b))"
+_ETAL = r"(?:,?\s+et\.?\s*al(?:\.|ii\b|\b))"
 _AUTHORS = (
     rf"(?P<first>{_NAME})"
     rf"(?:(?P<etal>{_ETAL})"
@@ -47,13 +47,7 @@ _NOWHERE = Span(1, 1, 1, 2)
 
 # Capitalised words that precede a year without being an author.
 _NOT_AUTHORS = frozenset(
-    """january february march april may june july august september october november december jan feb mar apr
-    jun jul aug sep sept oct nov dec spring summer autumn fall winter the a an in on at by for from to of and or
-    see since until before after during circa around about between version release released update updated
-    accessed retrieved published copyright edition revised figure fig table section chapter eq equation
-    appendix page note nature science cell arxiv preprint proceedings journal conference workshop blog
-    press report thesis website online available python java windows ubuntu iphone android season episode
-    year years vol volume issue part no number est founded since until ca c approximately""".split()
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "spring", "summer", "autumn", "fall", "winter", "the", "a", "an", "in", "on", "at", "by", "for", "from", "to", "of", "and", "or", "see", "since", "until", "before", "after", "during", "circa", "around", "about", "between", "version", "release", "released", "update", "updated", "accessed", "retrieved", "published", "copyright", "edition", "revised", "figure", "fig", "table", "section", "chapter", "eq", "equation", "appendix", "page", "note", "nature", "science", "cell", "arxiv", "preprint", "proceedings", "journal", "conference", "workshop", "blog", "press", "report", "thesis", "website", "online", "available", "python", "java", "windows", "ubuntu", "iphone", "android", "season", "episode", "year", "years", "vol", "volume", "issue", "part", "no", "number", "est", "founded", "since", "until", "ca", "c", "approximately"]
 )
 
 

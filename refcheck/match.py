@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -107,6 +106,7 @@ class Matcher:
         for citation in self.doc.citations:
             self._check(citation)
         self._uncited()
+        self._unparsed()
         self._duplicates()
         self._entry_identifiers()
         self._malformed_identifiers()
@@ -155,6 +155,12 @@ class Matcher:
                 self._identifier_mismatch(c, ref)
             return
         by_id = _by_identifier(c, pool)
+        if by_author and all(_same_identifier(c, r) is False for r in by_author):
+            # Same author, another year and another identifier: a different work with no entry.
+            what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
+            self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry has {what} (the entry by "
+                         f"{by_author[0].authors[0].title()} on line {by_author[0].span.line} is another work)")
+            return
         if by_author:
             ref = (by_id and by_id[0] in by_author and by_id[0]) or by_author[0]
             self._cite(ref)
@@ -257,7 +263,7 @@ class Matcher:
         if any(c.kind in (CitationKind.AUTHOR_YEAR, CitationKind.NUMERIC, CitationKind.IDENTIFIER_LINK)
                for c in citing):
             for ref in self.own:
-                if ref.source is ReferenceSource.LIST and id(ref) not in self.cited:
+                if ref.source is ReferenceSource.LIST and id(ref) not in self.cited and _readable(ref):
                     if any(_norm_url(u) in prose_urls for u in ref.urls):
                         continue
                     self.out.add("RC202", ref.span, f"entry is never cited: {_short(ref)}")
@@ -271,6 +277,11 @@ class Matcher:
             for ref in self.bib:
                 if id(ref) not in self.cited:
                     self.out.add("RC202", ref.span, f"BibTeX entry {ref.key} is never cited", path=ref.path)
+
+    def _unparsed(self) -> None:
+        for ref in self.own:
+            if ref.source is ReferenceSource.LIST and not _readable(ref):
+                self.out.add("RC101", ref.span, f"cannot read an author and year or an identifier in: {_short(ref)}")
 
     def _duplicates(self) -> None:
         seen: dict[tuple[str, str], Reference] = {}
@@ -325,6 +336,11 @@ class Matcher:
             code = "RC301" if ident.kind is IdentifierKind.ARXIV else "RC302"
             what = "arXiv ID" if ident.kind is IdentifierKind.ARXIV else "DOI"
             self.out.add(code, ident.span, f"malformed {what} {ident.raw!r}: {ident.problem or 'invalid'}")
+
+
+def _readable(ref: Reference) -> bool:
+    """An entry refcheck can match: author and year, an identifier, or at least a URL."""
+    return bool(ref.authors and ref.year) or bool(ref.arxiv_ids or ref.dois or ref.urls)
 
 
 def _short(ref: Reference) -> str:

@@ -56,7 +56,7 @@ def run_network(documents: Sequence[Document], config: Config, *, deadline: floa
             occurrences: list[tuple[str, Link]] = []
             for doc in documents:
                 for link in doc.links:
-                    if not is_remote(link.url) or link.context is LinkContext.HTML and not link.url:
+                    if not is_remote(link.url) or (link.context is LinkContext.HTML and not link.url):
                         continue
                     if resolved and _answered(link.url, resolved, arxiv_from_url, doi_from_url):
                         continue
