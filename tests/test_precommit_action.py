@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -18,7 +18,7 @@ ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text("utf-8")
 BAD = "See (Smith et al., 2020).\n\n## References\n\n- Jones, A. (2019). Another study. Journal of Studies.\n"
 
 needs_cli = pytest.mark.skipif(
-    importlib.util.find_spec("refcheck.cli") is None, reason="refcheck.cli (the CLI) is not written yet"
+    not (ROOT / "refcheck" / "cli.py").exists(), reason="refcheck.cli (the CLI) is not written yet"
 )
 
 
@@ -47,18 +47,20 @@ def test_no_input_is_pasted_into_a_script() -> None:
         assert "${{" not in s.get("run", ""), s.get("name")
 
 
-def run_step(
-    tmp_path: Path, args: str, *, fail: str = "true"
-) -> tuple[subprocess.CompletedProcess[str], str]:
+def run_step(tmp_path: Path, args: str, **inputs: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """The run step's script under bash, with the inputs as the runner passes them."""
     output = tmp_path / "github_output"
     output.write_text("", "utf-8")
     env = {
         **os.environ,
         "REFCHECK_PYTHON": sys.executable,
         "REFCHECK_ARGS": args,
-        "REFCHECK_FORMAT": "github",
-        "REFCHECK_FAIL": fail,
+        "REFCHECK_FORMAT": inputs.get("format", "github"),
+        "REFCHECK_FAIL": inputs.get("fail", "true"),
+        "REFCHECK_SUMMARY": inputs.get("summary", "true"),
+        "REFCHECK_OUTPUT_FILE": inputs.get("output_file", ""),
         "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md"),
         "PYTHONPATH": str(ROOT),
         "NO_COLOR": "1",
     }
@@ -75,12 +77,49 @@ def run_step(
 
 
 @needs_cli
-def test_findings_fail_the_step_and_become_annotations(tmp_path: Path) -> None:
+def test_findings_fail_the_step_and_become_annotations_and_a_summary(tmp_path: Path) -> None:
     (tmp_path / "draft.md").write_text(BAD, "utf-8")
     done, outputs = run_step(tmp_path, "draft.md --offline")
     assert done.returncode == 1, done.stderr
     assert "::error file=draft.md,line=1,col=5," in done.stdout
     assert outputs == "exit-code=1\n"
+    summary = (tmp_path / "step_summary.md").read_text("utf-8")
+    assert summary.startswith("### refcheck: 1 error")
+    assert "| draft.md:1:5 | error | RC201 |" in summary
+
+
+@needs_cli
+def test_summary_false_leaves_the_job_summary_alone(tmp_path: Path) -> None:
+    (tmp_path / "draft.md").write_text(BAD, "utf-8")
+    run_step(tmp_path, "draft.md --offline", summary="false")
+    assert not (tmp_path / "step_summary.md").exists()
+
+
+@needs_cli
+def test_output_file_receives_the_report_in_the_chosen_format(tmp_path: Path) -> None:
+    (tmp_path / "draft.md").write_text(BAD, "utf-8")
+    done, _ = run_step(
+        tmp_path, "draft.md --offline", format="sarif", output_file="refcheck.sarif", fail="false"
+    )
+    assert done.returncode == 0, done.stderr
+    log = json.loads((tmp_path / "refcheck.sarif").read_text("utf-8"))
+    assert log["version"] == "2.1.0"
+    assert [r["ruleId"] for r in log["runs"][0]["results"]][:1] == ["RC201"]
+    assert json.loads(done.stdout) == log
+
+
+@needs_cli
+def test_a_usage_error_passes_through_with_its_exit_code(tmp_path: Path) -> None:
+    done, outputs = run_step(tmp_path, "no-such-dir/")
+    assert done.returncode == 2
+    assert outputs == "exit-code=2\n"
+    assert done.stderr.strip()
+
+
+def test_an_unknown_format_is_a_clear_error(tmp_path: Path) -> None:
+    done, _ = run_step(tmp_path, ".", format="xml")
+    assert done.returncode == 2
+    assert done.stdout.startswith("::error title=refcheck action::unknown format 'xml'")
 
 
 @needs_cli
