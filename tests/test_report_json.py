@@ -9,6 +9,7 @@ import pytest
 from refcheck import rules
 from refcheck.model import Diagnostic, RunResult, Span, Summary
 from refcheck.report import render_json
+from refcheck.report.json_format import from_json_object
 
 
 def diag(path: str, span: Span, code: str, message: str) -> Diagnostic:
@@ -140,3 +141,26 @@ def test_messages_round_trip_unchanged(message: str) -> None:
     result = RunResult(diagnostics=[diag("dir/ü.md", Span(1, 1, 1, 2), "RC201", message)])
     entry = json.loads(render_json(result))["diagnostics"][0]
     assert (entry["path"], entry["message"]) == ("dir/ü.md", message)
+
+
+def test_a_report_reads_back_into_the_same_result() -> None:
+    result = RunResult(
+        diagnostics=[
+            diag("docs/ü.md", Span(3, 5, 3, 24), "RC201", "no entry for (Smith et al., 2020)"),
+            diag("docs/ü.md", Span(9, 1, 9, 30), "RC403", "moved to https://example.org/new"),
+        ],
+        notices=["network unreachable"],
+        summary=Summary(files=1, citations=1, errors=1, infos=1, unchecked_links=2),
+    )
+    back = from_json_object(json.loads(render_json(result)), incomplete=True)
+    assert back.diagnostics == result.diagnostics
+    assert (back.notices, back.summary, back.incomplete) == (result.notices, result.summary, True)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"version": 2, "summary": {}, "notices": [], "diagnostics": []}, {"version": 1, "summary": {}}, []],
+)
+def test_reading_back_something_else_is_a_value_error(data: object) -> None:
+    with pytest.raises(ValueError, match="refcheck JSON"):
+        from_json_object(data)  # type: ignore[arg-type]

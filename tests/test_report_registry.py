@@ -12,6 +12,7 @@ from refcheck.report import (
     render,
     render_console_text,
     render_github,
+    render_gitlab,
     render_json,
     render_markdown,
     render_sarif,
@@ -32,6 +33,7 @@ RESULT = RunResult(
         ("sarif", render_sarif),
         ("github", render_github),
         ("markdown", render_markdown),
+        ("gitlab", render_gitlab),
     ],
 )
 def test_render_dispatches_by_format_name(name: str, renderer: object) -> None:

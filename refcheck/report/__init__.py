@@ -12,6 +12,7 @@ from refcheck.errors import UsageError
 from refcheck.model import RunResult
 from refcheck.report.console import make_console, render_console, render_console_text
 from refcheck.report.github import render_github
+from refcheck.report.gitlab import render_gitlab
 from refcheck.report.json_format import render_json
 from refcheck.report.markdown import render_markdown
 from refcheck.report.sarif import render_sarif
@@ -24,6 +25,7 @@ FORMATS: dict[str, Renderer] = {
     "sarif": render_sarif,
     "github": render_github,
     "markdown": render_markdown,
+    "gitlab": render_gitlab,
 }
 
 
@@ -44,6 +46,7 @@ __all__ = [
     "render_console",
     "render_console_text",
     "render_github",
+    "render_gitlab",
     "render_json",
     "render_markdown",
     "render_sarif",

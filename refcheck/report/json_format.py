@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from refcheck import rules
-from refcheck.model import Diagnostic, RunResult, Summary
+from refcheck.model import Diagnostic, RunResult, Severity, Span, Summary
 
 FORMAT_VERSION = 1
 
@@ -54,3 +55,28 @@ def diagnostic_object(diagnostic: Diagnostic) -> dict[str, Any]:
         "severity": diagnostic.severity.label,
         "message": diagnostic.message,
     }
+
+
+def from_json_object(data: Mapping[str, Any], *, incomplete: bool = False) -> RunResult:
+    """A report read back from its JSON object, so that it can be rendered in other formats.
+
+    Raises `ValueError` when `data` is not a version-1 refcheck report.
+    """
+    try:
+        if data["version"] != FORMAT_VERSION:
+            raise ValueError(f"unsupported refcheck JSON version {data['version']!r}")
+        summary = Summary(**{key: int(data["summary"][key]) for key in SUMMARY_KEYS})
+        diagnostics = [
+            Diagnostic(
+                str(d["path"]),
+                Span(int(d["line"]), int(d["column"]), int(d["end_line"]), int(d["end_column"])),
+                str(d["code"]),
+                str(d["message"]),
+                Severity.parse(str(d["severity"])),
+            )
+            for d in data["diagnostics"]
+        ]
+        notices = [str(notice) for notice in data["notices"]]
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"not a refcheck JSON report: {error!r}") from None
+    return RunResult(diagnostics=diagnostics, notices=notices, summary=summary, incomplete=incomplete)
