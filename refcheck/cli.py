@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"refcheck {__version__}")
     p.add_argument("--config", type=Path, help="read settings from this file instead of searching upward")
     out = p.add_argument_group("output")
-    out.add_argument("--format", default="console", choices=["console", "json", "sarif", "github", "markdown"])
+    out.add_argument("--format", default="console", choices=["console", "json", "sarif", "github", "markdown", "gitlab"])
     out.add_argument("--output", "-o", type=Path, help="also write the report in --format to this file")
     out.add_argument("--quiet", "-q", action="store_true", help="print findings only")
     out.add_argument("--color", choices=["auto", "always", "never"], default="auto")

@@ -354,6 +354,11 @@ def _norm_title(title: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
-def check_document(doc: Document, bib_refs: Iterable[Reference], tag_keys: set[str], *, uncited_bib: bool) -> list[Diagnostic]:
-    """Every citation/reference diagnostic of one document."""
-    return Matcher(doc, list(bib_refs), tag_keys, uncited_bib=uncited_bib).run()
+def check_document(
+    doc: Document, bib_refs: Iterable[Reference], tag_keys: set[str], *, uncited_bib: bool
+) -> tuple[list[Diagnostic], int]:
+    """Every citation/reference diagnostic of one document, and how many external bib entries it cites."""
+    external = list(bib_refs)
+    matcher = Matcher(doc, external, tag_keys, uncited_bib=uncited_bib)
+    diagnostics = matcher.run()
+    return diagnostics, sum(1 for ref in external if id(ref) in matcher.cited)

@@ -101,10 +101,13 @@ def check(paths: Sequence[Path], config: Config, *, stdin_text: str | None = Non
     tag_keys = {key for doc in documents for key in doc.tag_definitions}
     anchors = _AnchorCache(documents, config.max_file_size)
     bib_diags: dict[str, Diagnostic] = {}
+    bib_used = 0
     for doc in documents:
         diagnostics.extend(doc.diagnostics)
         refs = _bib_references(doc, config, bib_diags)
-        diagnostics.extend(check_document(doc, refs, tag_keys, uncited_bib=config.uncited_bib))
+        found, used = check_document(doc, refs, tag_keys, uncited_bib=config.uncited_bib)
+        diagnostics.extend(found)
+        bib_used += used
         diagnostics.extend(check_local_links(doc, config.root_dir, anchors))
     diagnostics.extend(bib_diags.values())
 
@@ -116,6 +119,7 @@ def check(paths: Sequence[Path], config: Config, *, stdin_text: str | None = Non
     result = RunResult(notices=list(stage.notices), incomplete=stage.incomplete)
     result.diagnostics = _filter(diagnostics, documents, config)
     result.summary = _summary(files, documents, result.diagnostics, stage)
+    result.summary.references += bib_used
     return result
 
 
