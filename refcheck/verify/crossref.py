@@ -1,0 +1,125 @@
+"""Crossref's REST API: `/works/{doi}` records (title, authors, dates, retractions), at most 3 at once."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from refcheck.verify.fetch import Limiter, Policy, Unavailable, get
+from refcheck.verify.records import Lookup, Record, Status
+
+SOURCE = "Crossref"
+MAX_IN_FLIGHT = 3
+_DATE_FIELDS = ("issued", "published-print", "published-online", "published")
+_RETRACTING = {"retraction", "withdrawal", "removal"}
+
+
+def _first(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+
+def _date(message: dict[str, Any], name: str) -> list[int]:
+    parts = (message.get(name) or {}).get("date-parts") or [[]]
+    first = parts[0] if parts and isinstance(parts[0], list) else []
+    return [p for p in first if isinstance(p, int)]
+
+
+def _author(author: dict[str, Any]) -> str | None:
+    given, family = _first(author.get("given")), _first(author.get("family"))
+    if family:
+        return f"{given} {family}" if given else family
+    return _first(author.get("name"))
+
+
+def _retraction(message: dict[str, Any]) -> str | None:
+    """The DOI of a notice retracting this work ("" when Crossref marks it retracted without one)."""
+    for update in message.get("updated-by") or []:
+        kind = str(update.get("type", "")).lower().replace("_", "-")
+        if kind in _RETRACTING:
+            return str(update.get("DOI") or "").lower()
+    for relation, targets in (message.get("relation") or {}).items():
+        if "retract" in relation.lower() and isinstance(targets, list):
+            return next((str(t.get("id", "")).lower() for t in targets if isinstance(t, dict)), "")
+    title = _first(message.get("title")) or ""
+    if title.lower().startswith(("retracted:", "retracted article:", "retraction:")):
+        return ""
+    return None
+
+
+def parse_work(doi: str, message: dict[str, Any]) -> Record:
+    """A Crossref work (the `message` of `/works/{doi}`) as a Record."""
+    title = _first(message.get("title"))
+    subtitle = _first(message.get("subtitle"))
+    if title and subtitle and subtitle.lower() not in title.lower():
+        title = f"{title}: {subtitle}"
+    years = sorted({d[0] for name in _DATE_FIELDS if (d := _date(message, name))})
+    issued = _date(message, "issued") or _date(message, "published")
+    return Record(
+        source="crossref",
+        identifier=doi,
+        title=title,
+        authors=tuple(
+            name for a in message.get("author") or [] if isinstance(a, dict) and (name := _author(a))
+        ),
+        years=tuple(years),
+        published="-".join(f"{p:02d}" for p in issued) if issued else None,
+        retracted_by=_retraction(message),
+    )
+
+
+def _message(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return None
+    message = data.get("message") if isinstance(data, dict) else None
+    return message if isinstance(message, dict) else None
+
+
+class CrossrefSource:
+    """One `/works/{doi}` request per DOI; a 404 is confirmed with `/works/{doi}/agency`, because DOIs
+    registered with DataCite (Zenodo, figshare, …) or other agencies exist without a Crossref record."""
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, policy: Policy) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy
+        self.limiter = Limiter(MAX_IN_FLIGHT)
+        self.requests = 0
+
+    async def _get(self, path: str) -> httpx.Response:
+        self.requests += 1
+        return await get(self.client, f"{self.base_url}{path}", self.limiter, self.policy)
+
+    async def lookup(self, doi: str) -> Lookup:
+        path = f"/works/{quote(doi, safe='/')}"
+        try:
+            response = await self._get(path)
+            if response.status_code == 404:
+                return await self._agency(path)
+        except Unavailable as exc:
+            return Lookup(Status.UNAVAILABLE, detail=exc.reason)
+        if response.status_code != 200:
+            return Lookup(Status.UNAVAILABLE, detail=f"HTTP {response.status_code}")
+        message = _message(response)
+        if message is None:
+            return Lookup(Status.UNAVAILABLE, detail="unreadable response")
+        return Lookup(Status.FOUND, parse_work(doi, message))
+
+    async def _agency(self, path: str) -> Lookup:
+        response = await self._get(f"{path}/agency")
+        if response.status_code == 404:
+            return Lookup(Status.NOT_FOUND, detail="no DOI registration agency knows it")
+        message = _message(response) if response.status_code == 200 else None
+        if message is None:
+            return Lookup(Status.UNAVAILABLE, detail=f"agency lookup: HTTP {response.status_code}")
+        agency = message.get("agency")
+        if not isinstance(agency, dict):
+            agency = {}
+        label = _first(agency.get("label")) or _first(agency.get("id")) or "another agency"
+        return Lookup(Status.ELSEWHERE, detail=f"registered with {label}, which Crossref has no record from")

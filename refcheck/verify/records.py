@@ -1,0 +1,79 @@
+"""What a metadata source says about one identifier: a record, not found, or no answer."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+from typing import Any
+
+RECORD_TTL = 30 * 86400.0  # a found record is reused for 30 days
+NOT_FOUND_TTL = 86400.0  # "does not exist" is rechecked after a day
+_CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """The fields of an arXiv or Crossref record that an entry is compared with."""
+
+    source: str  # "arxiv" | "crossref"
+    identifier: str  # as looked up: arXiv ID without version, DOI lower-cased
+    title: str | None
+    authors: tuple[str, ...] = ()  # display names, "Given Family"
+    years: tuple[int, ...] = ()  # arXiv: the v1 year; Crossref: issued, print and online years
+    published: str | None = None  # ISO date: arXiv v1 submission, Crossref issue date
+    doi: str | None = None  # arXiv's `arxiv:doi` (the published version), lower-cased
+    journal_ref: str | None = None
+    withdrawn: str | None = None  # arXiv's withdrawal notice
+    retracted_by: str | None = None  # Crossref: the retraction notice's DOI ("" when not given)
+
+    @property
+    def label(self) -> str:
+        return f"arXiv:{self.identifier}" if self.source == "arxiv" else f"doi:{self.identifier}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        return cls(**{**data, "authors": tuple(data["authors"]), "years": tuple(data["years"])})
+
+
+class Status(enum.Enum):
+    FOUND = "found"
+    NOT_FOUND = "not-found"  # the registry has no such identifier
+    REJECTED = "rejected"  # arXiv refuses the identifier as malformed (HTTP 400)
+    ELSEWHERE = "elsewhere"  # a DOI registered with another agency (DataCite, mEDRA, …): exists, no metadata
+    UNAVAILABLE = "unavailable"  # no answer: source down, rate-limited, timed out, time limit reached
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    status: Status
+    record: Record | None = None
+    detail: str = ""  # why not found / unavailable, for messages and notices
+
+    @property
+    def exists(self) -> bool | None:
+        """True or False when the registry answered; None when it could not be asked."""
+        if self.status is Status.UNAVAILABLE:
+            return None
+        return self.status in (Status.FOUND, Status.ELSEWHERE)
+
+    def cache_value(self) -> tuple[dict[str, Any], float] | None:
+        """What to store and for how long; None for answers that must not be reused."""
+        if self.status is Status.UNAVAILABLE:
+            return None
+        value: dict[str, Any] = {"format": _CACHE_FORMAT, "status": self.status.value, "detail": self.detail}
+        if self.record is not None:
+            value["record"] = self.record.to_json()
+        return value, (RECORD_TTL if self.exists else NOT_FOUND_TTL)
+
+    @classmethod
+    def from_cache(cls, value: dict[str, Any] | None) -> Lookup | None:
+        if not value or value.get("format") != _CACHE_FORMAT:
+            return None
+        try:
+            record = Record.from_json(value["record"]) if value.get("record") else None
+            return cls(Status(value["status"]), record, str(value.get("detail", "")))
+        except (KeyError, TypeError, ValueError):
+            return None
