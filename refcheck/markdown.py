@@ -116,7 +116,9 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
     doc.has_reference_section = any(kind is ReferenceSource.LIST for kind in sections.values())
 
     known = citations.KnownNames.from_references(doc.references)
-    has_bib = bool(doc.bib_files) or any(r.source is ReferenceSource.BIB for r in doc.references)
+    # Bare `@key` is pandoc's only with a bibliography in front matter; a README's ```bibtex blocks
+    # sit beside GitHub @mentions.
+    has_bib = bool(doc.bib_files)
     for leaf in leaves:
         if leaf.first_line in builder.footnote_lines:
             continue  # lazy continuation of a footnote definition, handled with it
@@ -200,7 +202,8 @@ def _reference_entries(builder: _Builder, leaves: list[Leaf], sections: dict[int
     """Entries of reference sections: list items, `[n]` lines, one-line paragraphs."""
     doc = builder.doc
     seen_items: set[tuple[int, ...]] = set()
-    for leaf in leaves:
+    bibtex_sections = _sections_with_bibtex(leaves, sections)
+    for index, leaf in enumerate(leaves):
         source = sections.get(id(leaf))
         if source is None or leaf.kind not in ("paragraph",):
             continue
@@ -213,11 +216,25 @@ def _reference_entries(builder: _Builder, leaves: list[Leaf], sections: dict[int
             key = str(leaf.item_number) if leaf.item_number is not None else None
             _add_entry(builder, leaf, 0, len(leaf.text), source, key)
             continue
-        if _BOLD_LINE.match(leaf.text):
-            continue
+        if _BOLD_LINE.match(leaf.text) or bibtex_sections.get(index, False):
+            continue  # a heading-like line, or prose around the BibTeX blocks of a "Citations" section
         for start, end, key in _split_numbered(leaf.text):
             _add_entry(builder, leaf, start, end, source, key)
     doc.references.sort(key=lambda r: (r.path, r.span))
+
+
+def _sections_with_bibtex(leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> dict[int, bool]:
+    """For each leaf index inside a reference section: whether that section holds BibTeX code blocks."""
+    result: dict[int, bool] = {}
+    run: list[int] = []
+    for index, leaf in enumerate([*leaves, None]):
+        if leaf is not None and sections.get(id(leaf)) is not None:
+            run.append(index)
+            continue
+        has_bibtex = any(leaves[i].kind == "code" and leaves[i].info.startswith("bib") for i in run)
+        result.update(dict.fromkeys(run, has_bibtex))
+        run = []
+    return result
 
 
 def _split_numbered(text: str) -> Iterable[tuple[int, int, str | None]]:
