@@ -72,8 +72,9 @@ class _Locator:
         self.cursor = 0  # 0-based index of the first source line not yet used by a leaf
         self.list_counter = 0
 
-    def walk(self, tokens: list[dict[str, Any]], item: tuple[int, ...], number: int | None = None,
-             has_sublist: bool = False) -> Iterator[Leaf]:
+    def walk(
+        self, tokens: list[dict[str, Any]], item: tuple[int, ...], number: int | None = None, has_sublist: bool = False
+    ) -> Iterator[Leaf]:
         for token in tokens:
             kind = token["type"]
             if kind == "list":

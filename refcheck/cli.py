@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"refcheck {__version__}")
     p.add_argument("--config", type=Path, help="read settings from this file instead of searching upward")
     out = p.add_argument_group("output")
-    out.add_argument("--format", default="console", choices=["console", "json", "sarif", "github", "markdown", "gitlab"])
+    out.add_argument(
+        "--format", default="console", choices=["console", "json", "sarif", "github", "markdown", "gitlab"]
+    )
     out.add_argument("--output", "-o", type=Path, help="also write the report in --format to this file")
     out.add_argument("--quiet", "-q", action="store_true", help="print findings only")
     out.add_argument("--color", choices=["auto", "always", "never"], default="auto")
@@ -64,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     net.add_argument("--max-per-host", type=int)
     net.add_argument("--host-interval", type=float)
     net.add_argument("--allow-private", action="store_true", default=None)
-    net.add_argument("--allow-host", dest="allow_hosts", action="append", help="host, IP or CIDR allowed although private")
+    net.add_argument(
+        "--allow-host", dest="allow_hosts", action="append", help="host, IP or CIDR allowed although private"
+    )
     net.add_argument("--accept", type=_csv, help="status codes counted as working, e.g. 200..=299,429")
     net.add_argument("--exclude-url", dest="exclude_urls", action="append", help="regex of URLs not requested")
     net.add_argument("--cache", help="sqlite cache file")
@@ -79,10 +83,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _OVERRIDES = (
-    "select", "fail_on", "bib", "root_dir", "exclude", "uncited_bib", "max_file_size", "jobs", "offline", "links",
-    "verify", "timeout", "timeout_total", "retries", "retry_wait", "max_concurrency", "max_per_host",
-    "host_interval", "allow_private", "allow_hosts", "accept", "exclude_urls", "cache", "cache_max_age",
-    "user_agent", "mailto", "arxiv_api_url", "arxiv_interval", "crossref_api_url",
+    "select",
+    "fail_on",
+    "bib",
+    "root_dir",
+    "exclude",
+    "uncited_bib",
+    "max_file_size",
+    "jobs",
+    "offline",
+    "links",
+    "verify",
+    "timeout",
+    "timeout_total",
+    "retries",
+    "retry_wait",
+    "max_concurrency",
+    "max_per_host",
+    "host_interval",
+    "allow_private",
+    "allow_hosts",
+    "accept",
+    "exclude_urls",
+    "cache",
+    "cache_max_age",
+    "user_agent",
+    "mailto",
+    "arxiv_api_url",
+    "arxiv_interval",
+    "crossref_api_url",
 )
 
 

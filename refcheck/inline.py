@@ -148,18 +148,18 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
     if True:
         pos = 0
         while True:
-            m = _BACKTICKS.search(text, pos)
-            if not m:
+            opening = _BACKTICKS.search(text, pos)
+            if not opening:
                 break
-            if protected[m.start()] or (m.start() > 0 and text[m.start() - 1] == "\\"):
-                pos = m.end()
+            if protected[opening.start()] or (opening.start() > 0 and text[opening.start() - 1] == "\\"):
+                pos = opening.end()
                 continue
-            ticks = m.group(0)
-            close = re.compile(r"(?<!`)" + ticks + r"(?!`)").search(text, m.end())
+            ticks = opening.group(0)
+            close = re.compile(r"(?<!`)" + ticks + r"(?!`)").search(text, opening.end())
             if close is None:
-                pos = m.end()
+                pos = opening.end()
                 continue
-            protect(m.start(), close.end())
+            protect(opening.start(), close.end())
             pos = close.end()
         for pattern in (_DISPLAY_MATH, _INLINE_MATH):
             for m in pattern.finditer(text):

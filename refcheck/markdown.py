@@ -37,7 +37,9 @@ from refcheck.references import parse_entry
 
 _SECTION_WORDS = r"references?|bibliography|works\s+cited|sources|literature(?:\s+cited)?|citations?|cited\s+works"
 _SECTION_TITLE = re.compile(rf"^(?:[\w./ -]+:\s*)?(?:\d+(?:\.\d+)*\.?\s+)?(?P<word>{_SECTION_WORDS})\s*:?$", re.I)
-_FURTHER_TITLE = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:further|additional|suggested|recommended)\s+reading\s*:?$", re.I)
+_FURTHER_TITLE = re.compile(
+    r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:further|additional|suggested|recommended)\s+reading\s*:?$", re.I
+)
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<title>[^*_]+?)(?:\*\*|__)\s*:?\s*$")
 _ANCHOR_TAG = re.compile(r"<a\s[^>]*>\s*</a>|<[^>]+>", re.I)
 _HEADING_ATTRS = re.compile(r"\s*\{(?P<attrs>[^{}]*)\}\s*$")
@@ -133,7 +135,13 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
 
 def _bibliography_from_front_matter(builder: _Builder, front: dict[str, Any], front_lines: list[str]) -> None:
     value = front.get("bibliography")
-    names = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    names = (
+        [value]
+        if isinstance(value, str)
+        else [v for v in value if isinstance(v, str)]
+        if isinstance(value, list)
+        else []
+    )
     base = builder.doc.path.parent
     for name in names:
         path = base / name
@@ -141,10 +149,15 @@ def _bibliography_from_front_matter(builder: _Builder, front: dict[str, Any], fr
         if not path.is_file():
             line = next((i + 1 for i, text in enumerate(front_lines) if name in text), 1)
             column = front_lines[line - 1].find(name) + 1 if line <= len(front_lines) else 1
-            builder.doc.diagnostics.append(Diagnostic(
-                builder.doc.display_path, Span(line, max(column, 1), line, max(column, 1) + len(name)), "RC103",
-                f"bibliography file {name} not found", rules.get("RC103").severity,
-            ))
+            builder.doc.diagnostics.append(
+                Diagnostic(
+                    builder.doc.display_path,
+                    Span(line, max(column, 1), line, max(column, 1) + len(name)),
+                    "RC103",
+                    f"bibliography file {name} not found",
+                    rules.get("RC103").severity,
+                )
+            )
 
 
 def heading_title(text: str) -> tuple[str, str | None]:
@@ -211,7 +224,11 @@ def _reference_entries(builder: _Builder, leaves: list[Leaf], sections: dict[int
             if leaf.item in seen_items:
                 continue  # a later paragraph of the same list item
             seen_items.add(leaf.item)
-            if leaf.has_sublist and not identifiers.find_identifiers(leaf.text) and not re.search(r"\b(1[5-9]|20)\d\d\b", leaf.text):
+            if (
+                leaf.has_sublist
+                and not identifiers.find_identifiers(leaf.text)
+                and not re.search(r"\b(1[5-9]|20)\d\d\b", leaf.text)
+            ):
                 continue  # a group label ("2020", "Vision") above nested entries
             key = str(leaf.item_number) if leaf.item_number is not None else None
             _add_entry(builder, leaf, 0, len(leaf.text), source, key)
@@ -257,19 +274,14 @@ def _split_numbered(text: str) -> Iterable[tuple[int, int, str | None]]:
 def _add_entry(builder: _Builder, leaf: Leaf, start: int, end: int, source: ReferenceSource, key: str | None) -> None:
     raw = leaf.text[start:end]
     m = _ENTRY_START.match(raw)
-    if m and key is not None:
-        body_offset = m.end()
-    else:
-        body_offset = 0
+    body_offset = m.end() if m and key is not None else 0
     body = raw[body_offset:].rstrip()
     if not body.strip() or _is_link_definition_only(body):
         return
     lead = len(body) - len(body.lstrip())
     locate = _locator(builder, leaf, start + body_offset)
     span = builder.span(leaf, start, start + len(raw.split("\n")[0].rstrip()))
-    ref = parse_entry(
-        body, span=span, path=builder.doc.display_path, source=source, key=key, locate=locate
-    )
+    ref = parse_entry(body, span=span, path=builder.doc.display_path, source=source, key=key, locate=locate)
     _ = lead
     builder.doc.references.append(ref)
     builder.doc.identifiers.extend((*ref.arxiv_ids, *ref.dois))
@@ -303,9 +315,14 @@ def _link_definitions(builder: _Builder, env: dict[str, Any], sections: dict[int
         builder.doc.identifiers.extend(link_ids)
         builder.doc.references.append(
             Reference(
-                ReferenceSource.LINK_DEF, span, line.strip(), builder.doc.display_path, key=label,
+                ReferenceSource.LINK_DEF,
+                span,
+                line.strip(),
+                builder.doc.display_path,
+                key=label,
                 arxiv_ids=tuple(i for i in link_ids if i.kind is IdentifierKind.ARXIV),
-                dois=tuple(i for i in link_ids if i.kind is IdentifierKind.DOI), urls=(url,),
+                dois=tuple(i for i in link_ids if i.kind is IdentifierKind.DOI),
+                urls=(url,),
             )
         )
     _manubot_tags(builder)
@@ -344,7 +361,7 @@ def _footnote_definitions(builder: _Builder, env: dict[str, Any]) -> list[Leaf]:
             index += 1
             continue
         label = m.group("label")
-        text_lines = [lines[index][m.end():]]
+        text_lines = [lines[index][m.end() :]]
         mapped = [(index + 1, m.end())]
         nxt = index + 1
         # The body: indented continuation blocks, and lazy continuation lines of its first paragraph.
@@ -374,8 +391,12 @@ def _footnote_definitions(builder: _Builder, env: dict[str, Any]) -> list[Leaf]:
             body = leaf.text
             lead = len(body) - len(body.lstrip())
             ref = parse_entry(
-                body.strip(), span=span, path=builder.doc.display_path, source=ReferenceSource.FOOTNOTE,
-                key=label, locate=_locator(builder, leaf, lead),
+                body.strip(),
+                span=span,
+                path=builder.doc.display_path,
+                source=ReferenceSource.FOOTNOTE,
+                key=label,
+                locate=_locator(builder, leaf, lead),
             )
             builder.doc.references.append(ref)
             builder.doc.identifiers.extend((*ref.arxiv_ids, *ref.dois))
@@ -418,9 +439,7 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
         if link.reference_style:
             continue  # the definition is the Link; the use is a citation of its label
         doc.links.append(Link(url, span, link.kind, context, link.text))
-        doc.identifiers.extend(
-            i for i in _identifiers_of_url(url, span) if context is LinkContext.PROSE
-        )
+        doc.identifiers.extend(i for i in _identifiers_of_url(url, span) if context is LinkContext.PROSE)
     found = citations.find_citations(leaf.text, scan, known=known, has_bib=has_bib)
     if context is not LinkContext.PROSE:
         # Links inside reference entries and footnote definitions are not citations; uses of
@@ -440,11 +459,13 @@ def _html_items(builder: _Builder, leaf: Leaf, scan: InlineScan, context: LinkCo
         if tag.name == "a" and tag.attrs.get("href"):
             doc.links.append(Link(tag.attrs["href"], span, LinkKind.HTML_A, LinkContext.HTML, ""))
         elif tag.name in ("img", "source") and tag.attrs.get("src"):
-            doc.links.append(Link(tag.attrs["src"], span, LinkKind.HTML_IMG, LinkContext.HTML, tag.attrs.get("alt", "")))
+            doc.links.append(
+                Link(tag.attrs["src"], span, LinkKind.HTML_IMG, LinkContext.HTML, tag.attrs.get("alt", ""))
+            )
         elif tag.name in ("d-cite", "cite") and tag.attrs.get("key") and context is not LinkContext.REFERENCE_LIST:
             for key in re.split(r"[,\s]+", tag.attrs["key"].strip()):
                 if key:
-                    doc.citations.append(Citation(CitationKind.DISTILL, span, leaf.text[tag.start:tag.end], key=key))
+                    doc.citations.append(Citation(CitationKind.DISTILL, span, leaf.text[tag.start : tag.end], key=key))
 
 
 def _suppressions(builder: _Builder, leaves: list[Leaf], extra: list[Leaf]) -> None:
@@ -458,8 +479,9 @@ def _suppressions(builder: _Builder, leaves: list[Leaf], extra: list[Leaf]) -> N
             line, _ = leaf.offset_to_position(m.start())
             end_line, _ = leaf.offset_to_position(m.end())
             codes = frozenset(c.upper() for c in re.findall(r"[A-Za-z]+\d+", m.group("codes")))
-            directives.append((line if m.group("verb").lower() != "disable-next-line" else end_line,
-                               m.group("verb").lower(), codes))
+            directives.append(
+                (line if m.group("verb").lower() != "disable-next-line" else end_line, m.group("verb").lower(), codes)
+            )
     directives.sort(key=lambda d: d[0])
     for line, verb, codes in directives:
         if verb == "disable-next-line":

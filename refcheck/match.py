@@ -147,8 +147,11 @@ class Matcher:
                 self._cite(ref)
             if len(chosen) > 1 and not linked:
                 lines = ", ".join(str(r.span.line) for r in chosen)
-                self.out.add("RC204", c.span, f"{_label(c)} matches {len(chosen)} entries (lines {lines}); "
-                             "add a/b suffixes to tell them apart")
+                self.out.add(
+                    "RC204",
+                    c.span,
+                    f"{_label(c)} matches {len(chosen)} entries (lines {lines}); add a/b suffixes to tell them apart",
+                )
                 return
             ref = chosen[0]
             if _same_identifier(c, ref) is False:
@@ -158,26 +161,40 @@ class Matcher:
         if by_author and all(_same_identifier(c, r) is False for r in by_author):
             # Same author, another year and another identifier: a different work with no entry.
             what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
-            self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry has {what} (the entry by "
-                         f"{by_author[0].authors[0].title()} on line {by_author[0].span.line} is another work)")
+            self.out.add(
+                "RC201",
+                c.span,
+                f"{_label(c)}: no reference list entry has {what} (the entry by "
+                f"{by_author[0].authors[0].title()} on line {by_author[0].span.line} is another work)",
+            )
             return
         if by_author:
             ref = (by_id and by_id[0] in by_author and by_id[0]) or by_author[0]
             self._cite(ref)
             years = sorted({r.year for r in by_author if r.year})
-            self.out.add("RC203", c.span, f"{_label(c)}: year {c.year} differs from the entry's "
-                         f"{' / '.join(years)} (line {ref.span.line})")
+            self.out.add(
+                "RC203",
+                c.span,
+                f"{_label(c)}: year {c.year} differs from the entry's {' / '.join(years)} (line {ref.span.line})",
+            )
             return
         if by_id:
             ref = by_id[0]
             self._cite(ref)
             if _year_matches(c.year, ref.year):
                 named = ref.authors[0].title() if ref.authors else "?"
-                self.out.add("RC207", c.span, f"{_label(c)}: the linked entry (line {ref.span.line}) is by "
-                             f"{named}, not {c.authors[0].title()}")
+                self.out.add(
+                    "RC207",
+                    c.span,
+                    f"{_label(c)}: the linked entry (line {ref.span.line}) is by {named}, not {c.authors[0].title()}",
+                )
             else:
-                self.out.add("RC201", c.span, f"{_label(c)}: no entry by {c.authors[0].title()} ({c.year}); "
-                             f"the linked identifier belongs to the entry on line {ref.span.line}")
+                self.out.add(
+                    "RC201",
+                    c.span,
+                    f"{_label(c)}: no entry by {c.authors[0].title()} ({c.year}); "
+                    f"the linked identifier belongs to the entry on line {ref.span.line}",
+                )
             return
         url_refs = [r for r in pool if _cites_url(c, r)]
         if url_refs:
@@ -260,8 +277,9 @@ class Matcher:
     def _uncited(self) -> None:
         citing = [c for c in self.doc.citations]
         prose_urls = {_norm_url(link.url) for link in self.doc.links if link.context.value == "prose"}
-        if any(c.kind in (CitationKind.AUTHOR_YEAR, CitationKind.NUMERIC, CitationKind.IDENTIFIER_LINK)
-               for c in citing):
+        if any(
+            c.kind in (CitationKind.AUTHOR_YEAR, CitationKind.NUMERIC, CitationKind.IDENTIFIER_LINK) for c in citing
+        ):
             for ref in self.own:
                 if ref.source is ReferenceSource.LIST and id(ref) not in self.cited and _readable(ref):
                     if any(_norm_url(u) in prose_urls for u in ref.urls):
@@ -321,8 +339,11 @@ class Matcher:
             if ym is not None:
                 earliest = ym[0] - 1 if ym[1] == 1 else ym[0]
                 if int(year) < earliest:
-                    self.out.add("RC209", ref.span, f"year {ref.year} is before arXiv {arxiv} was announced "
-                                 f"({ym[0]}-{ym[1]:02d})")
+                    self.out.add(
+                        "RC209",
+                        ref.span,
+                        f"year {ref.year} is before arXiv {arxiv} was announced ({ym[0]}-{ym[1]:02d})",
+                    )
 
     def _malformed_identifiers(self) -> None:
         seen: set[tuple[int, int, str]] = set()

@@ -28,7 +28,9 @@ def _parse_one(path: Path, max_size: int, stdin_text: str | None) -> tuple[Docum
     return doc, []
 
 
-def parse_files(paths: Sequence[Path], config: Config, stdin_text: str | None = None) -> tuple[list[Document], list[Diagnostic]]:
+def parse_files(
+    paths: Sequence[Path], config: Config, stdin_text: str | None = None
+) -> tuple[list[Document], list[Diagnostic]]:
     """Read and parse every file, in parallel when there are many; order is the input order."""
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
@@ -36,8 +38,9 @@ def parse_files(paths: Sequence[Path], config: Config, stdin_text: str | None = 
     if jobs > 1 and len(paths) >= _PARALLEL_MIN_FILES and STDIN not in paths:
         chunk = max(1, len(paths) // (jobs * 8))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_parse_one, paths, [config.max_file_size] * len(paths),
-                                    [None] * len(paths), chunksize=chunk))
+            results = list(
+                pool.map(_parse_one, paths, [config.max_file_size] * len(paths), [None] * len(paths), chunksize=chunk)
+            )
     else:
         results = [_parse_one(p, config.max_file_size, stdin_text) for p in paths]
     for doc, diags in results:
@@ -83,8 +86,11 @@ def _filter(diagnostics: Iterable[Diagnostic], documents: Sequence[Document], co
     for diag in diagnostics:
         if diag.code not in enabled:
             continue
-        if any(diag.code in codes and (fnmatch.fnmatch(diag.path, glob) or fnmatch.fnmatch(diag.path.rsplit("/", 1)[-1], glob))
-               for glob, codes in config.per_file_ignores):
+        if any(
+            diag.code in codes
+            and (fnmatch.fnmatch(diag.path, glob) or fnmatch.fnmatch(diag.path.rsplit("/", 1)[-1], glob))
+            for glob, codes in config.per_file_ignores
+        ):
             continue
         if any(s.covers(diag.span.line, diag.code) for s in suppressions.get(diag.path, ())):
             continue
@@ -135,16 +141,15 @@ def remote_links(documents: Sequence[Document]) -> list[tuple[str, object]]:
     return [(doc.display_path, link) for doc in documents for link in doc.links if is_remote(link.url)]
 
 
-def _summary(files: Sequence[Path], documents: Sequence[Document], diagnostics: Sequence[Diagnostic],
-             stage: StageResult) -> Summary:
+def _summary(
+    files: Sequence[Path], documents: Sequence[Document], diagnostics: Sequence[Diagnostic], stage: StageResult
+) -> Summary:
     from refcheck.model import ReferenceSource, Severity
 
     return Summary(
         files=len(files),
         citations=sum(len(d.citations) for d in documents),
-        references=sum(
-            sum(1 for r in d.references if r.source is not ReferenceSource.TAG_DEF) for d in documents
-        ),
+        references=sum(sum(1 for r in d.references if r.source is not ReferenceSource.TAG_DEF) for d in documents),
         links=sum(len(d.links) for d in documents),
         errors=sum(1 for d in diagnostics if d.severity is Severity.ERROR),
         warnings=sum(1 for d in diagnostics if d.severity is Severity.WARNING),

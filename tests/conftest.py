@@ -15,7 +15,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def run_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, dict[str, Any]]]:
+def run_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, dict[str, Any]]]:
     """Write files into a temp dir, run `refcheck --offline --format json` there; (exit code, JSON)."""
     monkeypatch.chdir(tmp_path)
 

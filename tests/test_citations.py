@@ -25,25 +25,40 @@ def cites(text: str) -> list[tuple[str, int, int, tuple[str, ...], str | None, s
         ("Smith & Jones (2019) agree.", [("author-year", 1, 1, ("smith", "jones"), "2019", None)]),
         ("Kaplan et al.'s (2020) law.", [("author-year", 1, 1, ("kaplan",), "2020", None)]),
         ("Per van der Berg et al. (2021).", [("author-year", 1, 5, ("van der berg",), "2021", None)]),
-        ("Smith (2019, 2020a) said.",
-         [("author-year", 1, 1, ("smith",), "2019", None), ("author-year", 1, 1, ("smith",), "2020a", None)]),
+        (
+            "Smith (2019, 2020a) said.",
+            [("author-year", 1, 1, ("smith",), "2019", None), ("author-year", 1, 1, ("smith",), "2020a", None)],
+        ),
         ("It works (Vaswani et al., 2017).", [("author-year", 1, 10, ("vaswani",), "2017", None)]),
-        ("Data (Gao et al., 2020; Wei et al., 2022).",
-         [("author-year", 1, 6, ("gao",), "2020", None), ("author-year", 1, 25, ("wei",), "2022", None)]),
+        (
+            "Data (Gao et al., 2020; Wei et al., 2022).",
+            [("author-year", 1, 6, ("gao",), "2020", None), ("author-year", 1, 25, ("wei",), "2022", None)],
+        ),
         ("See (e.g., Smith, 2019, p. 4).", [("author-year", 1, 5, ("smith",), "2019", None)]),
         ("Known (Smith 2019).", [("author-year", 1, 7, ("smith",), "2019", None)]),
         ("Safety (OpenAI, 2023).", [("author-year", 1, 8, ("openai",), "2023", None)]),
-        ("A [Kaplan et al., 2020](https://arxiv.org/abs/2001.08361) law.",
-         [("author-year", 1, 3, ("kaplan",), "2020", None)]),
-        ("Chain ([Wei et al., 2022](https://arxiv.org/abs/2201.11903)).",
-         [("author-year", 1, 8, ("wei",), "2022", None)]),
+        (
+            "A [Kaplan et al., 2020](https://arxiv.org/abs/2001.08361) law.",
+            [("author-year", 1, 3, ("kaplan",), "2020", None)],
+        ),
+        (
+            "Chain ([Wei et al., 2022](https://arxiv.org/abs/2201.11903)).",
+            [("author-year", 1, 8, ("wei",), "2022", None)],
+        ),
         ("[1]: https://x.org\n\nThe [MAML][1] paper.", [("link-label", 3, 5, (), None, "1")]),
-        ("Noted[^1] and[^name].\n\n[^1]: A.\n[^name]: B.",
-         [("footnote", 1, 6, (), None, "1"), ("footnote", 1, 14, (), None, "name")]),
-        ("As [@smith2019, p. 3; @jones2020] say.",
-         [("pandoc", 1, 4, (), None, "smith2019"), ("pandoc", 1, 23, (), None, "jones2020")]),
+        (
+            "Noted[^1] and[^name].\n\n[^1]: A.\n[^name]: B.",
+            [("footnote", 1, 6, (), None, "1"), ("footnote", 1, 14, (), None, "name")],
+        ),
+        (
+            "As [@smith2019, p. 3; @jones2020] say.",
+            [("pandoc", 1, 4, (), None, "smith2019"), ("pandoc", 1, 23, (), None, "jones2020")],
+        ),
         ("Suppressed author [-@smith2019].", [("pandoc", 1, 19, (), None, "smith2019")]),
-        ("A DOI [@doi:10.1371/journal.pone.0033693].", [("pandoc", 1, 7, (), None, "doi:10.1371/journal.pone.0033693")]),
+        (
+            "A DOI [@doi:10.1371/journal.pone.0033693].",
+            [("pandoc", 1, 7, (), None, "doi:10.1371/journal.pone.0033693")],
+        ),
         ('Cited <d-cite key="a,b"></d-cite>.', [("distill", 1, 7, (), None, "a"), ("distill", 1, 7, (), None, "b")]),
     ],
 )
@@ -73,7 +88,9 @@ def test_non_citations_stay_quiet(text: str) -> None:
 
 
 def test_numeric_citations_expand_ranges_only_with_a_numbered_list() -> None:
-    text = "See [1], [2-3] and [1–2].\n\n## References\n\n[1] A. One. 2020.\n\n[2] B. Two. 2021.\n\n[3] C. Three. 2022.\n"
+    text = (
+        "See [1], [2-3] and [1–2].\n\n## References\n\n[1] A. One. 2020.\n\n[2] B. Two. 2021.\n\n[3] C. Three. 2022.\n"
+    )
     found = [(c.key, c.span.column) for c in parse_markdown(text, Path("/tmp/d.md"), "d.md").citations]
     assert found == [("1", 5), ("2", 11), ("3", 11), ("1", 21), ("2", 21)]
     assert cites("See [1] here.") == []

@@ -48,8 +48,12 @@ def test_config_in_pyproject_is_read_and_cli_wins(run_json) -> None:
 
 
 def test_per_file_ignores_and_exclude(run_json) -> None:
-    files = {"a.md": BAD, "drafts/b.md": BAD, ".refcheck.toml": 'exclude = ["drafts"]\n[per_file_ignores]\n"a.md" = ["RC202"]\n'}
-    code, data = run_json(files)
+    files = {
+        "a.md": BAD,
+        "drafts/b.md": BAD,
+        ".refcheck.toml": 'exclude = ["drafts"]\n[per_file_ignores]\n"a.md" = ["RC202"]\n',
+    }
+    _code, data = run_json(files)
     assert {d["path"] for d in data["diagnostics"]} == {"a.md"}
     assert findings(data) == [(1, 12, "RC201")]
 
@@ -57,15 +61,16 @@ def test_per_file_ignores_and_exclude(run_json) -> None:
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ('[tool.refcheck]\nbogus = 1\n', "unknown key 'bogus'"),
+        ("[tool.refcheck]\nbogus = 1\n", "unknown key 'bogus'"),
         ('[tool.refcheck]\nmax_per_host = "eight"\n', "max_per_host"),
         ('[tool.refcheck]\nselect = ["RC999"]\n', "RC999"),
-        ('[tool.refcheck\n', "invalid TOML"),
+        ("[tool.refcheck\n", "invalid TOML"),
         ('[tool.refcheck]\nmax_file_size = "big"\n', "max_file_size"),
     ],
 )
-def test_bad_config_is_a_usage_error_naming_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str], config: str, message: str) -> None:
+def test_bad_config_is_a_usage_error_naming_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], config: str, message: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text(config)
     (tmp_path / "a.md").write_text("text\n")
@@ -74,7 +79,9 @@ def test_bad_config_is_a_usage_error_naming_the_key(tmp_path: Path, monkeypatch:
     assert message in err and "Traceback" not in err
 
 
-def test_missing_path_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_path_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["--offline", "nope.md"]) == 2
     assert "nope.md: no such file or directory" in capsys.readouterr().err
@@ -94,12 +101,12 @@ def test_unknown_flag_is_exit_two(capsys: pytest.CaptureFixture[str]) -> None:
     ],
 )
 def test_bad_input_is_reported_not_raised(run_json, content: bytes, code: str, line: int) -> None:
-    rc, data = run_json({"x.md": content})
+    _rc, data = run_json({"x.md": content})
     assert (line, 1, code) in findings(data)
 
 
 def test_empty_file_and_huge_file(run_json) -> None:
-    rc, data = run_json({"empty.md": "", "big.md": "x" * 2000}, "--max-file-size", "1KB", ".")
+    _rc, data = run_json({"empty.md": "", "big.md": "x" * 2000}, "--max-file-size", "1KB", ".")
     assert findings(data) == [(1, 1, "RC105")]
     assert data["summary"]["files"] == 2
 
@@ -113,14 +120,14 @@ def test_utf16_bom_and_crlf_keep_positions(run_json) -> None:
 def test_broken_bibtex_entry_is_rc103_and_the_rest_still_counts(run_json) -> None:
     bib = "@misc{good, author={Smith, A.}, title={T}, year={2019}}\n\n@misc{bad, author={X\n\n@misc{ok2, author={Jones, B.}, title={U}, year={2020}}\n"
     md = "---\nbibliography: refs.bib\n---\nAs [@good] and [@ok2] and [@bad].\n"
-    code, data = run_json({"a.md": md, "refs.bib": bib})
+    _code, data = run_json({"a.md": md, "refs.bib": bib})
     codes = [(d["path"], d["code"]) for d in data["diagnostics"]]
     assert ("refs.bib", "RC103") in codes
     assert [c for p, c in codes if p == "a.md"] == ["RC201"]
 
 
 def test_missing_bibliography_file_is_rc103_at_its_name(run_json) -> None:
-    code, data = run_json({"a.md": "---\nbibliography: nope.bib\n---\nText [@k].\n"})
+    _code, data = run_json({"a.md": "---\nbibliography: nope.bib\n---\nText [@k].\n"})
     assert (2, 15, "RC103") in findings(data)
 
 
@@ -134,8 +141,13 @@ def test_suppression_comments(run_json) -> None:
 
 
 def test_stdin_is_read_with_dash(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "refcheck", "--offline", "--format", "json", "-"], input=BAD,
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "refcheck", "--offline", "--format", "json", "-"],
+        input=BAD,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["diagnostics"][0]["path"] == "-"
 

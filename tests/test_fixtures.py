@@ -21,11 +21,14 @@ def _run(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(REPO / "fixtures")))
-def test_fixture_output_matches_expected_json(path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_fixture_output_matches_expected_json(
+    path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(REPO)
     code, out = _run(path, capsys)
-    expected_file = REPO / "fixtures" / "expected" / (str(path.relative_to(REPO / "fixtures")).replace("/", "__") + ".json")
+    expected_file = (
+        REPO / "fixtures" / "expected" / (str(path.relative_to(REPO / "fixtures")).replace("/", "__") + ".json")
+    )
     if os.environ.get("REFCHECK_UPDATE_EXPECTED"):
         expected_file.write_text(out, encoding="utf-8")
     assert json.loads(out) == json.loads(expected_file.read_text(encoding="utf-8"))
@@ -39,7 +42,11 @@ def test_example_post_reports_exactly_the_missing_images_and_the_unlisted_arxiv_
     code, out = _run(REPO / "fixtures" / "seed-llm-progress.md", capsys)
     data = json.loads(out)
     assert [(d["line"], d["column"], d["code"]) for d in data["diagnostics"]] == [
-        (12, 1, "RC404"), (22, 1, "RC404"), (42, 1, "RC404"), (50, 1, "RC404"), (52, 70, "RC201"),
+        (12, 1, "RC404"),
+        (22, 1, "RC404"),
+        (42, 1, "RC404"),
+        (50, 1, "RC404"),
+        (52, 70, "RC201"),
     ]
     assert "2502.19187" in data["diagnostics"][-1]["message"]
     assert code == 1
