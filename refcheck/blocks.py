@@ -63,7 +63,7 @@ def parse_blocks(source_lines: list[str], text: str) -> tuple[list[Leaf], dict[s
     md.block.parse(state)
     locator = _Locator(source_lines)
     leaves = list(locator.walk(state.tokens, ()))
-    return leaves, state.env
+    return leaves, dict(state.env)
 
 
 class _Locator:

@@ -326,8 +326,8 @@ class Matcher:
                 self.out.add("RC206", other.span, f"entry names arXiv {first.value} but also {other.value}")
             dois = {i.value for i in ref.dois if i.valid and not i.value.startswith("10.48550/")}
             if len(dois) > 1:
-                first, other = sorted(dois)[:2]
-                self.out.add("RC206", ref.span, f"entry names DOI {first} but also {other}")
+                first_doi, other_doi = sorted(dois)[:2]
+                self.out.add("RC206", ref.span, f"entry names DOI {first_doi} but also {other_doi}")
             year = ref.year[:4] if ref.year and ref.year[:4].isdigit() else None
             if year is None:
                 continue

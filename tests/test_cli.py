@@ -118,7 +118,10 @@ def test_utf16_bom_and_crlf_keep_positions(run_json) -> None:
 
 
 def test_broken_bibtex_entry_is_rc103_and_the_rest_still_counts(run_json) -> None:
-    bib = "@misc{good, author={Smith, A.}, title={T}, year={2019}}\n\n@misc{bad, author={X\n\n@misc{ok2, author={Jones, B.}, title={U}, year={2020}}\n"
+    bib = (
+        "@misc{good, author={Smith, A.}, title={T}, year={2019}}\n\n@misc{bad, author={X\n\n"
+        "@misc{ok2, author={Jones, B.}, title={U}, year={2020}}\n"
+    )
     md = "---\nbibliography: refs.bib\n---\nAs [@good] and [@ok2] and [@bad].\n"
     _code, data = run_json({"a.md": md, "refs.bib": bib})
     codes = [(d["path"], d["code"]) for d in data["diagnostics"]]
