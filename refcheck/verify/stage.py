@@ -122,7 +122,7 @@ class _Builder:
     def _emit(self, path: str, span: Span, code: str, message: str) -> None:
         self.result.diagnostics.append(Diagnostic(path, span, code, message, rules.get(code).severity))
 
-    def _existence(self, path: str, identifier: Identifier) -> Lookup | None:
+    def _existence(self, path: str, identifier: Identifier, *, report: bool = True) -> Lookup | None:
         """Record whether `identifier` exists, report RC501; None when it could not be asked."""
         key = lookup_key(identifier)
         lookup = self.lookups.get(key, Lookup(Status.UNAVAILABLE, detail="not looked up"))
@@ -132,27 +132,31 @@ class _Builder:
             self.reasons.setdefault(key[0], lookup.detail)
             return None
         self.result.resolved[(identifier.kind, identifier.value)] = exists
-        if not exists:
+        if not exists and report:
             rejected = lookup.status is Status.REJECTED
             what = "is not an identifier arXiv accepts" if rejected else "does not exist"
             self._emit(path, identifier.span, "RC501", f"{_label(identifier)} {what}: {lookup.detail}")
         return lookup
 
     def reference(self, reference: Reference) -> None:
-        identifiers = [i for i in (*reference.arxiv_ids, *reference.dois) if i.valid]
-        answered = [(i, self._existence(reference.path, i)) for i in identifiers]
+        first: dict[Key, Identifier] = {}  # one set of findings per work, at its first mention
+        for identifier in (*reference.arxiv_ids, *reference.dois):
+            if not identifier.valid:
+                continue
+            if lookup_key(identifier) in first:
+                self._existence(reference.path, identifier, report=False)
+            else:
+                first[lookup_key(identifier)] = identifier
+        answered = [(i, self._existence(reference.path, i)) for i in first.values()]
         if any(lookup is None for _, lookup in answered):
             self.result.unverified_references += 1
         records: list[tuple[Identifier, Record]] = [
             (i, lookup.record) for i, lookup in answered if lookup is not None and lookup.record is not None
         ]
-        seen: set[tuple[Span, str]] = set()
         for identifier, record in records:
             others = [r for _, r in records if r is not record]
             for finding in compare(reference, record, others):
-                if (identifier.span, finding.message) not in seen:
-                    seen.add((identifier.span, finding.message))
-                    self._emit(reference.path, identifier.span, finding.code, finding.message)
+                self._emit(reference.path, identifier.span, finding.code, finding.message)
 
     def link(self, path: str, identifier: Identifier) -> None:
         if identifier.valid and self._existence(path, identifier) is None:
