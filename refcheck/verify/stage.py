@@ -6,7 +6,6 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -116,7 +115,7 @@ class _Builder:
     def __init__(self, lookups: dict[Key, Lookup]) -> None:
         self.lookups = lookups
         self.result = VerifyResult()
-        self.unavailable: Counter[str] = Counter()  # source → identifiers not verified
+        self.unavailable: dict[str, set[str]] = {}  # source → identifiers not verified
         self.reasons: dict[str, str] = {}
 
     def _emit(self, path: str, span: Span, code: str, message: str) -> None:
@@ -128,7 +127,7 @@ class _Builder:
         lookup = self.lookups.get(key, Lookup(Status.UNAVAILABLE, detail="not looked up"))
         exists = lookup.exists
         if exists is None:
-            self.unavailable[key[0]] += 1
+            self.unavailable.setdefault(key[0], set()).add(key[1])
             self.reasons.setdefault(key[0], lookup.detail)
             return None
         self.result.resolved[(identifier.kind, identifier.value)] = exists
@@ -164,7 +163,8 @@ class _Builder:
 
     def finish(self, requests: int) -> VerifyResult:
         self.result.requests = requests
-        for source, count in sorted(self.unavailable.items()):
+        for source, keys in sorted(self.unavailable.items()):
+            count = len(keys)
             plural = "identifier" if count == 1 else "identifiers"
             self.result.notices.append(
                 f"{_SOURCE_NAMES[source]} unavailable ({self.reasons[source]}): {count} {plural} not verified"

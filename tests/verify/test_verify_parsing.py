@@ -123,6 +123,19 @@ def test_crossref_title_forms_and_retraction_signals(
     assert (record.title, record.retracted_by) == (title, retracted)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"title": "A bare string", "author": {"family": "x"}, "issued": [2020], "updated-by": ["retraction"]},
+        {"title": [None, 3], "author": [None, {"given": "Only"}], "issued": {"date-parts": [[True, "2020"]]}},
+        {"relation": ["is-retracted-by"], "published": {"date-parts": "2020"}},
+    ],
+)
+def test_odd_crossref_shapes_are_read_without_failing(message: dict[str, object]) -> None:
+    record = parse_work("10.1/x", message)
+    assert record.years == () and record.retracted_by is None
+
+
 @pytest.mark.parametrize(("value", "seconds"), [("3", 3.0), ("0", 0.0), ("soon", None), ("", None)])
 def test_retry_after_seconds(value: str, seconds: float | None) -> None:
     assert retry_after({"retry-after": value} if value else {}) == seconds

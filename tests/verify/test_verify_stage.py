@@ -343,6 +343,18 @@ def test_source_down_means_unverified_not_wrong(
     assert cache.get(source, "1707.08567" if source == "arxiv" else PONE) is None  # not remembered
 
 
+def test_unreadable_answer_is_unverified(replay: ReplayServer, cache: Cache) -> None:
+    replay.always["crossref"] = Fault(status=200, body=b"<html>maintenance</html>")
+    replay.always["arxiv"] = Fault(status=200, body=b"<html>maintenance</html>")
+    entries = [reference(doi=PONE, line=1), reference(arxiv="1707.08567", line=2)]
+    result = verify_references(entries, [], config_for(replay), cache)
+    assert result.diagnostics == [] and result.unverified_references == 2
+    assert result.notices == [
+        "arXiv API unavailable (the response is not an Atom feed): 1 identifier not verified",
+        "Crossref unavailable (unreadable response): 1 identifier not verified",
+    ]
+
+
 def test_retry_after_is_honoured_then_the_answer_used(replay: ReplayServer, cache: Cache) -> None:
     replay.faults["arxiv"].append(Fault(status=503, headers={"Retry-After": "1"}))
     result = verify_references([reference(arxiv="1707.08567", title=AEW10)], [], config_for(replay), cache)
