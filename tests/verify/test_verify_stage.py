@@ -7,7 +7,7 @@ import sqlite3
 import time
 
 import pytest
-from verify_replay import Fault, Paper, ReplayServer
+from verify_replay import Fault, Paper, ReplayServer, read_fixture
 from verify_support import PATH, identifier, reference, settings
 
 from refcheck.cache import Cache
@@ -169,6 +169,21 @@ def test_fifty_arxiv_ids_take_one_request(replay: ReplayServer, cache: Cache) ->
     assert sorted(hit.query["id_list"][0].split(",")) == ids
     assert hit.query["max_results"] == ["50"]
     assert all(result.resolved[(IdentifierKind.ARXIV, i)] for i in ids)
+
+
+def test_empty_answer_for_a_whole_batch_is_asked_again_before_accusing(
+    replay: ReplayServer, cache: Cache
+) -> None:
+    replay.faults["arxiv"].append(
+        Fault(status=200, body=read_fixture("arxiv-2026-id_list-0000.0000-empty.body.xml"))
+    )
+    entries = [
+        reference(arxiv="1707.08567", title=AEW10, line=1),
+        reference(arxiv="astro-ph/0601001", line=2),
+    ]
+    result = verify_references(entries, [], config_for(replay), cache)
+    assert result.diagnostics == [] and len(replay.requests("arxiv")) == 2
+    assert set(result.resolved.values()) == {True}
 
 
 def test_batches_are_spaced_by_the_interval_on_the_server_side(replay: ReplayServer, cache: Cache) -> None:
