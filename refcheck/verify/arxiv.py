@@ -119,7 +119,6 @@ class ArxivSource:
         self.url = url
         self.policy = policy
         self.pacer = Pacer(interval)
-        self.requests = 0
 
     async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None:
         """Look up canonical IDs; `done(id, lookup)` is called as answers arrive."""
@@ -129,8 +128,11 @@ class ArxivSource:
             for arxiv_id, lookup in (await self._batch(batch)).items():
                 done(arxiv_id, lookup)
 
+    @property
+    def requests(self) -> int:
+        return self.pacer.sent
+
     async def _query(self, ids: Sequence[str]) -> httpx.Response:
-        self.requests += 1
         params = {"id_list": ",".join(ids), "max_results": str(len(ids))}
         return await get(self.client, self.url, self.pacer, self.policy, params)
 

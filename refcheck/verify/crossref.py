@@ -23,10 +23,15 @@ def _first(value: Any) -> str | None:
     return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _date(message: dict[str, Any], name: str) -> list[int]:
-    parts = (message.get(name) or {}).get("date-parts") or [[]]
-    first = parts[0] if parts and isinstance(parts[0], list) else []
-    return [p for p in first if isinstance(p, int)]
+    value = message.get(name)
+    parts = value.get("date-parts") if isinstance(value, dict) else None
+    first = parts[0] if isinstance(parts, list) and parts and isinstance(parts[0], list) else []
+    return [p for p in first if isinstance(p, int) and not isinstance(p, bool)]
 
 
 def _author(author: dict[str, Any]) -> str | None:
@@ -38,11 +43,15 @@ def _author(author: dict[str, Any]) -> str | None:
 
 def _retraction(message: dict[str, Any]) -> str | None:
     """The DOI of a notice retracting this work ("" when Crossref marks it retracted without one)."""
-    for update in message.get("updated-by") or []:
+    updates = message.get("updated-by")
+    for update in updates if isinstance(updates, list) else []:
+        if not isinstance(update, dict):
+            continue
         kind = str(update.get("type", "")).lower().replace("_", "-")
         if kind in _RETRACTING:
             return str(update.get("DOI") or "").lower()
-    for relation, targets in (message.get("relation") or {}).items():
+    relations = message.get("relation")
+    for relation, targets in (relations if isinstance(relations, dict) else {}).items():
         if "retract" in relation.lower() and isinstance(targets, list):
             return next((str(t.get("id", "")).lower() for t in targets if isinstance(t, dict)), "")
     title = _first(message.get("title")) or ""
@@ -64,7 +73,7 @@ def parse_work(doi: str, message: dict[str, Any]) -> Record:
         identifier=doi,
         title=title,
         authors=tuple(
-            name for a in message.get("author") or [] if isinstance(a, dict) and (name := _author(a))
+            name for a in _list(message.get("author")) if isinstance(a, dict) and (name := _author(a))
         ),
         years=tuple(years),
         published="-".join(f"{p:02d}" for p in issued) if issued else None,
@@ -90,10 +99,12 @@ class CrossrefSource:
         self.base_url = base_url.rstrip("/")
         self.policy = policy
         self.limiter = Limiter(MAX_IN_FLIGHT)
-        self.requests = 0
+
+    @property
+    def requests(self) -> int:
+        return self.limiter.sent
 
     async def _get(self, path: str) -> httpx.Response:
-        self.requests += 1
         return await get(self.client, f"{self.base_url}{path}", self.limiter, self.policy)
 
     async def lookup(self, doi: str) -> Lookup:

@@ -50,6 +50,8 @@ class Policy:
 
 
 class Gate(Protocol):
+    sent: int  # requests sent through this gate
+
     def slot(self, policy: Policy) -> Any: ...  # an async context manager around one request
     def hold(self, seconds: float) -> None: ...  # start nothing for `seconds` (Retry-After)
     def learn(self, headers: Mapping[str, str]) -> None: ...  # adapt to the source's announced limits
@@ -64,6 +66,7 @@ class Pacer:
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
+        self.sent = 0
         self._lock = asyncio.Lock()
         self._free_at = 0.0
 
@@ -95,6 +98,7 @@ class Limiter:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.gap = 0.0
+        self.sent = 0
         self._answered = False
         self._in_flight = 0
         self._next_start = 0.0
@@ -200,6 +204,7 @@ async def get(
         wait = policy.retry_wait * 2**attempt
         async with gate.slot(policy):
             timeout = policy.request_timeout()
+            gate.sent += 1
             try:
                 response = await asyncio.wait_for(client.get(url, params=params), timeout)
             except asyncio.TimeoutError:

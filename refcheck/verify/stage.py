@@ -6,7 +6,6 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -116,43 +115,47 @@ class _Builder:
     def __init__(self, lookups: dict[Key, Lookup]) -> None:
         self.lookups = lookups
         self.result = VerifyResult()
-        self.unavailable: Counter[str] = Counter()  # source → identifiers not verified
+        self.unavailable: dict[str, set[str]] = {}  # source → identifiers not verified
         self.reasons: dict[str, str] = {}
 
     def _emit(self, path: str, span: Span, code: str, message: str) -> None:
         self.result.diagnostics.append(Diagnostic(path, span, code, message, rules.get(code).severity))
 
-    def _existence(self, path: str, identifier: Identifier) -> Lookup | None:
+    def _existence(self, path: str, identifier: Identifier, *, report: bool = True) -> Lookup | None:
         """Record whether `identifier` exists, report RC501; None when it could not be asked."""
         key = lookup_key(identifier)
         lookup = self.lookups.get(key, Lookup(Status.UNAVAILABLE, detail="not looked up"))
         exists = lookup.exists
         if exists is None:
-            self.unavailable[key[0]] += 1
+            self.unavailable.setdefault(key[0], set()).add(key[1])
             self.reasons.setdefault(key[0], lookup.detail)
             return None
         self.result.resolved[(identifier.kind, identifier.value)] = exists
-        if not exists:
+        if not exists and report:
             rejected = lookup.status is Status.REJECTED
             what = "is not an identifier arXiv accepts" if rejected else "does not exist"
             self._emit(path, identifier.span, "RC501", f"{_label(identifier)} {what}: {lookup.detail}")
         return lookup
 
     def reference(self, reference: Reference) -> None:
-        identifiers = [i for i in (*reference.arxiv_ids, *reference.dois) if i.valid]
-        answered = [(i, self._existence(reference.path, i)) for i in identifiers]
+        first: dict[Key, Identifier] = {}  # one set of findings per work, at its first mention
+        for identifier in (*reference.arxiv_ids, *reference.dois):
+            if not identifier.valid:
+                continue
+            if lookup_key(identifier) in first:
+                self._existence(reference.path, identifier, report=False)
+            else:
+                first[lookup_key(identifier)] = identifier
+        answered = [(i, self._existence(reference.path, i)) for i in first.values()]
         if any(lookup is None for _, lookup in answered):
             self.result.unverified_references += 1
         records: list[tuple[Identifier, Record]] = [
             (i, lookup.record) for i, lookup in answered if lookup is not None and lookup.record is not None
         ]
-        seen: set[tuple[Span, str]] = set()
         for identifier, record in records:
             others = [r for _, r in records if r is not record]
             for finding in compare(reference, record, others):
-                if (identifier.span, finding.message) not in seen:
-                    seen.add((identifier.span, finding.message))
-                    self._emit(reference.path, identifier.span, finding.code, finding.message)
+                self._emit(reference.path, identifier.span, finding.code, finding.message)
 
     def link(self, path: str, identifier: Identifier) -> None:
         if identifier.valid and self._existence(path, identifier) is None:
@@ -160,7 +163,8 @@ class _Builder:
 
     def finish(self, requests: int) -> VerifyResult:
         self.result.requests = requests
-        for source, count in sorted(self.unavailable.items()):
+        for source, keys in sorted(self.unavailable.items()):
+            count = len(keys)
             plural = "identifier" if count == 1 else "identifiers"
             self.result.notices.append(
                 f"{_SOURCE_NAMES[source]} unavailable ({self.reasons[source]}): {count} {plural} not verified"
