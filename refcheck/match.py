@@ -63,7 +63,14 @@ def _year_matches(cited: str | None, entry: str | None) -> bool:
 
 
 def _same_identifier(citation: Citation, ref: Reference) -> bool | None:
-    """True/False when both sides carry an identifier of one kind; None when that cannot be told."""
+    """True/False when both sides carry an identifier of one kind; None when that cannot be told.
+
+    A malformed cited identifier tells nothing (RC301/RC302 already report it).
+    """
+    if citation.arxiv_id and not identifiers.validate_arxiv(citation.arxiv_id).valid:
+        return None
+    if citation.doi and not identifiers.validate_doi(citation.doi).valid:
+        return None
     if citation.arxiv_id and ref.arxiv_ids:
         return citation.arxiv_id in {i.value for i in ref.arxiv_ids}
     if citation.doi and ref.dois:
@@ -145,7 +152,7 @@ class Matcher:
             chosen = linked or exact
             for ref in chosen:
                 self._cite(ref)
-            if len(chosen) > 1 and not linked:
+            if len(chosen) > 1 and not linked and len({_work_key(r) for r in chosen}) > 1:
                 lines = ", ".join(str(r.span.line) for r in chosen)
                 self.out.add(
                     "RC204",
@@ -357,6 +364,15 @@ class Matcher:
             code = "RC301" if ident.kind is IdentifierKind.ARXIV else "RC302"
             what = "arXiv ID" if ident.kind is IdentifierKind.ARXIV else "DOI"
             self.out.add(code, ident.span, f"malformed {what} {ident.raw!r}: {ident.problem or 'invalid'}")
+
+
+def _work_key(ref: Reference) -> str:
+    """What identifies the work an entry describes (duplicates of one work share it)."""
+    if ref.arxiv_id:
+        return "arxiv:" + ref.arxiv_id
+    if ref.doi:
+        return "doi:" + ref.doi
+    return "title:" + _norm_title(ref.title) if ref.title else f"entry:{id(ref)}"
 
 
 def _readable(ref: Reference) -> bool:
