@@ -1,0 +1,108 @@
+"""Reference-section detection, entry splitting, and GitHub-style heading anchors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from refcheck.anchors import AnchorSet, heading_anchor
+from refcheck.markdown import parse_markdown
+from refcheck.model import ReferenceSource
+
+ENTRY = "Kaplan, J., et al. (2020). Scaling Laws for Neural Language Models. arXiv:2001.08361"
+
+
+def refs(text: str) -> list[tuple[str, int, int, str | None]]:
+    doc = parse_markdown(text, Path("/tmp/d.md"), "d.md")
+    return [(r.source.value, r.span.line, r.span.column, r.key) for r in doc.references]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "## References",
+        "## Reference",
+        "# REFERENCES:",
+        "**References:**",
+        "__Bibliography__",
+        '## <a name="references"></a> References',
+        "## References {.page_break_before}",
+        "# nf-core/rnaseq: Citations",
+        "### 7. Works Cited",
+        "## Sources",
+        "## Literature",
+    ],
+)
+def test_reference_section_headings_are_recognised(heading: str) -> None:
+    assert refs(f"Text.\n\n{heading}\n\n- {ENTRY}\n") == [("list", 5, 3, None)]
+
+
+@pytest.mark.parametrize("heading", ["## Referencing styles", "## Sources of error in practice", "## Citation needed here"])
+def test_headings_that_only_contain_the_word_are_not_sections(heading: str) -> None:
+    assert refs(f"Text.\n\n{heading}\n\n- {ENTRY}\n") == []
+
+
+def test_a_section_ends_at_the_next_heading_of_its_level() -> None:
+    text = f"## References\n\n- {ENTRY}\n\n### Sub\n\n- {ENTRY}\n\n## Next\n\n- {ENTRY}\n"
+    assert [line for _, line, _, _ in refs(text)] == [3, 7]
+
+
+def test_numbered_paragraph_entries_and_bold_numbers() -> None:
+    text = f"## References\n\n[1] {ENTRY}\n[2] Vaswani, A. (2017). Attention.\n\n**[3]** LeCun, Y. (2015). Deep learning.\n"
+    assert refs(text) == [("list", 3, 1, "1"), ("list", 4, 1, "2"), ("list", 6, 1, "3")]
+
+
+def test_ordered_list_items_carry_their_numbers() -> None:
+    text = f"## References\n\n3. {ENTRY}\n4. Vaswani, A. (2017). Attention.\n"
+    assert refs(text) == [("list", 3, 4, "3"), ("list", 4, 4, "4")]
+
+
+def test_further_reading_is_parsed_but_marked() -> None:
+    assert refs(f"## Further reading\n\n- {ENTRY}\n") == [("further-reading", 3, 3, None)]
+
+
+def test_bibtex_code_block_in_a_document_is_a_bibliography() -> None:
+    text = "## Citations\n\n```bibtex\n@misc{k2020,\n  author = {Kaplan, J.},\n  title = {S},\n  year = {2020}\n}\n```\n"
+    assert refs(text) == [("bib", 4, 1, "k2020")]
+
+
+def test_footnote_and_link_definitions_are_references() -> None:
+    text = "A[^n] [b][x].\n\n[^n]: Smith, A. (2019). Note.\n\n[x]: https://example.com\n"
+    found = refs(text)
+    assert ("footnote", 3, 1, "n") in found and ("link-definition", 5, 1, "x") in found
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Installation", "installation"),
+        ("1. Scaling Laws and Model Size", "1-scaling-laws-and-model-size"),
+        ("What's new in v2.0?", "whats-new-in-v20"),
+        ("`code` and *emphasis*", "code-and-emphasis"),
+        ("[Linked](https://x.org) title", "linked-title"),
+        ("Ünïcode Straße", "ünïcode-straße"),
+        ("snake_case_name", "snake_case_name"),
+        ("A -- B", "a----b"),
+    ],
+)
+def test_heading_slugs_follow_github(title: str, slug: str) -> None:
+    assert heading_anchor(title) == slug
+
+
+def test_repeated_headings_get_numeric_suffixes_and_explicit_ids_count() -> None:
+    anchors = AnchorSet()
+    for title in ["Usage", "Usage", "Usage"]:
+        anchors.add_heading(title)
+    anchors.add_heading("Set-up", "setup")
+    assert anchors.ids == {"usage", "usage-1", "usage-2", "set-up", "setup"}
+
+
+def test_html_ids_and_names_are_anchors() -> None:
+    doc = parse_markdown('<a name="top"></a>\n\n<div id="box">x</div>\n\nText <span id="inline">y</span>.\n',
+                         Path("/tmp/d.md"), "d.md")
+    assert {"top", "box", "inline"} <= doc.anchors
+
+
+def test_reference_source_enum_values_are_stable() -> None:
+    assert ReferenceSource.LIST.value == "list"
