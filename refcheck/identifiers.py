@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
 from typing import NamedTuple
@@ -276,22 +277,25 @@ def find_identifiers(text: str) -> list[Found]:
             doi_end = _trim_trailing(url, span[0], span[1])
             found.append(Found(IdentifierKind.DOI, url[span[0] : doi_end], start + span[0], start + doi_end))
 
+    url_starts = [s for s, _ in urls]
+
     def outside_urls(pos: int) -> bool:
-        return not any(s <= pos < e for s, e in urls)
+        index = bisect.bisect_right(url_starts, pos) - 1
+        return index < 0 or pos >= urls[index][1]
 
     for pattern in (_PREFIXED_ARXIV, _CORR_ABS):
         for match in pattern.finditer(text):
             if outside_urls(match.start()):
                 found.append(Found(IdentifierKind.ARXIV, match.group(1), match.start(1), match.end(1)))
-    taken: list[tuple[int, int]] = []
+    taken: set[int] = set()
     for match in _PREFIXED_DOI.finditer(text):
         if outside_urls(match.start()):
             end = _trim_trailing(text, match.start(1), _doi_end(text, match.start(1), match.end(1)))
             if end > match.start(1):
                 found.append(Found(IdentifierKind.DOI, text[match.start(1) : end], match.start(1), end))
-                taken.append((match.start(1), end))
+                taken.add(match.start(1))
     for match in _BARE_DOI.finditer(text):
-        if outside_urls(match.start()) and not any(s <= match.start() < e for s, e in taken):
+        if outside_urls(match.start()) and match.start() not in taken:
             end = _trim_trailing(text, match.start(), _doi_end(text, match.start(), match.end()))
             found.append(Found(IdentifierKind.DOI, text[match.start() : end], match.start(), end))
     found.sort(key=lambda f: f.start)

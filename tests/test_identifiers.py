@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from refcheck.identifiers import (
     arxiv_from_url,
@@ -236,3 +238,27 @@ def test_make_identifier_normalises_and_validates():
 )
 def test_doi_arxiv_id_reads_arxivs_own_dois(doi, expected):
     assert doi_arxiv_id(doi) == expected
+
+
+_PIECES = [
+    *"aZ .,;:()[]<>/\\-_%?#\n0123456789",
+    "arXiv:",
+    "arxiv ",
+    "doi:",
+    "10.",
+    "1706.03762",
+    "v2",
+    "https://",
+    "arxiv.org/abs/",
+    "doi.org/",
+    "abs/",
+    "hep-th/9901001",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=50).map("".join))
+def test_find_identifiers_raw_is_always_the_text_at_its_offsets(text):
+    for found in find_identifiers(text):
+        assert text[found.start : found.end] == found.raw
+        assert found.raw and found.raw[-1] not in ".,;:"
