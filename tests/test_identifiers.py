@@ -14,6 +14,7 @@ from refcheck.identifiers import (
     doi_arxiv_id,
     doi_from_url,
     find_identifiers,
+    find_urls,
     make_identifier,
     validate_arxiv,
     validate_doi,
@@ -262,3 +263,25 @@ def test_find_identifiers_raw_is_always_the_text_at_its_offsets(text):
     for found in find_identifiers(text):
         assert text[found.start : found.end] == found.raw
         assert found.raw and found.raw[-1] not in ".,;:"
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        ("see https://example.org/a.", ["https://example.org/a"]),
+        ("[t](https://example.org/a_(b)) x", ["https://example.org/a_(b)"]),
+        ("(https://example.org/a), then", ["https://example.org/a"]),
+        ("[https://x.org/a](https://x.org/a)", ["https://x.org/a", "https://x.org/a"]),
+        ('<a href="http://x.org/p?q=1&r=2">', ["http://x.org/p?q=1&r=2"]),
+        ("HTTPS://EXAMPLE.ORG/UP and ftp://files.org/f", ["HTTPS://EXAMPLE.ORG/UP", "ftp://files.org/f"]),
+        (
+            "arxiv.org/abs/2001.08361 and dx.doi.org/10.1000/x",
+            ["arxiv.org/abs/2001.08361", "dx.doi.org/10.1000/x"],
+        ),
+        ("mail me@arxiv.org/x or notarxiv.org/abs/1", []),
+        ("javascript://x and file:///etc", []),
+        ("**https://x.org/bold**", ["https://x.org/bold"]),
+    ],
+)
+def test_find_urls(text, urls):
+    assert [text[s:e] for s, e in find_urls(text)] == urls
