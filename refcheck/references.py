@@ -145,7 +145,8 @@ def _emit(out: _Builder, piece: str) -> None:
 
 # -- structure: authors · year · title -------------------------------------------------------------
 
-_KEY_PREFIX = re.compile(r"^\s*(?:\[\^[^\]\s]+\]:|\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s))\s*")
+_KEY_PREFIX = re.compile(r"^\s*(?:\[\^[^\]\s]+\]:|\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3}\.(?=\s))\s*")
+_CHICAGO_YEAR = re.compile(r"\s*\(?((?:1[89]|20)\d{2}[a-z]?|n\.\s?d\.?)\)?\.(?=\s|$)")
 _LEAD_WORDS = re.compile(r"(?:see(?: also)?|cf\.|e\.g\.|i\.e\.)[,:]?\s+(?:e\.g\.,?\s+)?", re.IGNORECASE)
 _APA_YEAR = re.compile(r"\(\s*((?:1[89]|20)\d{2}[a-z]?|n\.\s?d\.?)(?:\s*[,;][^()]{0,40})?\s*\)")
 _YEAR = re.compile(r"(?<![\w.:/#-])((?:1[89]|20)\d{2})([a-z])?(?![\w-]|\.\d)")
@@ -275,9 +276,14 @@ def parse_plain(plain: _Plain) -> _Parsed:
     elif kind == "link" and link:
         title_range = link
     elif kind == "sentence":
-        title_range = _title_after(text, boundary + 1, links)
+        # Chicago author-date puts the year in a sentence of its own: "Doe, Jane. 2020. Title."
+        chicago = _CHICAGO_YEAR.match(text, boundary + 1)
+        if chicago:
+            year = chicago.group(1)
+            result.year = "n.d." if year.lower().startswith("n") else year
+        title_range = _title_after(text, chicago.end() if chicago else boundary + 1, links)
 
-    segment = text[skip:boundary] if kind != "none" else ""
+    segment = text[skip : boundary + (kind == "sentence")] if kind != "none" else ""
     result.authors, result.et_al, result.is_organisation = parse_authors(segment, apa_style=kind == "apa")
     if title_range:
         result.title = _clean_title(text[title_range[0] : title_range[1]])
@@ -424,6 +430,8 @@ def _find_year(text: str, start: int, title: tuple[int, int] | None) -> str | No
 def parse_authors(segment: str, *, apa_style: bool = False) -> tuple[list[str], bool, bool]:
     """Normalised surnames (first author first), whether the list ends in et al., organisation."""
     text = segment.strip()
+    # "Graves, Alex." (a sentence) is one inverted name; "Ho, Salimans, "…"" lists two surnames
+    closed = text.endswith(".") and not text.lower().endswith(("al.", "others."))
     et_al = False
     if _ET_AL.search(text) or _ET_AL_GLUED.search(text):
         et_al = True
@@ -443,7 +451,7 @@ def parse_authors(segment: str, *, apa_style: bool = False) -> tuple[list[str], 
         elif len(groups) > 1 and group is not groups[0] and _is_organisation(group, apa_style=False):
             surnames.append(group)
         else:
-            surnames.extend(_split_names(group, et_al=et_al))
+            surnames.extend(_split_names(group, inverted=et_al or closed))
     return [normalise_surname(s) for s in surnames if s], et_al, False
 
 
@@ -457,7 +465,7 @@ def _is_organisation(text: str, *, apa_style: bool) -> bool:
     return apa_style and len(words) == 1 and not _INITIALS.match(words[0])
 
 
-def _split_names(text: str, *, et_al: bool = False) -> list[str]:
+def _split_names(text: str, *, inverted: bool = False) -> list[str]:
     """Surnames of a comma/and-separated author list in APA, MLA, Vancouver or `First Last` form."""
     tokens: list[tuple[str, str]] = []  # (name, separator before it)
     for piece in re.split(r"(,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)", text):
@@ -498,7 +506,7 @@ def _split_names(text: str, *, et_al: bool = False) -> list[str]:
         and _given_like(names[1][0])
     ):
         rest = names[2:]
-        two_only = not rest and (et_al or _has_initial(names[1][0]) or _ends_with_particles(names[1][0]))
+        two_only = not rest and (inverted or _has_initial(names[1][0]) or _ends_with_particles(names[1][0]))
         if two_only or (rest and all(len(w) >= 2 for w in words[2:])):
             first = names[0][0]
             particles = [w for w in names[1][0].split() if w.lower() in PARTICLES]

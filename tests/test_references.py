@@ -568,3 +568,41 @@ def test_pathological_entries_finish_quickly(text):
     started = time.perf_counter()
     parse(text)
     assert time.perf_counter() - started < 5.0  # linear work; quadratic work took tens of seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "authors", "year", "title"),
+    [
+        ("Doe, Jane, and John Roe. 2020. A Chicago Title. Press.", ("doe", "roe"), "2020", "A Chicago Title"),
+        ("Doe, Jane. n.d. Undated. Press.", ("doe",), "n.d.", "Undated"),
+        (
+            "Smith J, Doe A (2019) Harvard style title. J Things 3:1-2",
+            ("smith", "doe"),
+            "2019",
+            "Harvard style title",
+        ),
+        ("2. Smith, J. (2020). Numbered by hand. Venue.", ("smith",), "2020", "Numbered by hand"),
+    ],
+)
+def test_parse_entry_other_common_styles(text, authors, year, title):
+    ref = parse(text)
+    assert (ref.authors, ref.year, ref.title) == (authors, year, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "authors"),
+    [
+        # roadmap-dl-papers-readme.md: one inverted name closed by a full stop
+        (
+            '**[35]** Graves, Alex. "**Generating sequences with recurrent neural networks**." 2013.',
+            ("graves",),
+        ),
+        # dieleman-guidance.md: two surnames closed by a comma
+        (
+            '[^cf]: Ho, Salimans, "[Classifier-Free Diffusion Guidance](https://x.org/a)", 2021.',
+            ("ho", "salimans"),
+        ),
+    ],
+)
+def test_two_comma_separated_names_read_by_how_the_list_ends(text, authors):
+    assert parse(text).authors == authors
