@@ -15,7 +15,7 @@ from refcheck.names import PARTICLES, normalise_surname
 
 
 @dataclass(slots=True)
-class _Plain:
+class PlainText:
     """Entry text with Markdown markup removed; `links` are (start, end, url) of link texts in it."""
 
     text: str = ""
@@ -34,11 +34,11 @@ _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _MAX_NESTING = 16  # deeper brackets are kept as text
 
 
-def markdown_to_plain(text: str) -> _Plain:
+def markdown_to_plain(text: str) -> PlainText:
     """Render inline Markdown as plain text, keeping link texts and where they are."""
     out = _Builder()
     _render(text, 0, len(text), out, _bracket_pairs(text))
-    return _Plain("".join(out.chars).rstrip(), out.links)
+    return PlainText("".join(out.chars).rstrip(), out.links)
 
 
 def _bracket_pairs(src: str) -> dict[int, int]:
@@ -182,7 +182,7 @@ _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 
 
 @dataclass(slots=True)
-class _Parsed:
+class ParsedEntry:
     authors: list[str] = field(default_factory=list)
     et_al: bool = False
     is_organisation: bool = False
@@ -233,7 +233,7 @@ def parse_entry(
     )
 
 
-def parse_plain(plain: _Plain) -> _Parsed:
+def parse_plain(plain: PlainText) -> ParsedEntry:
     """Find the author list, title and year in an entry's plain text."""
     text = plain.text
     prefix = _KEY_PREFIX.match(text)
@@ -242,7 +242,7 @@ def parse_plain(plain: _Plain) -> _Parsed:
     if lead:
         skip = lead.end()
     links = [(s, e, url) for s, e, url in plain.links if s >= skip]
-    result = _Parsed()
+    result = ParsedEntry()
 
     apa = _APA_YEAR.search(text, skip)
     quote = _first_quote(text, skip)
