@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
 from typing import NamedTuple
@@ -34,21 +35,22 @@ _ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org"})
 _DOI_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org"})
 _ARXIV_PATH = re.compile(r"/(?:abs|pdf|html|ps|format)/(" + _ARXIV_LOOSE + r")(?![\w/-])")
 
-# URLs in running text: a scheme, or one of the identifier hosts written without one.
-_URL_START = re.compile(
-    r"(?:https?|ftp)://|(?<![\w./@-])(?:www\.|export\.)?(?:arxiv\.org|(?:dx\.)?doi\.org)/",
-    re.IGNORECASE,
-)
-_URL_STOP = set(" \t\r\n<>\"`")
+# URLs in running text: a scheme, or one of the identifier hosts written without one. The patterns
+# start with literals so that `re` can skip ahead quickly; what must precede a match is checked in
+# Python (a look-behind in front would make the engine try every position).
+_URL_MARK = re.compile(r"://|arxiv\.org/|doi\.org/")
+_SCHEME = re.compile(r"[A-Za-z]+$")
+_URL_SCHEMES = frozenset({"http", "https", "ftp"})
+_HOST_PREFIXES = ("www.", "export.", "dx.")
+_URL_BODY = re.compile(r"[^\s<>\"`]*")
 _TRAILING = ".,;:!?'\"*_”’»"
 
 _PREFIXED_ARXIV = re.compile(
-    r"(?<![\w/.])arxiv(?:\s*:\s*|[ \t]+(?=\d{4}\.\d))(" + _ARXIV_LOOSE + r")(?![\w/-])",
-    re.IGNORECASE,
+    r"(?:arxiv|arXiv|ArXiv|ARXIV|Arxiv)(?:\s*:\s*|[ \t]+(?=\d{4}\.\d))(" + _ARXIV_LOOSE + r")(?![\w/-])"
 )
-_CORR_ABS = re.compile(r"(?<![\w/.])abs/(" + _ARXIV_LOOSE + r")(?![\w/-])")
-_PREFIXED_DOI = re.compile(r"(?<![\w/.])doi\s*:\s*(10\.[^\s\"<>]*)", re.IGNORECASE)
-_BARE_DOI = re.compile(r"(?<![\w/.])10\.\d{4,9}(?:\.\d+)*/[^\s\"<>]+")
+_CORR_ABS = re.compile(r"abs/(" + _ARXIV_LOOSE + r")(?![\w/-])")
+_PREFIXED_DOI = re.compile(r"(?:doi|DOI|Doi)\s*:\s*(10\.[^\s\"<>]*)")
+_BARE_DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/[^\s\"<>]+")
 
 
 class Validation(NamedTuple):
@@ -212,31 +214,58 @@ def find_urls(text: str) -> list[tuple[int, int]]:
     """Spans of URLs in running text; a `)` or `]` that closes an outer bracket ends the URL."""
     spans: list[tuple[int, int]] = []
     pos = 0
-    while True:
-        match = _URL_START.search(text, pos)
-        if match is None:
-            return spans
-        start = match.start()
+    for mark in _URL_MARK.finditer(text):
+        if mark.start() < pos:
+            continue
+        start = _url_start(text, mark)
+        if start < 0:
+            continue
         end = _url_end(text, start)
-        if end > match.end():
+        if end > mark.end():
             spans.append((start, end))
-        pos = max(end, match.end())
+            pos = end
+    return spans
+
+
+def _url_start(text: str, mark: re.Match[str]) -> int:
+    """Where the URL around `mark` begins, or -1 if `mark` is not part of a URL we read."""
+    if mark.group() == "://":
+        scheme = _SCHEME.search(text, max(0, mark.start() - 5), mark.start())
+        if scheme is None or scheme.group().lower() not in _URL_SCHEMES:
+            return -1
+        return scheme.start()
+    start = mark.start()
+    for prefix in _HOST_PREFIXES:
+        if text.startswith(prefix, start - len(prefix)) and start >= len(prefix):
+            start -= len(prefix)
+            break
+    return start if _free_before(text, start, "_./@-") else -1
+
+
+def _free_before(text: str, pos: int, extra: str = "_/.") -> bool:
+    """No word character (or one of `extra`) right before `pos`: the look-behind, done by hand."""
+    if pos == 0:
+        return True
+    before = text[pos - 1]
+    return not (before.isalnum() or before in extra)
 
 
 def _url_end(text: str, start: int) -> int:
-    depth = {"(": 0, "[": 0}
-    closing = {")": "(", "]": "["}
-    i = start
-    while i < len(text) and text[i] not in _URL_STOP:
-        ch = text[i]
-        if ch in depth:
-            depth[ch] += 1
-        elif ch in closing:
-            if depth[closing[ch]] == 0:
-                break
-            depth[closing[ch]] -= 1
-        i += 1
-    return _trim_trailing(text, start, i)
+    body = _URL_BODY.match(text, start)
+    end = body.end() if body else start
+    if any(ch in "()[]" for ch in text[start:end]):
+        depth = {"(": 0, "[": 0}
+        closing = {")": "(", "]": "["}
+        for i in range(start, end):
+            ch = text[i]
+            if ch in depth:
+                depth[ch] += 1
+            elif ch in closing:
+                if depth[closing[ch]] == 0:
+                    end = i
+                    break
+                depth[closing[ch]] -= 1
+    return _trim_trailing(text, start, end)
 
 
 def _trim_trailing(text: str, start: int, end: int) -> int:
@@ -276,22 +305,25 @@ def find_identifiers(text: str) -> list[Found]:
             doi_end = _trim_trailing(url, span[0], span[1])
             found.append(Found(IdentifierKind.DOI, url[span[0] : doi_end], start + span[0], start + doi_end))
 
+    url_starts = [s for s, _ in urls]
+
     def outside_urls(pos: int) -> bool:
-        return not any(s <= pos < e for s, e in urls)
+        index = bisect.bisect_right(url_starts, pos) - 1
+        return index < 0 or pos >= urls[index][1]
 
     for pattern in (_PREFIXED_ARXIV, _CORR_ABS):
         for match in pattern.finditer(text):
-            if outside_urls(match.start()):
+            if outside_urls(match.start()) and _free_before(text, match.start()):
                 found.append(Found(IdentifierKind.ARXIV, match.group(1), match.start(1), match.end(1)))
-    taken: list[tuple[int, int]] = []
+    taken: set[int] = set()
     for match in _PREFIXED_DOI.finditer(text):
-        if outside_urls(match.start()):
+        if outside_urls(match.start()) and _free_before(text, match.start()):
             end = _trim_trailing(text, match.start(1), _doi_end(text, match.start(1), match.end(1)))
             if end > match.start(1):
                 found.append(Found(IdentifierKind.DOI, text[match.start(1) : end], match.start(1), end))
-                taken.append((match.start(1), end))
+                taken.add(match.start(1))
     for match in _BARE_DOI.finditer(text):
-        if outside_urls(match.start()) and not any(s <= match.start() < e for s, e in taken):
+        if outside_urls(match.start()) and match.start() not in taken and _free_before(text, match.start()):
             end = _trim_trailing(text, match.start(), _doi_end(text, match.start(), match.end()))
             found.append(Found(IdentifierKind.DOI, text[match.start() : end], match.start(), end))
     found.sort(key=lambda f: f.start)

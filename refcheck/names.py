@@ -16,7 +16,6 @@ PARTICLES = frozenset(
         "el", "bin", "ibn", "ben", "bint", "st", "st.",
     }
 )
-_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 
 # Letters NFKD does not split into base letter + mark.
 _FOLD = str.maketrans(

@@ -15,114 +15,118 @@ from refcheck.names import PARTICLES, normalise_surname
 
 
 @dataclass(slots=True)
-class _Plain:
+class PlainText:
     """Entry text with Markdown markup removed; `links` are (start, end, url) of link texts in it."""
 
     text: str = ""
     links: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+@dataclass(slots=True)
+class _Builder:
+    chars: list[str] = field(default_factory=list)
+    links: list[tuple[int, int, str]] = field(default_factory=list)
+
+
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _SHORTCODE = re.compile(r":[a-z][a-z0-9_+-]*:")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_MAX_NESTING = 16  # deeper brackets are kept as text
 
 
-def markdown_to_plain(text: str) -> _Plain:
+def markdown_to_plain(text: str) -> PlainText:
     """Render inline Markdown as plain text, keeping link texts and where they are."""
-    out = _Plain()
-    _render(text, out)
-    out.text = out.text.strip()
-    return out
+    out = _Builder()
+    _render(text, 0, len(text), out, _bracket_pairs(text))
+    return PlainText("".join(out.chars).rstrip(), out.links)
 
 
-def _render(src: str, out: _Plain) -> None:
+def _bracket_pairs(src: str) -> dict[int, int]:
+    """Index of each `[`/`(` → index of its closing bracket (escapes honoured), in one pass."""
+    pairs: dict[int, int] = {}
+    stacks: dict[str, list[int]] = {"[": [], "(": []}
+    openers = {"]": "[", ")": "("}
     i = 0
-    n = len(src)
+    while i < len(src):
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch in stacks:
+            stacks[ch].append(i)
+        elif ch in openers and stacks[openers[ch]]:
+            pairs[stacks[openers[ch]].pop()] = i
+        i += 1
+    return pairs
+
+
+def _render(src: str, i: int, n: int, out: _Builder, pairs: dict[int, int], depth: int = 0) -> None:
     while i < n:
         ch = src[i]
         if ch == "\\" and i + 1 < n and not src[i + 1].isalnum():
             _emit(out, src[i + 1])
             i += 2
+        elif src.startswith("<!--", i):
+            end = src.find("-->", i + 4, n)
+            i = n if end < 0 else end + 3  # an unclosed comment runs to the end, as in HTML
         elif ch == "<":
-            match = _HTML_COMMENT.match(src, i) or _HTML_TAG.match(src, i)
+            match = _HTML_TAG.match(src, i, n)
             if match:
                 _emit(out, " " if match.group(0).lower().startswith(("<br", "<p", "</p")) else "")
                 i = match.end()
             else:
                 _emit(out, ch)
                 i += 1
-        elif ch == "!" and src.startswith("![", i):
-            close = _closing(src, i + 1, "[", "]")
-            if close >= 0 and src.startswith("(", close + 1) and _closing(src, close + 1, "(", ")") >= 0:
-                i = _closing(src, close + 1, "(", ")") + 1  # images say nothing about the entry
-            else:
-                _emit(out, ch)
-                i += 1
-        elif ch == "[":
-            i = _render_bracket(src, i, out)
+        elif ch == "!" and src.startswith("[", i + 1) and _image_end(src, i + 1, n, pairs) > 0:
+            i = _image_end(src, i + 1, n, pairs)  # images say nothing about the entry
+        elif ch == "[" and depth < _MAX_NESTING:
+            i = _render_bracket(src, i, n, out, pairs, depth + 1)
         elif ch in "*~`" or (ch == "_" and _is_emphasis_underscore(src, i)):
             i += 1  # emphasis, strike-through and code markers
-        elif ch == "&" and (match := _ENTITY.match(src, i)):
+        elif ch == "&" and (match := _ENTITY.match(src, i, n)):
             _emit(out, html.unescape(match.group(0)))
             i = match.end()
-        elif ch == ":" and (match := _SHORTCODE.match(src, i)):
+        elif ch == ":" and (match := _SHORTCODE.match(src, i, n)):
             i = match.end()
         else:
             _emit(out, ch)
             i += 1
 
 
-def _render_bracket(src: str, i: int, out: _Plain) -> int:
-    close = _closing(src, i, "[", "]")
-    if close < 0:
+def _image_end(src: str, bracket: int, n: int, pairs: dict[int, int]) -> int:
+    close = pairs.get(bracket, n)
+    if close + 1 < n and src[close + 1] == "(" and pairs.get(close + 1, n) < n:
+        return pairs[close + 1] + 1
+    return -1
+
+
+def _render_bracket(src: str, i: int, n: int, out: _Builder, pairs: dict[int, int], depth: int) -> int:
+    close = pairs.get(i, n)
+    if close >= n:
         _emit(out, "[")
         return i + 1
-    inner = src[i + 1 : close]
     url: str | None = None
     after = close + 1
-    if src.startswith("(", after):
-        end = _closing(src, after, "(", ")")
-        if end >= 0:
+    if after < n and src[after] in "([" and pairs.get(after, n) < n:
+        end = pairs[after]
+        if src[after] == "(":
             target = src[after + 1 : end].strip()
             if target.startswith("<") and ">" in target:
                 url = target[1 : target.index(">")]
             else:
                 url = target.split()[0] if target else ""
-            after = end + 1
-    elif src.startswith("[", after):
-        end = _closing(src, after, "[", "]")
-        if end >= 0:
+        else:
             url = ""  # a reference-style link; its target is defined elsewhere
-            after = end + 1
+        after = end + 1
     if url is None:
         _emit(out, "[")
-        _render(inner, out)
+        _render(src, i + 1, close, out, pairs, depth)
         _emit(out, "]")
         return close + 1
-    start = len(out.text)
-    _render(inner, out)
-    out.links.append((start, len(out.text), url))
+    start = len(out.chars)
+    _render(src, i + 1, close, out, pairs, depth)
+    out.links.append((start, len(out.chars), url))
     return after
-
-
-def _closing(src: str, start: int, opener: str, closer: str) -> int:
-    """Index of the bracket closing the one at `start`, honouring nesting and escapes; -1 if none."""
-    depth = 0
-    i = start
-    while i < len(src):
-        ch = src[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == opener:
-            depth += 1
-        elif ch == closer:
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
 
 
 def _is_emphasis_underscore(src: str, i: int) -> bool:
@@ -131,18 +135,18 @@ def _is_emphasis_underscore(src: str, i: int) -> bool:
     return not (before.isalnum() and after.isalnum())
 
 
-def _emit(out: _Plain, piece: str) -> None:
+def _emit(out: _Builder, piece: str) -> None:
     for ch in piece:
-        if ch.isspace():
-            if out.text and not out.text.endswith(" "):
-                out.text += " "
-        else:
-            out.text += ch
+        if not ch.isspace():
+            out.chars.append(ch)
+        elif out.chars and out.chars[-1] != " ":
+            out.chars.append(" ")
 
 
 # -- structure: authors · year · title -------------------------------------------------------------
 
-_KEY_PREFIX = re.compile(r"^\s*(?:\[\^[^\]\s]+\]:|\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s))\s*")
+_KEY_PREFIX = re.compile(r"^\s*(?:\[\^[^\]\s]+\]:|\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3}\.(?=\s))\s*")
+_CHICAGO_YEAR = re.compile(r"\s*\(?((?:1[89]|20)\d{2}[a-z]?|n\.\s?d\.?)\)?\.(?=\s|$)")
 _LEAD_WORDS = re.compile(r"(?:see(?: also)?|cf\.|e\.g\.|i\.e\.)[,:]?\s+(?:e\.g\.,?\s+)?", re.IGNORECASE)
 _APA_YEAR = re.compile(r"\(\s*((?:1[89]|20)\d{2}[a-z]?|n\.\s?d\.?)(?:\s*[,;][^()]{0,40})?\s*\)")
 _YEAR = re.compile(r"(?<![\w.:/#-])((?:1[89]|20)\d{2})([a-z])?(?![\w-]|\.\d)")
@@ -151,6 +155,8 @@ _OPEN_QUOTES = {'"': '"”', "“": '”"', "«": "»", "„": "“”"}
 _SENTENCE_END = re.compile(r"[.?!](?=\s|$)")
 _ET_AL = re.compile(r",?\s*(?<![^\W\d_])(?:et\.?\s*al(?:ii|ia)?\b\.?|and others\b|& others\b)", re.IGNORECASE)
 _ET_AL_GLUED = re.compile(r"(?<=[a-z])et\.?\s+al\b\.?")
+_NEXT_CHUNK = re.compile(r"\s*([^,.;:&\"“(\[]{0,80}?)(?:,|\.|;| and | & |\"|“|\(|\[|$)")
+_LAST_WORD = re.compile(r"([\w'’.-]+)$")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?\s?-?\s?){1,4}$")
 _CLUSTER = re.compile(r"^[A-Z]{1,3}$")  # Vancouver initials, "PA"
 _VANCOUVER = re.compile(r"[^\s,.;:]+(?: [^\s,.;:]+){0,3} [A-Z]{1,3}(?:,| and | & )")
@@ -176,7 +182,7 @@ _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 
 
 @dataclass(slots=True)
-class _Parsed:
+class ParsedEntry:
     authors: list[str] = field(default_factory=list)
     et_al: bool = False
     is_organisation: bool = False
@@ -227,7 +233,7 @@ def parse_entry(
     )
 
 
-def parse_plain(plain: _Plain) -> _Parsed:
+def parse_plain(plain: PlainText) -> ParsedEntry:
     """Find the author list, title and year in an entry's plain text."""
     text = plain.text
     prefix = _KEY_PREFIX.match(text)
@@ -236,7 +242,7 @@ def parse_plain(plain: _Plain) -> _Parsed:
     if lead:
         skip = lead.end()
     links = [(s, e, url) for s, e, url in plain.links if s >= skip]
-    result = _Parsed()
+    result = ParsedEntry()
 
     apa = _APA_YEAR.search(text, skip)
     quote = _first_quote(text, skip)
@@ -270,9 +276,14 @@ def parse_plain(plain: _Plain) -> _Parsed:
     elif kind == "link" and link:
         title_range = link
     elif kind == "sentence":
-        title_range = _title_after(text, boundary + 1, links)
+        # Chicago author-date puts the year in a sentence of its own: "Doe, Jane. 2020. Title."
+        chicago = _CHICAGO_YEAR.match(text, boundary + 1)
+        if chicago:
+            year = chicago.group(1)
+            result.year = "n.d." if year.lower().startswith("n") else year
+        title_range = _title_after(text, chicago.end() if chicago else boundary + 1, links)
 
-    segment = text[skip:boundary] if kind != "none" else ""
+    segment = text[skip : boundary + (kind == "sentence")] if kind != "none" else ""
     result.authors, result.et_al, result.is_organisation = parse_authors(segment, apa_style=kind == "apa")
     if title_range:
         result.title = _clean_title(text[title_range[0] : title_range[1]])
@@ -349,7 +360,8 @@ def _author_list_end(text: str, start: int) -> int | None:
         if match.group(0) != ".":
             return None
         index = match.start()
-        word_match = re.search(r"([\w'’.-]+)$", text[start:index])
+        window = max(start, index - 80)
+        word_match = _LAST_WORD.search(text, window, index)
         if not word_match:
             continue
         word = word_match.group(1)
@@ -360,7 +372,9 @@ def _author_list_end(text: str, start: int) -> int | None:
         if word.lower() in _NAME_SUFFIXES or word.lower() in {"st", "dr", "prof", "eds", "ed"}:
             continue
         if _INITIALS.match(word) or _CLUSTER.match(word):
-            before = text[start : start + word_match.start()].rstrip()
+            before = text[max(start, word_match.start() - 80) : word_match.start()].rstrip()
+            if word_match.start() - 80 > start:
+                before = "x " + before  # not the start of the text
             name_start = not before or before.endswith((",", "&", ";")) or before.lower().endswith(" and")
             if name_start or _INITIALS.match(before.rsplit(" ", 1)[-1] + "."):
                 continue
@@ -373,7 +387,7 @@ def _author_list_end(text: str, start: int) -> int | None:
 
 def _continues_name(text: str, pos: int) -> bool:
     """After `Quoc V.`: does a surname follow (`Le.`, `Le,`) rather than a title sentence?"""
-    chunk = re.match(r"\s*([^,.;:&\"“(\[]*?)(?:,|\.|;| and | & |\"|“|\(|\[|$)", text[pos:])
+    chunk = _NEXT_CHUNK.match(text, pos)
     if not chunk:
         return False
     words = re.sub(r"\s+et\.?\s*al\b.*$", "", chunk.group(1)).split()
@@ -416,6 +430,8 @@ def _find_year(text: str, start: int, title: tuple[int, int] | None) -> str | No
 def parse_authors(segment: str, *, apa_style: bool = False) -> tuple[list[str], bool, bool]:
     """Normalised surnames (first author first), whether the list ends in et al., organisation."""
     text = segment.strip()
+    # "Graves, Alex." (a sentence) is one inverted name; "Ho, Salimans, "…"" lists two surnames
+    closed = text.endswith(".") and not text.lower().endswith(("al.", "others."))
     et_al = False
     if _ET_AL.search(text) or _ET_AL_GLUED.search(text):
         et_al = True
@@ -435,7 +451,7 @@ def parse_authors(segment: str, *, apa_style: bool = False) -> tuple[list[str], 
         elif len(groups) > 1 and group is not groups[0] and _is_organisation(group, apa_style=False):
             surnames.append(group)
         else:
-            surnames.extend(_split_names(group, et_al=et_al))
+            surnames.extend(_split_names(group, inverted=et_al or closed))
     return [normalise_surname(s) for s in surnames if s], et_al, False
 
 
@@ -449,7 +465,7 @@ def _is_organisation(text: str, *, apa_style: bool) -> bool:
     return apa_style and len(words) == 1 and not _INITIALS.match(words[0])
 
 
-def _split_names(text: str, *, et_al: bool = False) -> list[str]:
+def _split_names(text: str, *, inverted: bool = False) -> list[str]:
     """Surnames of a comma/and-separated author list in APA, MLA, Vancouver or `First Last` form."""
     tokens: list[tuple[str, str]] = []  # (name, separator before it)
     for piece in re.split(r"(,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)", text):
@@ -490,7 +506,7 @@ def _split_names(text: str, *, et_al: bool = False) -> list[str]:
         and _given_like(names[1][0])
     ):
         rest = names[2:]
-        two_only = not rest and (et_al or _has_initial(names[1][0]) or _ends_with_particles(names[1][0]))
+        two_only = not rest and (inverted or _has_initial(names[1][0]) or _ends_with_particles(names[1][0]))
         if two_only or (rest and all(len(w) >= 2 for w in words[2:])):
             first = names[0][0]
             particles = [w for w in names[1][0].split() if w.lower() in PARTICLES]

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from refcheck.bib import BibFileError, clear_cache, load_bib, parse_bib_text
 from refcheck.model import ReferenceSource, Severity, Span
@@ -229,3 +231,29 @@ def test_load_bib_raises_a_clear_error_for_an_unreadable_path(tmp_path: Path, ma
         path.mkdir()
     with pytest.raises(BibFileError, match=r"cannot read refs\.bib: (no such file|is a directory)"):
         load_bib(path, "refs.bib")
+
+
+_BIB_PIECES = [
+    *'@{}",=#%\n ab01',
+    "@article{",
+    "@string{",
+    "author = {",
+    "title=",
+    "and ",
+    "\\'e",
+    "year={2020}",
+    "eprint={2001.08361}",
+    "doi={10.1000/x}",
+    "}\n",
+    "@comment{",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_BIB_PIECES), max_size=40).map("".join))
+def test_parse_bib_text_never_fails(text):
+    result = parse_bib_text(text, "x.bib", first_line=5, first_column=3)
+    for diag in result.diagnostics:
+        assert diag.code in {"RC103", "RC205"} and diag.span.line >= 5
+    for ref in result.references:
+        assert ref.span.line >= 5 and ref.source is ReferenceSource.BIB

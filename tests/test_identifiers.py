@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from refcheck.identifiers import (
     arxiv_from_url,
@@ -12,6 +14,7 @@ from refcheck.identifiers import (
     doi_arxiv_id,
     doi_from_url,
     find_identifiers,
+    find_urls,
     make_identifier,
     validate_arxiv,
     validate_doi,
@@ -236,3 +239,49 @@ def test_make_identifier_normalises_and_validates():
 )
 def test_doi_arxiv_id_reads_arxivs_own_dois(doi, expected):
     assert doi_arxiv_id(doi) == expected
+
+
+_PIECES = [
+    *"aZ .,;:()[]<>/\\-_%?#\n0123456789",
+    "arXiv:",
+    "arxiv ",
+    "doi:",
+    "10.",
+    "1706.03762",
+    "v2",
+    "https://",
+    "arxiv.org/abs/",
+    "doi.org/",
+    "abs/",
+    "hep-th/9901001",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=50).map("".join))
+def test_find_identifiers_raw_is_always_the_text_at_its_offsets(text):
+    for found in find_identifiers(text):
+        assert text[found.start : found.end] == found.raw
+        assert found.raw and found.raw[-1] not in ".,;:"
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        ("see https://example.org/a.", ["https://example.org/a"]),
+        ("[t](https://example.org/a_(b)) x", ["https://example.org/a_(b)"]),
+        ("(https://example.org/a), then", ["https://example.org/a"]),
+        ("[https://x.org/a](https://x.org/a)", ["https://x.org/a", "https://x.org/a"]),
+        ('<a href="http://x.org/p?q=1&r=2">', ["http://x.org/p?q=1&r=2"]),
+        ("HTTPS://EXAMPLE.ORG/UP and ftp://files.org/f", ["HTTPS://EXAMPLE.ORG/UP", "ftp://files.org/f"]),
+        (
+            "arxiv.org/abs/2001.08361 and dx.doi.org/10.1000/x",
+            ["arxiv.org/abs/2001.08361", "dx.doi.org/10.1000/x"],
+        ),
+        ("mail me@arxiv.org/x or notarxiv.org/abs/1", []),
+        ("javascript://x and file:///etc", []),
+        ("**https://x.org/bold**", ["https://x.org/bold"]),
+    ],
+)
+def test_find_urls(text, urls):
+    assert [text[s:e] for s, e in find_urls(text)] == urls

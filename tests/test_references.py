@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from refcheck.model import ReferenceSource, Span
 from refcheck.references import markdown_to_plain, parse_authors, parse_entry
@@ -522,3 +525,84 @@ def test_parse_authors_forms(segment, authors, et_al):
 )
 def test_markdown_to_plain(markdown, plain):
     assert markdown_to_plain(markdown).text == plain
+
+
+_PIECES = [
+    *"ab Kz.,;:()[]<>!*_`\"“”'&-/\\\n0123456789",
+    "arXiv:",
+    "doi:",
+    "10.",
+    "1706.03762",
+    "et al.",
+    "https://arxiv.org/abs/",
+    "https://doi.org/",
+    "(2020)",
+    "10.48550/arXiv.",
+]
+_MARKDOWNISH = st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKDOWNISH)
+def test_parse_entry_never_fails_and_identifier_spans_match_the_text(text):
+    ref = parse(text, line=3, column=5)
+    for ident in ref.arxiv_ids + ref.dois:
+        written = text[ident.span.column - 5 : ident.span.end_column - 5]
+        assert ident.raw == written or written.lower().startswith("10.48550/arxiv.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<!--" * 10_000,
+        "[" * 40_000,
+        "[a" * 10_000 + "](u)" * 10_000,
+        "[a](" * 10_000,
+        "Smith J. Word. " * 3_000,
+        "doi:10.1000/x " * 3_000,
+        "A. B. C. " * 5_000,
+    ],
+    ids=["comments", "brackets", "nested-links", "open-parens", "sentences", "dois", "initials"],
+)
+def test_pathological_entries_finish_quickly(text):
+    started = time.perf_counter()
+    parse(text)
+    assert time.perf_counter() - started < 5.0  # linear work; quadratic work took tens of seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "authors", "year", "title"),
+    [
+        ("Doe, Jane, and John Roe. 2020. A Chicago Title. Press.", ("doe", "roe"), "2020", "A Chicago Title"),
+        ("Doe, Jane. n.d. Undated. Press.", ("doe",), "n.d.", "Undated"),
+        (
+            "Smith J, Doe A (2019) Harvard style title. J Things 3:1-2",
+            ("smith", "doe"),
+            "2019",
+            "Harvard style title",
+        ),
+        ("2. Smith, J. (2020). Numbered by hand. Venue.", ("smith",), "2020", "Numbered by hand"),
+    ],
+)
+def test_parse_entry_other_common_styles(text, authors, year, title):
+    ref = parse(text)
+    assert (ref.authors, ref.year, ref.title) == (authors, year, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "authors"),
+    [
+        # roadmap-dl-papers-readme.md: one inverted name closed by a full stop
+        (
+            '**[35]** Graves, Alex. "**Generating sequences with recurrent neural networks**." 2013.',
+            ("graves",),
+        ),
+        # dieleman-guidance.md: two surnames closed by a comma
+        (
+            '[^cf]: Ho, Salimans, "[Classifier-Free Diffusion Guidance](https://x.org/a)", 2021.',
+            ("ho", "salimans"),
+        ),
+    ],
+)
+def test_two_comma_separated_names_read_by_how_the_list_ends(text, authors):
+    assert parse(text).authors == authors
