@@ -10,6 +10,7 @@ from pathlib import Path
 
 from refcheck import bib, rules
 from refcheck.config import Config
+from refcheck.errors import UsageError
 from refcheck.local_links import check_local_links, is_remote
 from refcheck.markdown import parse_markdown
 from refcheck.match import check_document
@@ -72,7 +73,12 @@ def _bib_references(doc: Document, config: Config, bib_diags: dict[str, Diagnost
     for path in [*doc.bib_files, *config.bib]:
         if not path.is_file():
             continue  # a missing front-matter bibliography is reported by the parser
-        result = bib.load_bib(path, display_path(path))
+        try:
+            result = bib.load_bib(path, display_path(path))
+        except bib.BibFileError as exc:
+            diag = Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC103", str(exc), rules.get("RC103").severity)
+            bib_diags.setdefault(f"{diag.path}:unreadable", diag)
+            continue
         refs.extend(result.references)
         for diag in result.diagnostics:
             bib_diags.setdefault(f"{diag.path}:{diag.span.line}:{diag.span.column}:{diag.code}", diag)
@@ -102,6 +108,9 @@ def _filter(diagnostics: Iterable[Diagnostic], documents: Sequence[Document], co
 def check(paths: Sequence[Path], config: Config, *, stdin_text: str | None = None, progress: bool = False) -> RunResult:
     """Check the Markdown files under `paths`; the library entry point the CLI uses."""
     started = time.monotonic()
+    missing = [str(p) for p in config.bib if not p.is_file()]
+    if missing:
+        raise UsageError(f"--bib file not found: {', '.join(missing)}")
     files = discover(paths, config.exclude)
     documents, diagnostics = parse_files(files, config, stdin_text)
     tag_keys = {key for doc in documents for key in doc.tag_definitions}

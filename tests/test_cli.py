@@ -166,3 +166,15 @@ def test_explain_and_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
 def test_version() -> None:
     proc = subprocess.run([sys.executable, "-m", "refcheck", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("refcheck ")
+
+
+def test_extra_bib_from_the_command_line_and_a_missing_one(run_json) -> None:
+    files = {"a.md": "As [@k].\n", "refs.bib": "@misc{k, author={Smith, A.}, title={T}, year={2019}}\n"}
+    code, data = run_json(files, "--bib", "refs.bib", "a.md")
+    assert (code, findings(data), data["summary"]["references"]) == (0, [], 1)
+    assert run_json(files, "--bib", "nope.bib", "a.md")[0] == 2
+
+
+def test_unreadable_bib_file_is_rc103_not_a_crash(run_json) -> None:
+    code, data = run_json({"a.md": "---\nbibliography: refs.bib\n---\nAs [@k].\n", "refs.bib/x": "dir, not a file"})
+    assert (2, 15, "RC103") in findings(data)
