@@ -178,3 +178,19 @@ def test_extra_bib_from_the_command_line_and_a_missing_one(run_json) -> None:
 def test_unreadable_bib_file_is_rc103_not_a_crash(run_json) -> None:
     code, data = run_json({"a.md": "---\nbibliography: refs.bib\n---\nAs [@k].\n", "refs.bib/x": "dir, not a file"})
     assert (2, 15, "RC103") in findings(data)
+
+
+def test_unresolvable_metadata_host_ends_fast_with_exit_three(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.md").write_text("(Kaplan et al., 2020)\n\n## References\n\n- Kaplan, J. (2020). S. arXiv:2001.08361\n")
+    started = time.monotonic()
+    code = main(["--no-links", "--no-cache", "--format", "json", "--arxiv-api-url",
+                 "http://refcheck-test.invalid/api/query", "a.md"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 3
+    assert data["summary"]["unverified_references"] == 1
+    assert any("not resolved" in notice for notice in data["notices"])
+    assert time.monotonic() - started < 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import socket
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
@@ -181,6 +182,18 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def is_name_resolution_failure(exc: BaseException) -> bool:
+    """A DNS failure: no network, or no such host. Retrying it a second later does not help."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def describe(exc: Exception) -> str:
     if isinstance(exc, httpx.ConnectError):
         return "connection failed"
@@ -211,6 +224,8 @@ async def get(
                 problem = f"no answer within {timeout:g} s"
                 continue
             except httpx.HTTPError as exc:
+                if is_name_resolution_failure(exc):
+                    raise Unavailable("host name not resolved (no network?)") from None
                 problem = describe(exc)
                 continue
             gate.learn(response.headers)  # inside the slot: the limits apply before the next one opens
