@@ -50,6 +50,7 @@ _DIRECTIVE = re.compile(
     r"<!--\s*refcheck:\s*(?P<verb>disable-next-line|disable-line|disable|enable)\b(?P<codes>[^>]*?)-->", re.I
 )
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_MANUBOT_TAG_DEF_ANYWHERE = re.compile(r"^\[@(?P<key>tag:[^\]\s]+)\]:", re.M)
 _MANUBOT_TAG_DEF = re.compile(r"^\[@(?P<key>tag:[^\]\s]+)\]:\s*(?P<target>\S+)")
 
 
@@ -335,6 +336,11 @@ def _manubot_tags(builder: _Builder) -> None:
             span = Span(index + 1, 1, index + 1, len(line.rstrip()) + 1)
             ref = Reference(ReferenceSource.TAG_DEF, span, line.strip(), builder.doc.display_path, key=m.group("key"))
             builder.doc.tag_definitions[m.group("key")] = ref
+
+
+def tag_definitions_in(text: str) -> set[str]:
+    """Manubot `[@tag:x]: …` keys defined in a Markdown text (for sibling files that are not checked)."""
+    return {m.group("key") for m in _MANUBOT_TAG_DEF_ANYWHERE.finditer(text)}
 
 
 def _identifiers_of_url(url: str, span: Span) -> Iterable[Identifier]:

@@ -12,7 +12,7 @@ from refcheck import bib, rules
 from refcheck.config import Config
 from refcheck.errors import UsageError
 from refcheck.local_links import check_local_links, is_remote
-from refcheck.markdown import parse_markdown
+from refcheck.markdown import parse_markdown, tag_definitions_in
 from refcheck.match import check_document
 from refcheck.model import Diagnostic, Document, Reference, RunResult, Span, StageResult, Summary
 from refcheck.sources import STDIN, discover, display_path, read_source
@@ -49,6 +49,29 @@ def parse_files(
             documents.append(doc)
         diagnostics.extend(diags)
     return documents, diagnostics
+
+
+def _tag_keys(documents: Sequence[Document], config: Config) -> set[str]:
+    """Manubot tags defined in the checked files, or in Markdown files beside a file that cites them.
+
+    Manubot keeps `[@tag:x]: doi:…` lines in a back-matter file; a pre-commit run that passes only the
+    changed chapter must still see them.
+    """
+    keys = {key for doc in documents for key in doc.tag_definitions}
+    checked = {doc.path.resolve() for doc in documents}
+    wanted_dirs = {
+        doc.path.parent
+        for doc in documents
+        if any(c.key and c.key.startswith("tag:") and c.key not in keys for c in doc.citations)
+    }
+    for directory in sorted(wanted_dirs):
+        for sibling in sorted(directory.glob("*.md")):
+            if sibling.resolve() in checked:
+                continue
+            source = read_source(sibling, config.max_file_size)
+            if source.text is not None:
+                keys |= tag_definitions_in(source.text)
+    return keys
 
 
 class _AnchorCache:
@@ -113,7 +136,7 @@ def check(paths: Sequence[Path], config: Config, *, stdin_text: str | None = Non
         raise UsageError(f"--bib file not found: {', '.join(missing)}")
     files = discover(paths, config.exclude)
     documents, diagnostics = parse_files(files, config, stdin_text)
-    tag_keys = {key for doc in documents for key in doc.tag_definitions}
+    tag_keys = _tag_keys(documents, config)
     anchors = _AnchorCache(documents, config.max_file_size)
     bib_diags: dict[str, Diagnostic] = {}
     bib_used = 0

@@ -194,3 +194,16 @@ def test_unresolvable_metadata_host_ends_fast_with_exit_three(tmp_path: Path, mo
     assert data["summary"]["unverified_references"] == 1
     assert any("not resolved" in notice for notice in data["notices"])
     assert time.monotonic() - started < 10
+
+
+def test_explicit_file_list_still_reads_sibling_tags_bibs_and_link_targets(run_json) -> None:
+    files = {
+        "content/02.intro.md": "Known [@tag:a]. See [setup](guide.md#set-up) and [bad](guide.md#nope).\n",
+        "content/90.back-matter.md": "[@tag:a]: doi:10.1000/xyz\n",
+        "content/guide.md": "# Guide\n\n## Set up\n\nUncited (Smith, 2019).\n\n## References\n\n- Jones, A. (2020). T.\n",
+    }
+    code, data = run_json(files, "content/02.intro.md")
+    assert [(d["path"], d["line"], d["column"], d["code"]) for d in data["diagnostics"]] == [
+        ("content/02.intro.md", 1, 51, "RC405")
+    ]
+    assert data["summary"]["files"] == 1
