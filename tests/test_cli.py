@@ -204,6 +204,6 @@ def test_explicit_file_list_still_reads_sibling_tags_bibs_and_link_targets(run_j
     }
     code, data = run_json(files, "content/02.intro.md")
     assert [(d["path"], d["line"], d["column"], d["code"]) for d in data["diagnostics"]] == [
-        ("content/02.intro.md", 1, 51, "RC405")
+        ("content/02.intro.md", 1, 50, "RC405")
     ]
     assert data["summary"]["files"] == 1
