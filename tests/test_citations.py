@@ -81,6 +81,9 @@ def test_grammar_finds_citation_at_exact_position(text: str, expected: list[tupl
         "A URL https://example.com/Kaplan-et-al-(2020).",
         "In (March 2020) and (Summer 2019).",
         "Jones (2019) is not in the list.",
+        "Apple and Google (2020) announced it.",
+        "Released in Q3 (2021), Windows XP (2001), The Transformer (2017), the years (2019–2021).",
+        "(Best Paper Award, 2019) (Accepted at NeurIPS, 2019) (last accessed 2021) (n = 2019)",
     ],
 )
 def test_non_citations_stay_quiet(text: str) -> None:
