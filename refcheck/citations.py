@@ -163,10 +163,14 @@ def _author_year(
         return
     if m.group("second") and not _plausible_author(m.group("second"), ctx.known, alone=False):
         return
-    if alone_needs_known and m.group("second") and not et_al:
-        # Narrative "X and Y (2020)" reads like prose ("Apple and Google (2020)") unless a name is known.
-        if not (ctx.known.knows(first) or ctx.known.knows(m.group("second"))):
-            return
+    # Narrative "X and Y (2020)" reads like prose ("Apple and Google (2020)") unless a name is known.
+    if (
+        alone_needs_known
+        and m.group("second")
+        and not et_al
+        and not (ctx.known.knows(first) or ctx.known.knows(m.group("second")))
+    ):
+        return
     url = link.url if link else None
     arxiv = identifiers.arxiv_from_url(url) if url else None
     doi = identifiers.doi_from_url(url) if url else None

@@ -176,7 +176,7 @@ def test_extra_bib_from_the_command_line_and_a_missing_one(run_json) -> None:
 
 
 def test_unreadable_bib_file_is_rc103_not_a_crash(run_json) -> None:
-    code, data = run_json({"a.md": "---\nbibliography: refs.bib\n---\nAs [@k].\n", "refs.bib/x": "dir, not a file"})
+    _code, data = run_json({"a.md": "---\nbibliography: refs.bib\n---\nAs [@k].\n", "refs.bib/x": "dir, not a file"})
     assert (2, 15, "RC103") in findings(data)
 
 
@@ -202,7 +202,7 @@ def test_explicit_file_list_still_reads_sibling_tags_bibs_and_link_targets(run_j
         "content/90.back-matter.md": "[@tag:a]: doi:10.1000/xyz\n",
         "content/guide.md": "# Guide\n\n## Set up\n\nUncited (Smith, 2019).\n\n## References\n\n- Jones, A. (2020). T.\n",
     }
-    code, data = run_json(files, "content/02.intro.md")
+    _code, data = run_json(files, "content/02.intro.md")
     assert [(d["path"], d["line"], d["column"], d["code"]) for d in data["diagnostics"]] == [
         ("content/02.intro.md", 1, 50, "RC405")
     ]
