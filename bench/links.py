@@ -1,0 +1,179 @@
+"""Benchmark of the link-checking stage against a loopback server farm.
+
+The farm (a separate process, one asyncio event loop, raw HTTP/1.1 with keep-alive) listens on 20
+addresses 127.0.0.1 … 127.0.0.20 and answers every request after a fixed delay. The input is 2,000
+unique URLs over those hosts, appearing 5,000 times across 200 files. The `Link` occurrences are built
+directly, not parsed from Markdown: the Markdown parser is written concurrently and the parser's speed
+is not what this measures.
+
+Printed: the median wall time of several cold runs, the latency floor (unique URLs × delay ÷ the
+concurrency the limits allow), their ratio (goal ≤ 1.15), requests made, CPU time, the requests of a
+warm-cache rerun (goal 0), and peak memory (goal ≤ 150 MB). `--profile` prints the CPU cost per
+request and the functions it goes to.
+
+    python bench/links.py [--runs 5] [--delay 0.2] [--hosts 20] [--urls 2000] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.sharedctypes
+import os
+import pstats
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from refcheck.cache import Cache
+from refcheck.config import Config
+from refcheck.links import check_links
+from refcheck.model import Link, LinkContext, LinkKind, Span
+
+
+def _farm(hosts: list[str], delay: float, ready: multiprocessing.connection.Connection,
+          counter: multiprocessing.sharedctypes.Synchronized) -> None:  # type: ignore[type-arg]
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        head_ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n"
+        get_ok = head_ok + b"<p id=x>ok</p>"[:13]
+
+        class Handler(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                self.transport: asyncio.Transport = transport  # type: ignore[assignment]
+                self.buffer = b""
+
+            def data_received(self, data: bytes) -> None:
+                self.buffer += data
+                while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+                    head, self.buffer = self.buffer[:end], self.buffer[end + 4 :]
+                    counter.value += 1  # one process writes it; the lock is not needed
+                    loop.call_later(delay, self.answer, head_ok if head.startswith(b"HEAD") else get_ok)
+
+            def answer(self, response: bytes) -> None:
+                if not self.transport.is_closing():
+                    self.transport.write(response)
+
+        ports = []
+        for host in hosts:
+            server = await loop.create_server(Handler, host, 0, backlog=1024)
+            ports.append(server.sockets[0].getsockname()[1])
+        ready.send(ports)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds used so far by another process (Linux /proc), 0.0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def occurrences(
+    hosts: list[str], ports: list[int], urls: int, total: int, files: int
+) -> list[tuple[str, Link]]:
+    rng = random.Random(1)
+    unique = [f"http://{hosts[i % len(hosts)]}:{ports[i % len(hosts)]}/page/{i}" for i in range(urls)]
+    chosen = unique + [rng.choice(unique) for _ in range(total - urls)]
+    rng.shuffle(chosen)
+    out = []
+    for n, url in enumerate(chosen):
+        line = n // files + 1
+        span = Span(line, 1, line, len(url) + 3)
+        out.append((f"docs/file{n % files:03d}.md", Link(url, span, LinkKind.LINK, LinkContext.PROSE)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--urls", type=int, default=2000)
+    parser.add_argument("--occurrences", type=int, default=5000)
+    parser.add_argument("--files", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="profile one run and print the hot spots")
+    parser.add_argument("--sort", default="tottime", help="profile order: tottime or cumulative")
+    parser.add_argument("--top", type=int, default=25, help="profile lines printed")
+    args = parser.parse_args()
+
+    hosts = [f"127.0.0.{i + 1}" for i in range(args.hosts)]
+    counter = multiprocessing.Value("q", 0)
+    ours, theirs = multiprocessing.Pipe()
+    farm = multiprocessing.Process(target=_farm, args=(hosts, args.delay, theirs, counter), daemon=True)
+    farm.start()
+    ports = ours.recv()
+    links = occurrences(hosts, ports, args.urls, args.occurrences, args.files)
+    config = Config(allow_hosts=("127.0.0.0/8",), timeout=10.0)
+    concurrency = min(config.max_concurrency, config.max_per_host * args.hosts)
+    floor = args.urls * args.delay / concurrency
+
+    walls, cpus, requests, farm_cpu = [], [], [], []
+    for _ in range(args.runs):
+        farm_before = process_cpu(farm.pid or 0)
+        before = counter.value
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = check_links(links, config, Cache(None))
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+        requests.append(counter.value - before)
+        farm_cpu.append(process_cpu(farm.pid or 0) - farm_before)
+        assert not result.diagnostics and not result.incomplete, (result.diagnostics[:3], result.notices)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Cache(Path(tmp) / "cache.sqlite3")
+        check_links(links, config, cache)
+        before = counter.value
+        warm_wall = time.perf_counter()
+        warm = check_links(links, config, cache)
+        warm_wall = time.perf_counter() - warm_wall
+        warm_requests = counter.value - before
+        cache.close()
+
+    median = statistics.median(walls)
+    print(f"input: {args.urls} unique URLs, {args.occurrences} occurrences, {args.files} files, "
+          f"{args.hosts} hosts, delay {args.delay * 1000:.0f} ms")
+    print(f"wall (median of {args.runs}): {median:.3f} s   runs: {', '.join(f'{w:.2f}' for w in walls)}")
+    print(f"latency floor:  {floor:.3f} s  ({args.urls} × {args.delay} s ÷ {concurrency} in flight)")
+    print(f"ratio:          {median / floor:.3f}  (goal ≤ 1.15)")
+    print(f"requests:       {statistics.median(requests):.0f} per run (server side; client counted "
+          f"{result.requests})")
+    print(f"CPU time:       {statistics.median(cpus):.3f} s per run, "
+          f"{statistics.median(cpus) / max(1, statistics.median(requests)) * 1e6:.0f} µs per request")
+    print(f"server farm:    {statistics.median(farm_cpu):.3f} s CPU per run (a separate process)")
+    print(f"warm cache:     {warm_requests} requests, {warm_wall:.3f} s, {len(warm.diagnostics)} diagnostics")
+    print(f"peak memory:    {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB (max RSS)")
+
+    if args.profile:
+        profiler = cProfile.Profile()
+        before = counter.value
+        profiler.enable()
+        check_links(links, config, Cache(None))
+        profiler.disable()
+        made = counter.value - before
+        stream = io.StringIO()
+        stats = pstats.Stats(profiler, stream=stream)
+        print(f"\nprofile: {stats.total_tt / made * 1e6:.0f} µs CPU per request (profiled, so inflated)")
+        stats.sort_stats(args.sort).print_stats(args.top)
+        print(stream.getvalue())
+    farm.terminate()
+
+
+if __name__ == "__main__":
+    main()

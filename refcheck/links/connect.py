@@ -1,0 +1,249 @@
+"""Connections: name resolution on daemon threads, the address policy enforced on the addresses
+actually connected to, and one small connection pool per origin (httpcore's pool scans every
+connection for every queued request, so one big pool costs O(requests × connections))."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ipaddress
+import queue
+import socket
+import ssl
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import httpcore
+import httpx
+
+from refcheck.links.policy import AddressPolicy, IPAddress, is_loopback
+from refcheck.links.reachability import Reachability
+from refcheck.links.stream import AsyncioStream
+
+_ROUTING_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EADDRNOTAVAIL})
+_RESET_ERRNOS = frozenset({errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE})
+
+
+class AddressRefused(Exception):
+    """The address policy forbids every address the host resolves to."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ResolveFailed(Exception):
+    """The DNS lookup failed; `temporary` for EAI_AGAIN (no resolver reachable, or SERVFAIL)."""
+
+    def __init__(self, host: str, detail: str, temporary: bool) -> None:
+        super().__init__(f"{host}: {detail}")
+        self.host = host
+        self.detail = detail
+        self.temporary = temporary
+
+
+class ConnectFailed(Exception):
+    """No TCP connection: `kind` is 'refused', 'unreachable' (routing), 'timeout' or 'error'."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+def underlying_errors(exc: BaseException) -> Iterator[BaseException]:
+    """An exception, its causes and contexts, and the errors our stream wraps (`underlying`)."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for nxt in (getattr(current, "underlying", None), current.__cause__, current.__context__):
+            if isinstance(nxt, BaseException):
+                todo.append(nxt)
+
+
+def os_error_in(exc: BaseException) -> OSError | None:
+    """The first OSError with an errno behind an exception."""
+    return next((e for e in underlying_errors(exc) if isinstance(e, OSError) and e.errno is not None), None)
+
+
+class Resolver:
+    """getaddrinfo on up to `workers` daemon threads (a hung lookup never delays exit), one lookup
+    per host and port for the whole run, concurrent askers sharing it."""
+
+    def __init__(self, reachability: Reachability, workers: int = 32) -> None:
+        self._reach = reachability
+        self._workers = workers
+        self._jobs: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._threads = 0
+        self._idle = 0  # threads waiting for a job
+        self._queued = 0  # jobs not yet taken
+        self._lock = threading.Lock()
+        self._lookups: dict[tuple[str, int], asyncio.Future[list[IPAddress]]] = {}
+
+    async def resolve(self, host: str, port: int) -> list[IPAddress]:
+        try:
+            return [ipaddress.ip_address(host.strip("[]"))]
+        except ValueError:
+            pass
+        future = self._lookups.get((host, port))
+        if future is None:
+            loop = asyncio.get_running_loop()
+            future = self._lookups[(host, port)] = loop.create_future()
+            self._submit(loop, future, host, port)
+        try:
+            addresses = await asyncio.shield(future)
+        except ResolveFailed as exc:
+            self._reach.saw_network_failure(host, hard=exc.temporary)
+            raise
+        if not all(is_loopback(ip) for ip in addresses):
+            self._reach.saw_resolution()
+        return addresses
+
+    def _submit(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[list[IPAddress]],
+                host: str, port: int) -> None:
+        with self._lock:
+            self._queued += 1
+            start = self._queued > self._idle and self._threads < self._workers
+            if start:
+                self._threads += 1
+        self._jobs.put((loop, future, host, port))
+        if start:
+            threading.Thread(target=self._work, name="refcheck-dns", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            loop, future, host, port = self._jobs.get()
+            with self._lock:
+                self._idle -= 1
+                self._queued -= 1
+            try:
+                result: Any = _lookup(host, port)
+            except ResolveFailed as exc:
+                result = exc
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                loop.call_soon_threadsafe(_settle, future, result)
+
+
+def _settle(future: asyncio.Future[list[IPAddress]], result: list[IPAddress] | ResolveFailed) -> None:
+    if future.done():
+        return
+    if isinstance(result, ResolveFailed):
+        future.set_exception(result)
+        future.exception()  # retrieved here: a lookup nobody awaits any more must not log an error
+    else:
+        future.set_result(result)
+
+
+def _lookup(host: str, port: int) -> list[IPAddress]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise ResolveFailed(host, exc.strerror or str(exc), exc.errno == socket.EAI_AGAIN) from None
+    except (UnicodeError, OSError) as exc:
+        raise ResolveFailed(host, str(exc) or type(exc).__name__, False) from None
+    addresses: list[IPAddress] = []
+    for *_, sockaddr in infos:
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if ip not in addresses:
+            addresses.append(ip)
+    return addresses
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves with `Resolver`, refuses addresses the policy forbids, connects to the IP itself."""
+
+    def __init__(self, resolver: Resolver, policy: AddressPolicy, reachability: Reachability) -> None:
+        self._resolver = resolver
+        self._policy = policy
+        self._reach = reachability
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._resolver.resolve(host, port)
+        allowed = [ip for ip in addresses if self._policy.refusal(host, ip) is None]
+        if not allowed:
+            raise AddressRefused(self._policy.refusal(host, addresses[0]) or host)
+        failure = ConnectFailed("error", f"cannot connect to {host}")
+        for ip in allowed:
+            try:
+                stream = await AsyncioStream.connect(str(ip), port)
+            except OSError as exc:
+                failure = self._classify(host, ip, exc)
+            else:
+                if not is_loopback(ip):
+                    self._reach.saw_connection()
+                return stream
+        raise failure
+
+    def _classify(self, host: str, ip: IPAddress, error: OSError) -> ConnectFailed:
+        code = error.errno
+        text = error.strerror or str(error) or type(error).__name__
+        if code == errno.ECONNREFUSED:
+            if not is_loopback(ip):
+                self._reach.saw_connection()  # a peer answered: the network works
+            return ConnectFailed("refused", f"connection refused by {ip}")
+        if code in _ROUTING_ERRNOS:
+            if not is_loopback(ip):
+                self._reach.saw_network_failure(host, hard=True)
+            return ConnectFailed("unreachable", f"{ip}: {text.lower()}")
+        if isinstance(error, TimeoutError):
+            return ConnectFailed("timeout", f"connection to {ip} timed out")
+        return ConnectFailed("error", f"cannot connect to {ip}: {text}")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class OriginPools(httpx.AsyncBaseTransport):
+    """An httpx transport keeping one httpcore pool (with `GuardedBackend`) per origin."""
+
+    def __init__(self, backend: GuardedBackend, ssl_context: ssl.SSLContext, per_origin: int) -> None:
+        self._backend = backend
+        self._ssl = ssl_context
+        self._per_origin = per_origin
+        self._transports: dict[tuple[str, str, int | None], httpx.AsyncHTTPTransport] = {}
+
+    def _for(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
+        key = (url.scheme, url.host, url.port)
+        transport = self._transports.get(key)
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(verify=self._ssl)
+            # httpx has no parameter for a network backend; its transport is a thin wrapper around
+            # this pool (request/response conversion, exception mapping), which we reuse as is.
+            transport._pool = httpcore.AsyncConnectionPool(
+                ssl_context=self._ssl,
+                max_connections=self._per_origin,
+                max_keepalive_connections=self._per_origin,
+                keepalive_expiry=30.0,
+                network_backend=self._backend,
+            )
+            self._transports[key] = transport
+        return transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._for(request.url).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in self._transports.values():
+            await transport.aclose()
+        self._transports.clear()
+
+
+def is_reset(exc: BaseException) -> bool:
+    error = os_error_in(exc)
+    return error is not None and error.errno in _RESET_ERRNOS

@@ -1,0 +1,345 @@
+"""Checking one URL over HTTP: HEAD then GET, retries with backoff, 429 handling, redirects followed
+hop by hop (each hop through the address policy, tokens only to their own host), bot walls, and the
+bounded body reads that anchor checks need."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import random
+import ssl
+import sys
+import time
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TypeVar
+
+import certifi
+import httpx
+
+from refcheck.config import Config
+from refcheck.links.anchors import MAX_SCAN_BYTES, AnchorScan, BodyDecoder, is_html
+from refcheck.links.connect import AddressRefused, ConnectFailed, ResolveFailed, is_reset, underlying_errors
+from refcheck.links.limits import Limits
+from refcheck.links.outcome import Outcome
+from refcheck.links.policy import CHECKED_SCHEMES
+
+T = TypeVar("T")
+
+MAX_REDIRECTS = 10
+RETRY_AFTER_CAP = 60.0  # seconds: a longer Retry-After is not waited out
+HEAD_REFUSED = frozenset({400, 403, 405, 501})  # HEAD answered this way: GET for this host from now on
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT = frozenset({301, 308})
+_NO_RETRY_5XX = frozenset({501, 505})
+BOT_PREFIX_BYTES = 64 * 1024  # of a 403/503 body, read for challenge markers
+TOKEN_VARIABLES = {"github.com": "GITHUB_TOKEN", "api.github.com": "GITHUB_TOKEN"}
+_CHALLENGE_MARKERS = (
+    b"cf-browser-verification", b"challenge-platform", b"cf_chl_opt", b"<title>just a moment...</title>",
+    b"attention required! | cloudflare", b"_incapsula_resource", b"captcha-delivery.com", b"px-captcha",
+    b"awswafintegration", b"ddos-guard",
+)
+_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+async def within(seconds: float, awaitable: Awaitable[T]) -> T:
+    """`awaitable`, ended by TimeoutError after `seconds` (the whole of it, however it dribbles)."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, seconds)  # pragma: no cover
+
+
+def host_headers(url: httpx.URL, config: Config, environ: Mapping[str, str]) -> dict[str, str]:
+    """Configured headers and tokens for this URL's host only (a token only over https)."""
+    headers = config.headers_for(url.host)
+    variable = TOKEN_VARIABLES.get(url.host)
+    token = environ.get(variable) if variable else None
+    if token and url.scheme == "https" and not any(k.lower() == "authorization" for k in headers):
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def ssl_context() -> ssl.SSLContext:
+    """certifi's roots, or SSL_CERT_FILE / SSL_CERT_DIR when set (as httpx does)."""
+    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    if cafile and os.path.isfile(cafile):
+        return ssl.create_default_context(cafile=cafile)
+    if capath and os.path.isdir(capath):
+        return ssl.create_default_context(capath=capath)
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds (from delta-seconds or an HTTP date), or None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What one HTTP exchange answered, read within its timeout while the response was open."""
+
+    status: int
+    reason: str
+    method: str = "GET"
+    location: str | None = None
+    retry_after: float | None = None
+    bot_marker: str | None = None
+    scanned: bool = False  # the body was searched for anchors
+    found: frozenset[str] = frozenset()
+    truncated: bool = False
+
+
+def _status_text(reply: Reply) -> str:
+    return f"HTTP {reply.status} {reply.reason}".rstrip()
+
+
+def _bot_header(response: httpx.Response) -> str | None:
+    if response.headers.get("cf-mitigated", "").lower() == "challenge":
+        return "cf-mitigated: challenge"
+    action = response.headers.get("x-amzn-waf-action", "").lower()
+    if action in ("captcha", "challenge"):
+        return f"x-amzn-waf-action: {action}"
+    return None
+
+
+class Fetcher:
+    """Checks URLs with one httpx client; `requests` counts every HTTP request sent."""
+
+    def __init__(self, config: Config, client: httpx.AsyncClient, limits: Limits,
+                 deadline: float | None = None, environ: Mapping[str, str] | None = None) -> None:
+        self.config = config
+        self.client = client
+        self.limits = limits
+        self.deadline = deadline
+        self.requests = 0
+        self._environ = os.environ if environ is None else environ
+        self._head_refused: set[str] = set()  # hosts that answered HEAD with 400/403/405/501
+        self._headers: dict[tuple[str, str], dict[str, str]] = {}
+
+    async def check(self, url: httpx.URL, fragments: set[str]) -> Outcome:
+        """Follow `url` to its end and judge it; `fragments` are looked for in the final page."""
+        current = url
+        method = "GET" if fragments else "HEAD"  # HEAD turns into GET for hosts known to refuse it
+        visited = {str(current)}
+        permanent: tuple[int, str] | None = None  # the last hop of a leading run of 301/308s
+        all_permanent = True
+        hops = 0
+        while True:
+            answer = await self._request(method, current, fragments)
+            if isinstance(answer, Outcome):
+                return _after_hops(answer, current, hops)
+            refused = not self.config.accepts(answer.status) and answer.status not in REDIRECTS
+            if answer.method == "HEAD" and refused:
+                if answer.status in HEAD_REFUSED:
+                    self._head_refused.add(current.host)
+                if answer.status == 429:
+                    self.limits.slow_down(current.host, self._retry_wait(answer, 0))
+                method = "GET"  # a failing HEAD is never reported without asking with GET
+                continue
+            if answer.status in REDIRECTS and answer.location:
+                hops += 1
+                try:
+                    target = current.join(answer.location).copy_with(fragment=None)
+                except (httpx.InvalidURL, UnicodeError, ValueError):
+                    return Outcome("RC401", f"redirect to a malformed URL {answer.location!r}", answer.status)
+                if hops > MAX_REDIRECTS:
+                    return Outcome("RC401", f"too many redirects (more than {MAX_REDIRECTS})", answer.status)
+                if target.scheme not in CHECKED_SCHEMES:
+                    return Outcome("RC407", f"not checked: redirects to {target} (unsupported scheme)")
+                if str(target) in visited:
+                    return Outcome("RC401", f"redirect loop at {target}", answer.status)
+                visited.add(str(target))
+                if all_permanent and answer.status in PERMANENT:
+                    permanent = (answer.status, str(target))
+                else:
+                    all_permanent = False
+                if answer.status == 303:
+                    method = "GET" if fragments else "HEAD"
+                current = target
+                continue
+            outcome = self._judge(answer, fragments, permanent)
+            return outcome if outcome.code in (None, "RC403") else _after_hops(outcome, current, hops)
+
+    def _judge(self, reply: Reply, fragments: set[str], permanent: tuple[int, str] | None) -> Outcome:
+        if self.config.accepts(reply.status):
+            code, problem, target = None, "", None
+            if permanent is not None:
+                target = permanent[1]
+                code, problem = "RC403", f"permanently redirected ({permanent[0]}) to {target}"
+            missing = fragments - reply.found if reply.scanned else set()
+            return Outcome(code, problem, reply.status, target, anchors_found=reply.found,
+                           anchors_missing=frozenset(missing), anchors_truncated=reply.truncated)
+        text = _status_text(reply)
+        if reply.status == 999 or reply.bot_marker:
+            marker = f", {reply.bot_marker}" if reply.bot_marker else ""
+            problem = f"blocked by bot protection, not known broken ({text}{marker})"
+            return Outcome("RC406", problem, reply.status)
+        if reply.status == 429:
+            return Outcome("RC408", f"rate limited ({text}) after {self.config.retries} retries, "
+                           "not known broken", reply.status)
+        if reply.status in REDIRECTS:
+            return Outcome("RC401", f"{text} without a Location header", reply.status)
+        return Outcome("RC401", text, reply.status)
+
+    async def _request(self, method: str, url: httpx.URL, fragments: set[str]) -> Reply | Outcome:
+        """One request with its retries: on 5xx (GET), 429, timeouts, resets and refused connections."""
+        attempt = 0
+        while True:
+            failure: Outcome
+            try:
+                reply = await self._attempt(method, url, fragments)
+            except AddressRefused as exc:
+                return Outcome("RC407", f"not checked: {exc.reason}")
+            except ResolveFailed as exc:
+                problem = f"DNS lookup of {exc.host} failed ({exc.detail})"
+                return Outcome("RC401", problem, network_failure=True)
+            except ConnectFailed as exc:
+                if exc.kind == "unreachable":
+                    return Outcome("RC401", f"network unreachable ({exc.detail})", network_failure=True)
+                code = "RC402" if exc.kind == "timeout" else "RC401"
+                failure = Outcome(code, exc.detail)
+            except (TimeoutError, httpx.TimeoutException):
+                failure = Outcome("RC402", f"no complete answer within {self.config.timeout:g} s")
+            except httpx.RemoteProtocolError as exc:
+                if "without sending" not in str(exc) and not is_reset(exc):
+                    return Outcome("RC401", f"invalid HTTP response ({exc})")
+                failure = Outcome("RC401", "connection closed by the server without an answer")
+            except httpx.TransportError as exc:
+                if _is_tls(exc):
+                    return Outcome("RC401", f"TLS error ({exc})")
+                if is_reset(exc):
+                    failure = Outcome("RC401", "connection reset by the server")
+                else:
+                    failure = Outcome("RC401", f"{type(exc).__name__}: {exc}")
+            else:
+                final = reply.method == "HEAD" or attempt >= self.config.retries
+                if final or not self._retryable_status(reply):
+                    return reply
+                wait = self._retry_wait(reply, attempt)
+                if not self._time_left(wait):
+                    return reply
+                if reply.status == 429:
+                    self.limits.slow_down(url.host, wait)
+                    wait = 0.0  # the host's pause holds this request back with every other to the host
+                await asyncio.sleep(wait)
+                attempt += 1
+                continue
+            if attempt >= self.config.retries:
+                return _with_attempts(failure, attempt)
+            wait = self._backoff(attempt)
+            if not self._time_left(wait):
+                return _with_attempts(failure, attempt)
+            await asyncio.sleep(wait)
+            attempt += 1
+
+    def _retryable_status(self, reply: Reply) -> bool:
+        if reply.status == 429:
+            return True
+        return reply.status >= 500 and reply.status not in _NO_RETRY_5XX and reply.bot_marker is None
+
+    def _backoff(self, attempt: int) -> float:
+        return float(self.config.retry_wait * 2**attempt * random.uniform(0.5, 1.5))
+
+    def _retry_wait(self, reply: Reply, attempt: int) -> float:
+        if reply.retry_after is not None:
+            return min(reply.retry_after, RETRY_AFTER_CAP)
+        return self._backoff(attempt)
+
+    def _time_left(self, wait: float) -> bool:
+        return self.deadline is None or time.monotonic() + wait < self.deadline
+
+    def _request_headers(self, url: httpx.URL) -> dict[str, str]:
+        key = (url.scheme, url.host)
+        headers = self._headers.get(key)
+        if headers is None:
+            headers = self._headers[key] = host_headers(url, self.config, self._environ)
+        return headers
+
+    async def _attempt(self, method: str, url: httpx.URL, fragments: set[str]) -> Reply:
+        async with self.limits.slot(url.host):
+            if method == "HEAD" and url.host in self._head_refused:  # learnt while this one waited
+                method = "GET"
+            request = self.client.build_request(method, url, headers=self._request_headers(url))
+            timeout = self.config.timeout
+            if self.deadline is not None:
+                timeout = max(0.001, min(timeout, self.deadline - time.monotonic()))
+            self.requests += 1
+            return await within(timeout, self._exchange(request, fragments))
+
+    async def _exchange(self, request: httpx.Request, fragments: set[str]) -> Reply:
+        response = await self.client.send(request, stream=True)
+        try:
+            status = response.status_code
+            reply = Reply(
+                status, response.reason_phrase, request.method, response.headers.get("location"),
+                parse_retry_after(response.headers.get("retry-after")), _bot_header(response),
+            )
+            if request.method != "GET":
+                await response.aread()  # empty, but reading it returns the connection to the pool
+                return reply
+            if fragments and self.config.accepts(status) and is_html(response.headers.get("content-type")):
+                return await self._scan(response, reply, fragments)
+            if status in (403, 503) and reply.bot_marker is None:
+                marker = await self._challenge_in_body(response)
+                if marker:
+                    return Reply(status, reply.reason, "GET", reply.location, reply.retry_after, marker)
+            return reply
+        finally:
+            await response.aclose()
+
+    async def _scan(self, response: httpx.Response, reply: Reply, fragments: set[str]) -> Reply:
+        try:
+            decoder = BodyDecoder(response.headers.get("content-encoding"), MAX_SCAN_BYTES)
+        except ValueError:
+            return reply  # an encoding we cannot read: the anchors stay unjudged
+        scan = AnchorScan(fragments)
+        async for chunk in response.aiter_raw():
+            if scan.feed(decoder.decode(chunk)) or decoder.truncated:
+                break
+        return Reply(reply.status, reply.reason, "GET", reply.location, reply.retry_after, reply.bot_marker,
+                     scanned=True, found=frozenset(scan.found), truncated=decoder.truncated and not scan.done)
+
+    async def _challenge_in_body(self, response: httpx.Response) -> str | None:
+        try:
+            decoder = BodyDecoder(response.headers.get("content-encoding"), BOT_PREFIX_BYTES)
+        except ValueError:
+            return None
+        prefix = b""
+        async for chunk in response.aiter_raw():
+            prefix += decoder.decode(chunk)
+            if decoder.truncated or len(prefix) >= BOT_PREFIX_BYTES:
+                break
+        lowered = prefix.lower()
+        return next((f"challenge page ({m.decode()})" for m in _CHALLENGE_MARKERS if m in lowered), None)
+
+
+def _is_tls(exc: BaseException) -> bool:
+    return any(isinstance(e, ssl.SSLError) for e in underlying_errors(exc))
+
+
+def _with_attempts(failure: Outcome, retries: int) -> Outcome:
+    if retries == 0:
+        return failure
+    return Outcome(failure.code, f"{failure.problem} (after {retries} retries)", failure.status,
+                   network_failure=failure.network_failure)
+
+
+def _after_hops(outcome: Outcome, where: httpx.URL, hops: int) -> Outcome:
+    if hops == 0:
+        return outcome
+    return Outcome(outcome.code, f"{outcome.problem}, after a redirect to {where}", outcome.status,
+                   network_failure=outcome.network_failure)
