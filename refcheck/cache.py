@@ -14,6 +14,10 @@ import platformdirs
 SCHEMA_VERSION = 1
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def default_cache_path() -> Path:
     return Path(platformdirs.user_cache_dir("refcheck")) / "cache.sqlite3"
 
@@ -36,26 +40,48 @@ class Cache:
     def _open(self, path: Path) -> sqlite3.Connection | None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            return self._connect(path)
-        except sqlite3.DatabaseError as exc:
-            self.warnings.append(f"cache {path} is corrupt ({exc}); rebuilt")
-            try:
-                path.replace(path.with_name(path.name + ".corrupt"))
-                for suffix in ("-wal", "-shm"):
-                    path.with_name(path.name + suffix).unlink(missing_ok=True)
-                return self._connect(path)
-            except (OSError, sqlite3.DatabaseError) as exc2:
-                self.warnings.append(f"cache disabled: {exc2}")
+            return self._connect_waiting(path)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                self.warnings.append(f"cache {path} stayed locked by another process; not used this run")
                 return None
+            return self._rebuild(path, exc)
+        except sqlite3.DatabaseError as exc:
+            return self._rebuild(path, exc)
         except OSError as exc:
             self.warnings.append(f"cache disabled: cannot open {path}: {exc.strerror or exc}")
             return None
+
+    def _rebuild(self, path: Path, exc: sqlite3.DatabaseError) -> sqlite3.Connection | None:
+        """Move a corrupt file aside (as `.corrupt`) and start an empty cache."""
+        self.warnings.append(f"cache {path} is corrupt ({exc}); rebuilt")
+        try:
+            path.replace(path.with_name(path.name + ".corrupt"))
+            for suffix in ("-wal", "-shm"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+            return self._connect(path)
+        except (OSError, sqlite3.DatabaseError) as exc2:
+            self.warnings.append(f"cache disabled: {exc2}")
+            return None
+
+    @classmethod
+    def _connect_waiting(cls, path: Path, patience: float = 10.0) -> sqlite3.Connection:
+        """Connect, waiting while another process holds a lock: a busy file is not a corrupt one."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                return cls._connect(path)
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS entries (namespace TEXT NOT NULL, key TEXT NOT NULL, "
