@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from refcheck import bib, citations, identifiers, rules
-from refcheck.anchors import AnchorSet, heading_anchor
+from refcheck.anchors import AnchorSet
 from refcheck.blocks import Leaf, parse_blocks
 from refcheck.inline import InlineScan, normalize_label, scan_inline
 from refcheck.model import (
@@ -49,7 +49,6 @@ _FOOTNOTE_DEF_LINE = re.compile(r"^(?P<lead>[ \t>]*)\[\^(?P<label>[^\]\s]+)\]:[ 
 _DIRECTIVE = re.compile(
     r"<!--\s*refcheck:\s*(?P<verb>disable-next-line|disable-line|disable|enable)\b(?P<codes>[^>]*?)-->", re.I
 )
-_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 _MANUBOT_TAG_DEF_ANYWHERE = re.compile(r"^\[@(?P<key>tag:[^\]\s]+)\]:", re.M)
 _MANUBOT_TAG_DEF = re.compile(r"^\[@(?P<key>tag:[^\]\s]+)\]:\s*(?P<target>\S+)")
 
@@ -279,11 +278,9 @@ def _add_entry(builder: _Builder, leaf: Leaf, start: int, end: int, source: Refe
     body = raw[body_offset:].rstrip()
     if not body.strip() or _is_link_definition_only(body):
         return
-    lead = len(body) - len(body.lstrip())
     locate = _locator(builder, leaf, start + body_offset)
     span = builder.span(leaf, start, start + len(raw.split("\n")[0].rstrip()))
     ref = parse_entry(body, span=span, path=builder.doc.display_path, source=source, key=key, locate=locate)
-    _ = lead
     builder.doc.references.append(ref)
     builder.doc.identifiers.extend((*ref.arxiv_ids, *ref.dois))
 
@@ -508,8 +505,5 @@ def _suppressions(builder: _Builder, leaves: list[Leaf], extra: list[Leaf]) -> N
         doc.suppressions.append(Suppression(open_disable[0], 10**9, open_disable[1]))
 
 
-def is_template(url: str) -> bool:
-    return bool(_TEMPLATE.search(url))
 
-
-__all__ = ["heading_anchor", "parse_markdown", "split_front_matter"]
+__all__ = ["parse_markdown", "split_front_matter", "tag_definitions_in"]

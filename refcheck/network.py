@@ -53,23 +53,14 @@ def run_network(
             _merge(total, verified)
             resolved = verified.resolved
         if config.links:
-            try:
-                from refcheck.links import check_links  # type: ignore[import-not-found,unused-ignore]
-            except ImportError:
-                # The link stage (issue 3) has not landed yet: say so instead of failing.
-                remote = sum(1 for d in documents for link in d.links if is_remote(link.url))
-                total.notices.append(f"link checking is not available in this version: {remote} links not checked")
-                total.unchecked_links += remote
-                total.incomplete = total.incomplete or remote > 0
-                return total
-            from refcheck.identifiers import arxiv_from_url, doi_from_url
+            from refcheck.links import check_links
 
             occurrences: list[tuple[str, Link]] = []
             for doc in documents:
                 for link in doc.links:
                     if not is_remote(link.url) or (link.context is LinkContext.HTML and not link.url):
                         continue
-                    if resolved and _answered(link.url, resolved, arxiv_from_url, doi_from_url):
+                    if resolved and _answered(link.url, resolved):
                         continue
                     occurrences.append((doc.display_path, link))
             _merge(total, check_links(occurrences, config, cache, deadline=deadline, progress=progress))
@@ -79,9 +70,7 @@ def run_network(
     return total
 
 
-def _answered(
-    url: str, resolved: dict[tuple[IdentifierKind, str], bool], arxiv_from_url: object, doi_from_url: object
-) -> bool:
+def _answered(url: str, resolved: dict[tuple[IdentifierKind, str], bool]) -> bool:
     """An arXiv or doi.org link whose identifier the metadata stage looked up (found or not)."""
     from refcheck import identifiers
 
