@@ -44,7 +44,7 @@ def run_network(
     with Cache(_cache_path(config)) as cache:
         resolved: dict[tuple[IdentifierKind, str], bool] = {}
         if config.verify:
-            from refcheck.verify import verify_references
+            from refcheck.verify import verify_references  # imported here: --offline runs never load httpx
 
             refs = [r for d in documents for r in d.references if r.source is not ReferenceSource.TAG_DEF]
             verified = verify_references(
