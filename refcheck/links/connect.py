@@ -12,7 +12,7 @@ import queue
 import socket
 import ssl
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import httpcore
@@ -212,9 +212,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 class OriginPools(httpx.AsyncBaseTransport):
     """An httpx transport keeping one httpcore pool (with `GuardedBackend`) per origin."""
 
-    def __init__(self, backend: GuardedBackend, ssl_context: ssl.SSLContext, per_origin: int) -> None:
+    def __init__(self, backend: GuardedBackend, make_ssl_context: Callable[[], ssl.SSLContext],
+                 per_origin: int) -> None:
         self._backend = backend
-        self._ssl = ssl_context
+        self._make_ssl = make_ssl_context
+        self._ssl: ssl.SSLContext | None = None  # made on the first https origin (loading roots costs)
+        self._plain = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # for http origins, never used
         self._per_origin = per_origin
         self._transports: dict[tuple[str, str, int | None], httpx.AsyncHTTPTransport] = {}
 
@@ -222,11 +225,14 @@ class OriginPools(httpx.AsyncBaseTransport):
         key = (url.scheme, url.host, url.port)
         transport = self._transports.get(key)
         if transport is None:
-            transport = httpx.AsyncHTTPTransport(verify=self._ssl)
+            if url.scheme == "https" and self._ssl is None:
+                self._ssl = self._make_ssl()
+            context = self._ssl if url.scheme == "https" and self._ssl is not None else self._plain
+            transport = httpx.AsyncHTTPTransport(verify=context)
             # httpx has no parameter for a network backend; its transport is a thin wrapper around
             # this pool (request/response conversion, exception mapping), which we reuse as is.
             transport._pool = httpcore.AsyncConnectionPool(
-                ssl_context=self._ssl,
+                ssl_context=context,
                 max_connections=self._per_origin,
                 max_keepalive_connections=self._per_origin,
                 keepalive_expiry=30.0,
