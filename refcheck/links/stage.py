@@ -19,7 +19,7 @@ from refcheck.cache import Cache
 from refcheck.config import Config
 from refcheck.links.anchors import needs_check
 from refcheck.links.connect import GuardedBackend, OriginPools, Resolver
-from refcheck.links.fetch import _ACCEPT, Fetcher, ssl_context
+from refcheck.links.fetch import ACCEPT, Fetcher, ssl_context
 from refcheck.links.limits import Limits
 from refcheck.links.outcome import CACHEABLE, Occurrence, Outcome, Target, diagnostic, occurrence_diagnostics
 from refcheck.links.policy import AddressPolicy, skip_reason
@@ -153,7 +153,7 @@ async def _fetch_all(
     policy = AddressPolicy(config)
     backend = GuardedBackend(Resolver(reachability), policy, reachability)
     transport = OriginPools(backend, ssl_context, per_origin=config.max_per_host)
-    headers = {"User-Agent": config.user_agent or f"refcheck/{__version__}", "Accept": _ACCEPT,
+    headers = {"User-Agent": config.user_agent or f"refcheck/{__version__}", "Accept": ACCEPT,
                "Accept-Encoding": "gzip, deflate"}
     limits = Limits(config.max_concurrency, config.max_per_host, config.host_interval)
     async with httpx.AsyncClient(transport=transport, headers=headers, timeout=config.timeout,

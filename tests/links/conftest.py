@@ -123,6 +123,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200)
         elif kind == "always429":
             self._send(429, headers={"Retry-After": "0"})
+        elif kind == "come-back-later":
+            self._send(429, headers={"Retry-After": "3600"})
         elif kind == "nohead":
             self._send(405 if method == "HEAD" else 200, b"<html>ok</html>")
         elif kind == "slow":
