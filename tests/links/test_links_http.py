@@ -8,7 +8,7 @@ import time
 import tracemalloc
 
 import pytest
-from conftest import BOMB_SIZE, Server, occurrences
+from linkserver import BOMB_SIZE, Server, occurrences
 
 from refcheck.links.anchors import MAX_SCAN_BYTES
 from refcheck.model import Severity, Span
@@ -94,7 +94,7 @@ def test_429_waits_for_retry_after_then_succeeds(server: Server, check, route: s
     only(check([server.url(route)]), None)
     hits = server.hits(route)
     assert [h.method for h in hits] == ["HEAD", "GET"]
-    assert hits[1].at - hits[0].at >= 0.5  # Retry-After: 1 s (an HTTP date has 1 s resolution)
+    assert hits[1].at - hits[0].at >= 0.9  # 1 s, or an HTTP date (whole seconds) 1 to 2 s away
     assert time.monotonic() - start < 10
 
 
@@ -207,7 +207,7 @@ def test_anchor_scan_of_a_huge_page_stops_at_the_limit(server: Server, check) ->
 
 
 def test_gzip_bomb_is_not_inflated(server: Server, check) -> None:
-    from conftest import _bomb
+    from linkserver import _bomb
 
     _bomb()  # built before measuring
     tracemalloc.start()
@@ -267,7 +267,7 @@ def test_accept_makes_a_status_count_as_working(server: Server, check) -> None:
 
 
 def test_progress_bar_is_hidden_off_a_terminal(server: Server, capsys) -> None:
-    from conftest import BASE
+    from linkserver import BASE
 
     from refcheck.cache import Cache
     from refcheck.config import Config
