@@ -151,7 +151,7 @@ def main() -> None:
           f"{args.hosts} hosts, delay {args.delay * 1000:.0f} ms")
     print(f"wall (median of {args.runs}): {median:.3f} s   runs: {', '.join(f'{w:.2f}' for w in walls)}")
     print(f"latency floor:  {floor:.3f} s  ({args.urls} × {args.delay} s ÷ {concurrency} in flight)")
-    print(f"ratio:          {median / floor:.3f}  (goal ≤ 1.15)")
+    print(f"ratio:          {median / floor if floor else float('inf'):.3f}  (goal ≤ 1.15)")
     print(f"requests:       {statistics.median(requests):.0f} per run (server side; client counted "
           f"{result.requests})")
     print(f"CPU time:       {statistics.median(cpus):.3f} s per run, "

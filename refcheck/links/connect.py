@@ -12,7 +12,7 @@ import queue
 import socket
 import ssl
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import httpcore
@@ -73,44 +73,23 @@ def os_error_in(exc: BaseException) -> OSError | None:
     return next((e for e in underlying_errors(exc) if isinstance(e, OSError) and e.errno is not None), None)
 
 
-class Resolver:
-    """getaddrinfo on up to `workers` daemon threads (a hung lookup never delays exit), one lookup
-    per host and port for the whole run, concurrent askers sharing it."""
+class _LookupThreads:
+    """getaddrinfo on up to `limit` daemon threads shared by the process (a hung lookup never delays
+    exit, and repeated runs do not pile up threads)."""
 
-    def __init__(self, reachability: Reachability, workers: int = 32) -> None:
-        self._reach = reachability
-        self._workers = workers
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
         self._jobs: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
         self._threads = 0
         self._idle = 0  # threads waiting for a job
         self._queued = 0  # jobs not yet taken
-        self._lock = threading.Lock()
-        self._lookups: dict[tuple[str, int], asyncio.Future[list[IPAddress]]] = {}
 
-    async def resolve(self, host: str, port: int) -> list[IPAddress]:
-        try:
-            return [ipaddress.ip_address(host.strip("[]"))]
-        except ValueError:
-            pass
-        future = self._lookups.get((host, port))
-        if future is None:
-            loop = asyncio.get_running_loop()
-            future = self._lookups[(host, port)] = loop.create_future()
-            self._submit(loop, future, host, port)
-        try:
-            addresses = await asyncio.shield(future)
-        except ResolveFailed as exc:
-            self._reach.saw_network_failure(host, hard=exc.temporary)
-            raise
-        if not all(is_loopback(ip) for ip in addresses):
-            self._reach.saw_resolution()
-        return addresses
-
-    def _submit(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[list[IPAddress]],
-                host: str, port: int) -> None:
+    def submit(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[list[IPAddress]],
+               host: str, port: int) -> None:
         with self._lock:
             self._queued += 1
-            start = self._queued > self._idle and self._threads < self._workers
+            start = self._queued > self._idle and self._threads < self._limit
             if start:
                 self._threads += 1
         self._jobs.put((loop, future, host, port))
@@ -131,6 +110,37 @@ class Resolver:
                 result = exc
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
                 loop.call_soon_threadsafe(_settle, future, result)
+
+
+_LOOKUPS = _LookupThreads(32)
+
+
+class Resolver:
+    """One lookup per host and port for the whole run, concurrent askers sharing it; tells
+    `Reachability` what the lookups show about the network."""
+
+    def __init__(self, reachability: Reachability) -> None:
+        self._reach = reachability
+        self._lookups: dict[tuple[str, int], asyncio.Future[list[IPAddress]]] = {}
+
+    async def resolve(self, host: str, port: int) -> list[IPAddress]:
+        try:
+            return [ipaddress.ip_address(host.strip("[]"))]
+        except ValueError:
+            pass
+        future = self._lookups.get((host, port))
+        if future is None:
+            loop = asyncio.get_running_loop()
+            future = self._lookups[(host, port)] = loop.create_future()
+            _LOOKUPS.submit(loop, future, host, port)
+        try:
+            addresses = await asyncio.shield(future)
+        except ResolveFailed as exc:
+            self._reach.saw_network_failure(host, hard=exc.temporary)
+            raise
+        if not all(is_loopback(ip) for ip in addresses):
+            self._reach.saw_resolution()
+        return addresses
 
 
 def _settle(future: asyncio.Future[list[IPAddress]], result: list[IPAddress] | ResolveFailed) -> None:
@@ -212,9 +222,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 class OriginPools(httpx.AsyncBaseTransport):
     """An httpx transport keeping one httpcore pool (with `GuardedBackend`) per origin."""
 
-    def __init__(self, backend: GuardedBackend, ssl_context: ssl.SSLContext, per_origin: int) -> None:
+    def __init__(self, backend: GuardedBackend, make_ssl_context: Callable[[], ssl.SSLContext],
+                 per_origin: int) -> None:
         self._backend = backend
-        self._ssl = ssl_context
+        self._make_ssl = make_ssl_context
+        self._ssl: ssl.SSLContext | None = None  # made on the first https origin (loading roots costs)
+        self._plain = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # for http origins, never used
         self._per_origin = per_origin
         self._transports: dict[tuple[str, str, int | None], httpx.AsyncHTTPTransport] = {}
 
@@ -222,11 +235,14 @@ class OriginPools(httpx.AsyncBaseTransport):
         key = (url.scheme, url.host, url.port)
         transport = self._transports.get(key)
         if transport is None:
-            transport = httpx.AsyncHTTPTransport(verify=self._ssl)
+            if url.scheme == "https" and self._ssl is None:
+                self._ssl = self._make_ssl()
+            context = self._ssl if url.scheme == "https" and self._ssl is not None else self._plain
+            transport = httpx.AsyncHTTPTransport(verify=context)
             # httpx has no parameter for a network backend; its transport is a thin wrapper around
             # this pool (request/response conversion, exception mapping), which we reuse as is.
             transport._pool = httpcore.AsyncConnectionPool(
-                ssl_context=self._ssl,
+                ssl_context=context,
                 max_connections=self._per_origin,
                 max_keepalive_connections=self._per_origin,
                 keepalive_expiry=30.0,

@@ -29,7 +29,7 @@ from refcheck.links.policy import CHECKED_SCHEMES
 T = TypeVar("T")
 
 MAX_REDIRECTS = 10
-RETRY_AFTER_CAP = 60.0  # seconds: a longer Retry-After is not waited out
+RETRY_AFTER_CAP = 60.0  # seconds: a 429 asking for a longer pause is given up at once (RC408)
 HEAD_REFUSED = frozenset({400, 403, 405, 501})  # HEAD answered this way: GET for this host from now on
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
@@ -41,7 +41,7 @@ _CHALLENGE_MARKERS = (
     b"attention required! | cloudflare", b"_incapsula_resource", b"captcha-delivery.com", b"px-captcha",
     b"awswafintegration", b"ddos-guard",
 )
-_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 async def within(seconds: float, awaitable: Awaitable[T]) -> T:
@@ -128,6 +128,7 @@ class Fetcher:
         self.requests = 0
         self._environ = os.environ if environ is None else environ
         self._head_refused: set[str] = set()  # hosts that answered HEAD with 400/403/405/501
+        self._rate_limited: dict[str, float] = {}  # host → until when it asked not to be asked
         self._headers: dict[tuple[str, str], dict[str, str]] = {}
 
     async def check(self, url: httpx.URL, fragments: set[str]) -> Outcome:
@@ -146,8 +147,8 @@ class Fetcher:
             if answer.method == "HEAD" and refused:
                 if answer.status in HEAD_REFUSED:
                     self._head_refused.add(current.host)
-                if answer.status == 429:
-                    self.limits.slow_down(current.host, self._retry_wait(answer, 0))
+                if answer.status == 429 and self._pause_for_429(current.host, answer, 0) is None:
+                    return self._judge(answer, fragments, permanent)
                 method = "GET"  # a failing HEAD is never reported without asking with GET
                 continue
             if answer.status in REDIRECTS and answer.location:
@@ -189,8 +190,9 @@ class Fetcher:
             problem = f"blocked by bot protection, not known broken ({text}{marker})"
             return Outcome("RC406", problem, reply.status)
         if reply.status == 429:
-            return Outcome("RC408", f"rate limited ({text}) after {self.config.retries} retries, "
-                           "not known broken", reply.status)
+            long = reply.retry_after is not None and reply.retry_after > RETRY_AFTER_CAP
+            asked = f", Retry-After {reply.retry_after:.0f} s" if long else ""
+            return Outcome("RC408", f"rate limited ({text}{asked}), not known broken", reply.status)
         if reply.status in REDIRECTS:
             return Outcome("RC401", f"{text} without a Location header", reply.status)
         return Outcome("RC401", text, reply.status)
@@ -229,12 +231,14 @@ class Fetcher:
                 final = reply.method == "HEAD" or attempt >= self.config.retries
                 if final or not self._retryable_status(reply):
                     return reply
-                wait = self._retry_wait(reply, attempt)
+                if reply.status == 429:
+                    if self._pause_for_429(url.host, reply, attempt) is None:
+                        return reply
+                    attempt += 1  # the host's pause holds this request back with every other to it
+                    continue
+                wait = self._backoff(attempt)
                 if not self._time_left(wait):
                     return reply
-                if reply.status == 429:
-                    self.limits.slow_down(url.host, wait)
-                    wait = 0.0  # the host's pause holds this request back with every other to the host
                 await asyncio.sleep(wait)
                 attempt += 1
                 continue
@@ -254,10 +258,17 @@ class Fetcher:
     def _backoff(self, attempt: int) -> float:
         return float(self.config.retry_wait * 2**attempt * random.uniform(0.5, 1.5))
 
-    def _retry_wait(self, reply: Reply, attempt: int) -> float:
-        if reply.retry_after is not None:
-            return min(reply.retry_after, RETRY_AFTER_CAP)
-        return self._backoff(attempt)
+    def _pause_for_429(self, host: str, reply: Reply, attempt: int) -> float | None:
+        """Pause the host as the 429 asks (or by backoff); None to give up: a pause longer than the
+        cap (the host is then not asked again in this run) or past the deadline."""
+        wait = reply.retry_after if reply.retry_after is not None else self._backoff(attempt)
+        if wait > RETRY_AFTER_CAP:
+            self._rate_limited[host] = time.monotonic() + wait
+            return None
+        if not self._time_left(wait):
+            return None
+        self.limits.slow_down(host, wait)
+        return wait
 
     def _time_left(self, wait: float) -> bool:
         return self.deadline is None or time.monotonic() + wait < self.deadline
@@ -273,6 +284,9 @@ class Fetcher:
         async with self.limits.slot(url.host):
             if method == "HEAD" and url.host in self._head_refused:  # learnt while this one waited
                 method = "GET"
+            closed_for = self._rate_limited.get(url.host, 0.0) - time.monotonic()
+            if closed_for > 0:  # the host asked for a longer pause than we wait: no request at all
+                return Reply(429, "Too Many Requests", method, retry_after=closed_for)
             request = self.client.build_request(method, url, headers=self._request_headers(url))
             timeout = self.config.timeout
             if self.deadline is not None:

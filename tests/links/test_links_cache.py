@@ -8,12 +8,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from conftest import Server
+from linkserver import Server
+
 from refcheck.cache import Cache
 
 
 def test_second_run_makes_no_request(server: Server, check, tmp_path: Path) -> None:
-    urls = [server.url("/ok/cached"), server.url("/page/cached#intro"), server.url("/redirect/301/cached?to=/ok/x")]
+    urls = [server.url(p) for p in ("/ok/cached", "/page/cached#intro", "/redirect/301/cached?to=/ok/x")]
     with Cache(tmp_path / "c.sqlite3") as cache:
         first = check(urls, cache=cache)
         second = check(urls, cache=cache)
@@ -33,7 +34,9 @@ def test_failures_are_rechecked(server: Server, check, tmp_path: Path) -> None:
     assert len(server.hits("/status/404/recheck")) == 4 and len(server.hits("/page/recheck")) == 2
 
 
-def test_a_cached_page_is_refetched_for_a_fragment_not_yet_seen(server: Server, check, tmp_path: Path) -> None:
+def test_a_cached_page_is_refetched_for_a_fragment_not_yet_seen(
+    server: Server, check, tmp_path: Path
+) -> None:
     with Cache(tmp_path / "c.sqlite3") as cache:
         check([server.url("/page/newfrag#intro")], cache=cache)
         result = check([server.url("/page/newfrag#legacy")], cache=cache)
@@ -55,7 +58,8 @@ _CHILD = textwrap.dedent(
     from refcheck.links import check_links
     from refcheck.model import Link, LinkContext, LinkKind, Span
     urls = json.loads(sys.argv[2])
-    links = [("d.md", Link(u, Span(i + 1, 1, i + 1, 2), LinkKind.BARE, LinkContext.PROSE)) for i, u in enumerate(urls)]
+    links = [("d.md", Link(u, Span(n, 1, n, 2), LinkKind.BARE, LinkContext.PROSE))
+             for n, u in enumerate(urls, 1)]
     with Cache(Path(sys.argv[1])) as cache:
         result = check_links(links, Config(allow_hosts=("127.0.0.1",), timeout=5.0), cache)
     print(json.dumps({"diagnostics": len(result.diagnostics), "notices": result.notices}))

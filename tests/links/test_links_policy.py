@@ -8,8 +8,8 @@ import re
 import time
 
 import pytest
+from linkserver import Server
 
-from conftest import Server
 from refcheck.config import Config
 from refcheck.links.policy import AddressPolicy, address_kind
 from refcheck.links.reachability import Reachability
@@ -49,7 +49,11 @@ def test_localhost_is_refused_when_loopback_is_not_allowed(server: Server, check
 
 @pytest.mark.parametrize(
     "settings",
-    [{"allow_private": True, "allow_hosts": ()}, {"allow_hosts": ("localhost",)}, {"allow_hosts": ("127.0.0.0/8",)}],
+    [
+        {"allow_private": True, "allow_hosts": ()},
+        {"allow_hosts": ("localhost",)},
+        {"allow_hosts": ("127.0.0.0/8",)},
+    ],
 )
 def test_loopback_is_checked_when_allowed(server: Server, check, settings: dict[str, object]) -> None:
     assert check([server.url("/ok/policy-allowed", host="localhost")], **settings).diagnostics == []
@@ -82,7 +86,8 @@ def test_redirect_to_an_address_not_allowed_is_refused_and_named(
     ("address", "kind"),
     [
         ("8.8.8.8", None), ("2606:4700::1111", None), ("127.0.0.2", "loopback"), ("::1", "loopback"),
-        ("10.0.0.1", "private"), ("172.16.5.4", "private"), ("192.168.1.1", "private"), ("fd00::1", "private"),
+        ("10.0.0.1", "private"), ("172.16.5.4", "private"), ("192.168.1.1", "private"),
+        ("fd00::1", "private"),
         ("100.64.0.1", "private"), ("169.254.169.254", "link-local"), ("fe80::1", "link-local"),
         ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("::ffff:127.0.0.1", "loopback"),
         ("::ffff:10.0.0.1", "private"), ("224.0.0.1", "multicast"),
@@ -119,7 +124,9 @@ def test_no_network_at_all_is_one_notice_not_a_wall_of_errors(check) -> None:
     assert (result.unchecked_links, result.incomplete) == (3, True)
 
 
-def test_a_closed_port_is_broken_while_dns_failures_without_network_are_unchecked(check, closed_port: int) -> None:
+def test_a_closed_port_is_broken_while_dns_failures_without_network_are_unchecked(
+    check, closed_port: int
+) -> None:
     closed = f"http://127.0.0.1:{closed_port}/x"
     start = time.monotonic()
     result = check([closed, "http://nonexistent.invalid/"])

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from conftest import Handler, QuietServer, Recorder
+from linkserver import Handler, QuietServer, Recorder
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,11 @@ def test_which_fragments_need_a_check(fragment: str, host: str, checked: bool) -
 
 @pytest.mark.parametrize(
     ("encoding", "body"),
-    [(None, b"abc" * 1000), ("gzip", gzip.compress(b"abc" * 1000)), ("deflate", zlib.compress(b"abc" * 1000))],
+    [
+        (None, b"abc" * 1000),
+        ("gzip", gzip.compress(b"abc" * 1000)),
+        ("deflate", zlib.compress(b"abc" * 1000)),
+    ],
 )
 def test_decoder_reads_each_encoding_up_to_its_limit(encoding: str | None, body: bytes) -> None:
     whole = BodyDecoder(encoding, 10_000)
