@@ -110,8 +110,8 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self._send(200)
         elif kind == "retry-after-date":
-            if count == 1:
-                self._send(429, headers={"Retry-After": formatdate(time.time() + 2, usegmt=True)})  # 1 to 2 s away
+            if count == 1:  # an HTTP date has whole seconds: this one is 1 to 2 s away
+                self._send(429, headers={"Retry-After": formatdate(time.time() + 2, usegmt=True)})
             else:
                 self._send(200)
         elif kind == "always429":
