@@ -301,7 +301,7 @@ def load_config(start: Path, explicit: Path | None = None, overrides: Mapping[st
         if not explicit.is_file():
             raise ConfigError(f"config file not found: {explicit}")
         data = _load_toml(explicit)
-        table = data.get("tool", {}).get("refcheck", data) if explicit.name == "pyproject.toml" else data
+        table = data.get("tool", {}).get("refcheck", {}) if explicit.name == "pyproject.toml" else data
         source = explicit
         values.update(settings_from_mapping(table, explicit.parent.resolve(), str(explicit)))
     else:

@@ -207,3 +207,8 @@ def test_explicit_file_list_still_reads_sibling_tags_bibs_and_link_targets(run_j
         ("content/02.intro.md", 1, 50, "RC405")
     ]
     assert data["summary"]["files"] == 1
+
+
+def test_explicit_pyproject_without_a_refcheck_table_is_empty_config(run_json) -> None:
+    files = {"a.md": BAD, "cfg/pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n'}
+    assert run_json(files, "--config", "cfg/pyproject.toml", "a.md")[0] == 1
