@@ -214,7 +214,7 @@ class Fetcher:
                     return Outcome("RC401", f"network unreachable ({exc.detail})", network_failure=True)
                 code = "RC402" if exc.kind == "timeout" else "RC401"
                 failure = Outcome(code, exc.detail)
-            except (TimeoutError, httpx.TimeoutException):
+            except (TimeoutError, asyncio.TimeoutError, httpx.TimeoutException):  # distinct before 3.11
                 failure = Outcome("RC402", f"no complete answer within {self.config.timeout:g} s")
             except httpx.RemoteProtocolError as exc:
                 if "without sending" not in str(exc) and not is_reset(exc):
