@@ -254,17 +254,7 @@ def _url_end(text: str, start: int) -> int:
     body = _URL_BODY.match(text, start)
     end = body.end() if body else start
     if any(ch in "()[]" for ch in text[start:end]):
-        depth = {"(": 0, "[": 0}
-        closing = {")": "(", "]": "["}
-        for i in range(start, end):
-            ch = text[i]
-            if ch in depth:
-                depth[ch] += 1
-            elif ch in closing:
-                if depth[closing[ch]] == 0:
-                    end = i
-                    break
-                depth[closing[ch]] -= 1
+        end = _unbalanced_close(text, start, end)
     return _trim_trailing(text, start, end)
 
 
@@ -318,20 +308,20 @@ def find_identifiers(text: str) -> list[Found]:
     taken: set[int] = set()
     for match in _PREFIXED_DOI.finditer(text):
         if outside_urls(match.start()) and _free_before(text, match.start()):
-            end = _trim_trailing(text, match.start(1), _doi_end(text, match.start(1), match.end(1)))
+            end = _trim_trailing(text, match.start(1), _unbalanced_close(text, match.start(1), match.end(1)))
             if end > match.start(1):
                 found.append(Found(IdentifierKind.DOI, text[match.start(1) : end], match.start(1), end))
                 taken.add(match.start(1))
     for match in _BARE_DOI.finditer(text):
         if outside_urls(match.start()) and match.start() not in taken and _free_before(text, match.start()):
-            end = _trim_trailing(text, match.start(), _doi_end(text, match.start(), match.end()))
+            end = _trim_trailing(text, match.start(), _unbalanced_close(text, match.start(), match.end()))
             found.append(Found(IdentifierKind.DOI, text[match.start() : end], match.start(), end))
     found.sort(key=lambda f: f.start)
     return found
 
 
-def _doi_end(text: str, start: int, end: int) -> int:
-    """Stop a DOI at a bracket that closes something opened before it (`[doi:10.1/x](…)`)."""
+def _unbalanced_close(text: str, start: int, end: int) -> int:
+    """Stop at a bracket that closes something opened before `start` (`[doi:10.1/x](…)`)."""
     depth = {"(": 0, "[": 0}
     closing = {")": "(", "]": "["}
     for i in range(start, end):
