@@ -15,6 +15,7 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}]*\}")
 AnchorLookup = Callable[[Path], "set[str] | None"]
 _MARKDOWN = (".md", ".markdown", ".qmd", ".rmd")
+_LOOKS_LIKE_HOST = re.compile(r"^(?:www\.[\w-]+|[\w-]+\.(?:com|org|net|io|dev|edu|gov|ai))(?:\.[\w-]+)*(?:/|$)", re.I)
 
 
 def is_remote(url: str) -> bool:
@@ -52,7 +53,8 @@ def check_local_links(doc: Document, root_dir: Path | None, anchors_of: AnchorLo
             target = base / path_part
         what = "image" if link.kind in (LinkKind.IMAGE, LinkKind.HTML_IMG) else "file"
         if not target.exists() and not (not target.suffix and target.with_suffix(".md").exists()):
-            add(link, "RC404", f"{url}: {what} not found")
+            hint = " (a web address needs https:// in front)" if _LOOKS_LIKE_HOST.match(path_part) else ""
+            add(link, "RC404", f"{url}: {what} not found{hint}")
             continue
         if fragment and target.is_file() and target.suffix.lower() in _MARKDOWN:
             anchors = anchors_of(target)

@@ -212,3 +212,10 @@ def test_explicit_file_list_still_reads_sibling_tags_bibs_and_link_targets(run_j
 def test_explicit_pyproject_without_a_refcheck_table_is_empty_config(run_json) -> None:
     files = {"a.md": BAD, "cfg/pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n'}
     assert run_json(files, "--config", "cfg/pyproject.toml", "a.md")[0] == 1
+
+
+def test_web_address_without_scheme_is_a_missing_file_with_a_hint(run_json) -> None:
+    _, data = run_json({"a.md": "See [the site](www.example.org) and [notes](notes.md).\n"})
+    assert [(d["column"], d["code"]) for d in data["diagnostics"]] == [(5, "RC404"), (37, "RC404")]
+    assert "needs https://" in data["diagnostics"][0]["message"]
+    assert "https" not in data["diagnostics"][1]["message"]
