@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from refcheck.cache import Cache, default_cache_path
@@ -12,7 +13,6 @@ from refcheck.model import (
     Document,
     Identifier,
     IdentifierKind,
-    Link,
     LinkContext,
     ReferenceSource,
     Span,
@@ -40,34 +40,56 @@ def _link_identifiers(documents: Sequence[Document]) -> list[tuple[str, Span, Id
 def run_network(
     documents: Sequence[Document], config: Config, *, deadline: float | None, progress: bool
 ) -> StageResult:
+    """Metadata lookups and link checks at once: arXiv's 3 s pacing must not hold up the other links.
+
+    Links to arXiv and doi.org wait for the metadata stage, whose records answer them; only those
+    it could not look up are then requested like any other link.
+    """
+    # Imported here: --offline runs never load httpx.
+    from refcheck.links import check_links
+    from refcheck.verify import VerifyResult, verify_references
+
     total = StageResult()
-    with Cache(_cache_path(config)) as cache:
-        resolved: dict[tuple[IdentifierKind, str], bool] = {}
+    occurrences = [
+        (doc.display_path, link)
+        for doc in documents
+        for link in doc.links
+        if is_remote(link.url) and not (link.context is LinkContext.HTML and not link.url)
+    ]
+    by_identifier = [item for item in occurrences if config.verify and _identifier_url(item[1].url)]
+    others = [item for item in occurrences if not (config.verify and _identifier_url(item[1].url))]
+    with Cache(_cache_path(config)) as cache, ThreadPoolExecutor(max_workers=1) as pool:
+        verifying: Future[VerifyResult] | None = None
         if config.verify:
-            from refcheck.verify import verify_references  # imported here: --offline runs never load httpx
-
             refs = [r for d in documents for r in d.references if r.source is not ReferenceSource.TAG_DEF]
-            verified = verify_references(
-                refs, _link_identifiers(documents), config, cache, deadline=deadline, progress=progress
+            verifying = pool.submit(
+                verify_references,
+                refs,
+                _link_identifiers(documents),
+                config,
+                cache,
+                deadline=deadline,
+                progress=progress and not (config.links and others),
             )
+        if config.links and others:
+            _merge(total, check_links(others, config, cache, deadline=deadline, progress=progress))
+        if verifying is not None:
+            verified = verifying.result()
             _merge(total, verified)
-            resolved = verified.resolved
-        if config.links:
-            from refcheck.links import check_links
-
-            occurrences: list[tuple[str, Link]] = []
-            for doc in documents:
-                for link in doc.links:
-                    if not is_remote(link.url) or (link.context is LinkContext.HTML and not link.url):
-                        continue
-                    if resolved and _answered(link.url, resolved):
-                        continue
-                    occurrences.append((doc.display_path, link))
-            _merge(total, check_links(occurrences, config, cache, deadline=deadline, progress=progress))
+            if config.links:
+                rest = [item for item in by_identifier if not _answered(item[1].url, verified.resolved)]
+                if rest:
+                    _merge(total, check_links(rest, config, cache, deadline=deadline, progress=progress))
         for warning in cache.warnings:
             if warning not in total.notices:
                 total.notices.append(warning)
     return total
+
+
+def _identifier_url(url: str) -> bool:
+    from refcheck import identifiers
+
+    return bool(identifiers.arxiv_from_url(url) or identifiers.doi_from_url(url))
 
 
 def _answered(url: str, resolved: dict[tuple[IdentifierKind, str], bool]) -> bool:

@@ -81,3 +81,27 @@ def test_cli_source_down_is_unverified_not_wrong(
     assert data["summary"]["unverified_references"] == 3
     assert any("arXiv" in n for n in data["notices"])
     assert code == 3
+
+
+def test_arxiv_links_are_answered_by_records_while_other_links_are_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with ReplayServer() as server:
+        broken = server.url("arxiv").replace("/arxiv/query", "/no-such-page")
+        text = (
+            f"Known [paper](https://arxiv.org/abs/1707.08567) and [gone]({broken}) and "
+            "[unknown](https://arxiv.org/abs/2101.12345).\n"
+        )
+        (tmp_path / "post.md").write_text(text)
+        code = main(["--no-cache", "--format", "json", "--arxiv-interval", "0", "--allow-host", "127.0.0.1",
+                     "--retries", "0", "--arxiv-api-url", server.url("arxiv"), "post.md"])
+        paths = [hit.path for hit in server.hits]
+    data = json.loads(capsys.readouterr().out)
+    assert [(d["column"], d["code"]) for d in data["diagnostics"]] == [
+        (text.index("[gone]") + 1, "RC401"),
+        (text.index("[unknown]") + 1, "RC501"),
+    ]
+    assert data["notices"] == [] and data["summary"]["unchecked_links"] == 0
+    assert sum(1 for p in paths if p.startswith("/arxiv/query")) == 1  # arxiv.org itself is never crawled
+    assert code == 1
