@@ -28,11 +28,10 @@ SURNAMES = [
     "Kaplan", "Vaswani", "Hoffmann", "Brown", "Devlin", "Radford", "Ouyang", "Wei", "Chowdhery", "Touvron",
     "Smith", "García", "Müller", "van der Berg", "O'Neil", "Zhang", "Liu", "Nguyen", "Kowalski", "Dubois",
 ]
-WORDS = (
-    "model data training scaling attention layer results network language learning method approach "
-    "performance evaluation benchmark dataset loss gradient parameter compute optimal transformer "
-    "large small deep we show that the of and a to in is for on with as by this are our from"
-).split()
+_PROSE = """model data training scaling attention layer results network language learning method approach
+performance evaluation benchmark dataset loss gradient parameter compute optimal transformer
+large small deep we show that the of and a to in is for on with as by this are our from"""
+WORDS = _PROSE.split()
 BIB_KEYS = [f"key{n}" for n in range(40)]
 
 
@@ -43,9 +42,8 @@ def _sentence(rng: random.Random, words: int = 12) -> str:
 
 def _entry(rng: random.Random, author: str, year: int, n: int) -> str:
     other = rng.choice(SURNAMES)
-    ident = rng.choice(
-        [f" arXiv:{year % 100:02d}{rng.randint(1, 12):02d}.{rng.randint(1, 9999):05d}.", f" doi:10.{1000 + n}/x{n}.", ""]
-    )
+    arxiv = f" arXiv:{year % 100:02d}{rng.randint(1, 12):02d}.{rng.randint(1, 9999):05d}."
+    ident = rng.choice([arxiv, f" doi:10.{1000 + n}/x{n}.", ""])
     return f"{author}, A., & {other}, B. ({year}). {_sentence(rng, 8)}. *Journal of {rng.choice(WORDS)}*.{ident}"
 
 
@@ -55,7 +53,7 @@ def document(index: int, files: int) -> str:
     style = index % 4  # 0 author–year, 1 numeric, 2 pandoc with a bib, 3 footnotes and link definitions
     parts: list[str] = []
     if style == 2:
-        parts.append("---\ntitle: Document %d\nbibliography: ../refs.bib\n---\n" % index)
+        parts.append(f"---\ntitle: Document {index}\nbibliography: ../refs.bib\n---\n")
     parts.append(f"# Document {index}\n")
     authors = [(rng.choice(SURNAMES), rng.randint(2000, 2023)) for _ in range(8)]
     neighbour = f"../d{(index + 1) % files // 100:03d}/doc{(index + 1) % files:05d}.md"
@@ -67,9 +65,9 @@ def document(index: int, files: int) -> str:
                 s = _sentence(rng)
                 author, year = rng.choice(authors)
                 if style == 0:
-                    cite = rng.choice(
-                        [f"{author} et al. ({year})", f"({author} et al., {year})", f"[{author}, {year}](https://arxiv.org/abs/{year % 100:02d}01.0{rng.randint(1000, 9999)})"]
-                    )
+                    url = f"https://arxiv.org/abs/{year % 100:02d}01.0{rng.randint(1000, 9999)}"
+                    forms = [f"{author} et al. ({year})", f"({author} et al., {year})", f"[{author}, {year}]({url})"]
+                    cite = rng.choice(forms)
                     if rng.random() < 0.03:
                         cite = f"(Nobody et al., {year})"  # undefined citation
                     if rng.random() < 0.03:
@@ -77,9 +75,13 @@ def document(index: int, files: int) -> str:
                 elif style == 1:
                     cite = f"[{rng.randint(1, 8)}]" if rng.random() > 0.03 else "[12]"
                 elif style == 2:
-                    cite = f"[@{rng.choice(BIB_KEYS)}; @{rng.choice(BIB_KEYS)}, p. 3]" if rng.random() > 0.03 else "[@missing]"
+                    cite = f"[@{rng.choice(BIB_KEYS)}; @{rng.choice(BIB_KEYS)}, p. 3]"
+                    if rng.random() < 0.03:
+                        cite = "[@missing]"
                 else:
-                    cite = f"[^n{rng.randint(1, 4)}]" if rng.random() > 0.5 else f"[{rng.choice(WORDS)} link][l{rng.randint(1, 3)}]"
+                    cite = f"[^n{rng.randint(1, 4)}]"
+                    if rng.random() < 0.5:
+                        cite = f"[{rng.choice(WORDS)} link][l{rng.randint(1, 3)}]"
                 sentences.append(f"{s} {cite}.")
             parts.append(" ".join(sentences) + "\n")
         roll = section % 3
@@ -90,7 +92,8 @@ def document(index: int, files: int) -> str:
         elif roll == 1:
             parts.append(f"> {_sentence(rng)} [{rng.choice(WORDS)}](#section-{section}-missing).\n> {_sentence(rng)}\n")
         else:
-            parts.append(f"```python\nprint('[1] (Smith, 2020) @key')\n```\n\n| a | b |\n|---|---|\n| {_sentence(rng, 3)} | [x](#document-{index}) |\n")
+            parts.append(f"```python\nprint('[1] (Smith, 2020) @key')\n```\n\n"
+                         f"| a | b |\n|---|---|\n| {_sentence(rng, 3)} | [x](#document-{index}) |\n")
     if style == 3:
         parts.append("".join(f"[^n{n}]: {_entry(rng, *authors[n], n)}\n" for n in range(1, 5)))
         parts.append("".join(f"[l{n}]: https://example.org/{index}/{n}\n" for n in range(1, 4)))
