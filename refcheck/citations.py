@@ -33,6 +33,8 @@ _PREFIX = r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.|for\s+example|for\s+instanc
 _NARRATIVE = re.compile(
     rf"(?<![\w@#/.-]){_AUTHORS}(?P<poss>['’]s)?\s*\(\s*{_YEARS}{_LOCATOR}?\s*\)"
 )
+# The `(year)` that ends a narrative citation; the citation's names hold no parenthesis.
+_NARRATIVE_TAIL = re.compile(rf"\(\s*{_YEARS}{_LOCATOR}?\s*\)")
 _PAREN = re.compile(r"\((?P<body>[^()\n]*(?:\n[^()\n]*)?)\)")
 _PAREN_ITEM = re.compile(rf"^\s*{_PREFIX}?{_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
 _LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*,?\s*\(?\s*{_YEARS}\s*\)?\s*")
@@ -244,7 +246,19 @@ def narrative(ctx: Context) -> Iterator[Found]:
 
 
 def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
-    for m in _NARRATIVE.finditer(ctx.mask, start, end):
+    # Same matches as `_NARRATIVE.finditer(mask, start, end)`, but the pattern only runs in the stretch
+    # before each `(year)`: a match's `(` is the first one after its start, so no match starts before
+    # the previous `(` or `)`. Prose without `(year)` costs one scan for the tail.
+    mask = ctx.mask
+    pos = start
+    for tail in _NARRATIVE_TAIL.finditer(mask, start, end):
+        if tail.start() < pos:
+            continue
+        window = max(pos, mask.rfind("(", pos, tail.start()) + 1, mask.rfind(")", pos, tail.start()) + 1)
+        m = _NARRATIVE.search(mask, window, tail.end())
+        if m is None:
+            continue
+        pos = m.end()
         yield from _author_year(m, ctx, m.start(), m.end(), alone_needs_known=True)
 
 
