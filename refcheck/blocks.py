@@ -8,9 +8,10 @@ is nothing but container markers. Every later text line of the leaf maps to the 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +34,7 @@ class Leaf:
     item: tuple[int, ...] | None = None  # path of the innermost list item holding this leaf
     item_number: int | None = None  # the ordered-list number of that item
     has_sublist: bool = False  # the innermost list item also holds a nested list
+    line_starts: list[int] | None = field(default=None, repr=False, compare=False)  # of long texts, built once
 
     @property
     def first_line(self) -> int:
@@ -44,8 +46,14 @@ class Leaf:
 
     def offset_to_position(self, offset: int) -> tuple[int, int]:
         """(line, 1-based column) of an offset in `text`."""
-        line_index = self.text.count("\n", 0, offset)
-        line_start = self.text.rfind("\n", 0, offset) + 1
+        if len(self.text) < 4096:
+            line_index = self.text.count("\n", 0, offset)
+            line_start = self.text.rfind("\n", 0, offset) + 1
+        else:  # a long block (a 5 MB line): an index instead of a scan per item
+            if self.line_starts is None:
+                self.line_starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+            line_index = bisect.bisect_right(self.line_starts, offset) - 1
+            line_start = self.line_starts[line_index]
         source_line, column0 = self.lines[min(line_index, len(self.lines) - 1)]
         return source_line, column0 + (offset - line_start) + 1
 
