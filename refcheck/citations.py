@@ -221,11 +221,9 @@ def link_wrapped(ctx: Context) -> Iterator[Found]:
 
 def _inner(ctx: Context, start: int, end: int) -> Iterator[Found]:
     """Parenthetical and narrative citations inside a link's text."""
-    sub = Context(ctx.text, ctx.scan, ctx.mask[:end], ctx.known, ctx.has_bib)
-    for item in _parenthetical_in(sub, start, end):
-        yield item
-    for item in _narrative_in(sub, start, end):
-        yield item
+    # `end` bounds the patterns as a cut mask would (endpos), without copying the mask per link.
+    yield from _parenthetical_in(ctx, start, end)
+    yield from _narrative_in(ctx, start, end)
 
 
 def _outside_links_mask(ctx: Context) -> str:
@@ -251,10 +249,13 @@ def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
     # the previous `(` or `)`. Prose without `(year)` costs one scan for the tail.
     mask = ctx.mask
     pos = start
+    previous = start  # end of the previous tail: no parenthesis is looked for twice
     for tail in _NARRATIVE_TAIL.finditer(mask, start, end):
         if tail.start() < pos:
             continue
-        window = max(pos, mask.rfind("(", pos, tail.start()) + 1, mask.rfind(")", pos, tail.start()) + 1)
+        low = max(pos, previous)
+        previous = tail.end()
+        window = max(low, mask.rfind("(", low, tail.start()) + 1, mask.rfind(")", low, tail.start()) + 1)
         m = _NARRATIVE.search(mask, window, tail.end())
         if m is None:
             continue
