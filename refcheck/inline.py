@@ -8,7 +8,7 @@ blanked to spaces, so citation grammars can run on it and offsets stay valid.
 
 from __future__ import annotations
 
-import functools
+import bisect
 import html
 import re
 from dataclasses import dataclass, field
@@ -48,7 +48,7 @@ class InlineScan:
 _BACKTICKS = re.compile(r"`+")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _HTML_TAG = re.compile(
-    r"<(?P<close>/)?(?P<name>[A-Za-z][A-Za-z0-9-]*)(?P<attrs>(?:\s+[^\s\"'>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)\s*/?>",
+    r"<(?P<close>/)?(?P<name>[A-Za-z][A-Za-z0-9-]*)(?P<attrs>(?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)\s*/?>",
     re.S,
 )
 _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
@@ -150,11 +150,6 @@ def _closing_brackets(text: str, protected: bytearray) -> dict[int, int]:
     return close
 
 
-@functools.lru_cache(maxsize=64)
-def _closing_ticks(count: int) -> re.Pattern[str]:
-    return re.compile(r"(?<!`)" + "`" * count + r"(?!`)")
-
-
 def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(), *, html_block: bool = False) -> InlineScan:
     """Find links, images, footnote references, HTML tags and comments in `text`; build the prose mask.
 
@@ -180,23 +175,21 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
                 scan.tags.append(HtmlTag(m.group(1).lower(), parse_attrs(m.group(2)), m.start(), m.end()))
                 protect(m.start(), m.end())
     if True:
+        # Code spans: each opening run of backticks closes at the next run of the same length.
+        runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+        by_length: dict[int, list[int]] = {}
+        for start, end in runs:
+            by_length.setdefault(end - start, []).append(start)
         pos = 0
-        unclosed: set[int] = set()  # run lengths with no closing run left: searching again is futile
-        while True:
-            opening = _BACKTICKS.search(text, pos)
-            if not opening:
-                break
-            if protected[opening.start()] or (opening.start() > 0 and text[opening.start() - 1] == "\\"):
-                pos = opening.end()
+        for start, end in runs:
+            if start < pos or protected[start] or (start > 0 and text[start - 1] == "\\"):
                 continue
-            ticks = opening.group(0)
-            close = None if len(ticks) in unclosed else _closing_ticks(len(ticks)).search(text, opening.end())
-            if close is None:
-                unclosed.add(len(ticks))
-                pos = opening.end()
+            same = by_length[end - start]
+            index = bisect.bisect_left(same, end)
+            if index == len(same):
                 continue
-            protect(opening.start(), close.end())
-            pos = close.end()
+            protect(start, same[index] + end - start)
+            pos = same[index] + end - start
         for pattern in (_DISPLAY_MATH, _INLINE_MATH):
             for m in pattern.finditer(text):
                 if protected.find(1, m.start(), m.end()) < 0:
@@ -258,10 +251,12 @@ def _scan_brackets(
             continue
         if text.startswith("[^", i):
             m = _FOOTNOTE_REF.match(text, i)
-            line_start = text.rfind("\n", 0, i) + 1
             is_definition = text.startswith(":", m.end()) if m else False
-            if is_definition and text[line_start:i].strip(" \t>"):
-                is_definition = False
+            if is_definition:  # only at the start of a line, after container markers
+                before = i - 1
+                while before >= 0 and text[before] in " \t>":
+                    before -= 1
+                is_definition = before < 0 or text[before] == "\n"
             if m and not is_definition:
                 scan.footnote_refs.append((m.group(1), m.start(), m.end()))
                 _blank(chars, m.start(), m.end())
