@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -20,6 +21,7 @@ class _Plain:
 
     text: str = ""
     links: list[tuple[int, int, str]] = field(default_factory=list)
+    chars: list[str] = field(default_factory=list)  # the text while it is built (no quadratic `+=`)
 
 
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -32,11 +34,18 @@ def markdown_to_plain(text: str) -> _Plain:
     """Render inline Markdown as plain text, keeping link texts and where they are."""
     out = _Plain()
     _render(text, out)
-    out.text = out.text.strip()
+    out.text = "".join(out.chars).strip()
+    out.chars = []
     return out
 
 
-def _render(src: str, out: _Plain) -> None:
+_MAX_NESTING = 32  # brackets nested deeper are kept as they are written (no RecursionError)
+
+
+def _render(src: str, out: _Plain, depth: int = 0) -> None:
+    if depth > _MAX_NESTING:
+        _emit(out, src)
+        return
     i = 0
     n = len(src)
     while i < n:
@@ -60,7 +69,7 @@ def _render(src: str, out: _Plain) -> None:
                 _emit(out, ch)
                 i += 1
         elif ch == "[":
-            i = _render_bracket(src, i, out)
+            i = _render_bracket(src, i, out, depth)
         elif ch in "*~`" or (ch == "_" and _is_emphasis_underscore(src, i)):
             i += 1  # emphasis, strike-through and code markers
         elif ch == "&" and (match := _ENTITY.match(src, i)):
@@ -73,7 +82,7 @@ def _render(src: str, out: _Plain) -> None:
             i += 1
 
 
-def _render_bracket(src: str, i: int, out: _Plain) -> int:
+def _render_bracket(src: str, i: int, out: _Plain, depth: int) -> int:
     close = _closing(src, i, "[", "]")
     if close < 0:
         _emit(out, "[")
@@ -97,17 +106,46 @@ def _render_bracket(src: str, i: int, out: _Plain) -> int:
             after = end + 1
     if url is None:
         _emit(out, "[")
-        _render(inner, out)
+        _render(inner, out, depth + 1)
         _emit(out, "]")
         return close + 1
-    start = len(out.text)
-    _render(inner, out)
-    out.links.append((start, len(out.text), url))
+    start = len(out.chars)
+    _render(inner, out, depth + 1)
+    out.links.append((start, len(out.chars), url))
     return after
 
 
 def _closing(src: str, start: int, opener: str, closer: str) -> int:
     """Index of the bracket closing the one at `start`, honouring nesting and escapes; -1 if none."""
+    known = _closers(src, opener, closer).get(start)
+    return known if known is not None else _scan_closing(src, start, opener, closer)
+
+
+@functools.lru_cache(maxsize=32)
+def _closers(src: str, opener: str, closer: str) -> dict[int, int]:
+    """`_scan_closing` for every opener of `src` in one pass with a stack (many unclosed `[` stay linear).
+
+    Openers skipped here (after a backslash) are absent: `_closing` scans for them as before.
+    """
+    close: dict[int, int] = {}
+    stack: list[int] = []
+    skip = 0
+    for m in re.finditer(r"[\\" + re.escape(opener + closer) + "]", src):
+        i = m.start()
+        if i < skip:
+            continue
+        ch = src[i]
+        if ch == "\\":
+            skip = i + 2
+        elif ch == opener:
+            stack.append(i)
+        elif stack:
+            close[stack.pop()] = i
+    close.update(dict.fromkeys(stack, -1))
+    return close
+
+
+def _scan_closing(src: str, start: int, opener: str, closer: str) -> int:
     depth = 0
     i = start
     while i < len(src):
@@ -132,12 +170,13 @@ def _is_emphasis_underscore(src: str, i: int) -> bool:
 
 
 def _emit(out: _Plain, piece: str) -> None:
+    chars = out.chars
     for ch in piece:
         if ch.isspace():
-            if out.text and not out.text.endswith(" "):
-                out.text += " "
+            if chars and chars[-1] != " ":
+                chars.append(" ")
         else:
-            out.text += ch
+            chars.append(ch)
 
 
 # -- structure: authors · year · title -------------------------------------------------------------
