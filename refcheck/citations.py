@@ -227,13 +227,21 @@ def _inner(ctx: Context, start: int, end: int) -> Iterator[Found]:
 
 
 def _outside_links_mask(ctx: Context) -> str:
-    chars = list(ctx.mask)
-    for link in ctx.scan.links:
-        if link.kind in (LinkKind.LINK, LinkKind.IMAGE):
-            for i in range(link.start, min(link.end, len(chars))):
-                if chars[i] != "\n":
-                    chars[i] = " "
-    return "".join(chars)
+    # Blank the union of the link ranges, each stretch once (nested links would make it quadratic).
+    ranges = sorted((link.start, link.end) for link in ctx.scan.links if link.kind in (LinkKind.LINK, LinkKind.IMAGE))
+    if not ranges:
+        return ctx.mask
+    pieces: list[str] = []
+    done = 0
+    for start, end in ranges:
+        start, end = max(start, done), min(end, len(ctx.mask))
+        if start >= end:
+            continue
+        pieces.append(ctx.mask[done:start])
+        pieces.append("\n".join(" " * len(part) for part in ctx.mask[start:end].split("\n")))
+        done = end
+    pieces.append(ctx.mask[done:])
+    return "".join(pieces)
 
 
 @grammar("narrative")
