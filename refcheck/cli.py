@@ -176,7 +176,10 @@ def _report(result: RunResult, args: argparse.Namespace) -> None:
     from refcheck.report import make_console, render, render_console
 
     if args.output is not None:
-        _write_atomic(args.output, render(result, args.format))
+        try:
+            _write_atomic(args.output, render(result, args.format))
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     color = {"always": True, "never": False}.get(args.color)
     if args.format == "console" or args.output is not None:
         render_console(result, make_console(sys.stdout, color=color), quiet=args.quiet)
