@@ -86,6 +86,7 @@ def test_binary_file_is_skipped_with_rc102(run_json: Callable[..., Any]) -> None
 def test_file_over_max_file_size_is_skipped_quickly(run_json: Callable[..., Any]) -> None:
     started = time.monotonic()
     code, result = run_json({"big.md": "[x] " * 1_000_000}, "--max-file-size", "1MB", ".")
+    assert code == 0  # RC105 is a warning
     assert time.monotonic() - started < 10
     assert findings(result) == [(1, 1, "RC105")]
     assert "4,000,000 bytes, over max_file_size (1,000,000)" in result["diagnostics"][0]["message"]
@@ -163,7 +164,7 @@ def test_deep_blockquotes_and_lists_raise_no_recursion_error(tmp_path: Path, dep
         "(Smith " * 100_000,
         "[^1]: " * 50_000,
         "## References\n\n- Smith, A. (2019). " + "[a " * 100_000,
-        "## References\n\n- Smith, A. (2019). " + "[" * 20_000 + "x" + "](u)" * 20_000,
+        "## References\n\n- Smith, A. (2019). " + "[" * 5_000 + "x" + "](u)" * 5_000,
         "Smith and Jones and " * 50_000,
         "![" * 200_000,
     ],
@@ -278,7 +279,7 @@ class _SlowCrossref(http.server.BaseHTTPRequestHandler):
     asked = threading.Event()
     release = threading.Event()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if "second" in self.path:
             type(self).asked.set()
             type(self).release.wait(20)
