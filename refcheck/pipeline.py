@@ -35,6 +35,7 @@ from refcheck.model import (
     ReferenceSource,
     RunResult,
     Severity,
+    Span,
     StageResult,
     Summary,
     Suppression,
@@ -87,7 +88,12 @@ def _bib_references(doc: Document, config: Config, out: _Checked) -> list[Refere
     for path in [*doc.bib_files, *config.bib]:
         if not path.is_file():
             continue  # a missing front-matter bibliography is reported by the parser
-        result = bib.load_bib(path, display_path(path))
+        try:
+            result = bib.load_bib(path, display_path(path))
+        except bib.BibFileError as exc:  # unreadable: said once per file, the documents still checked
+            severity = rules.get("RC103").severity
+            out.bib_diagnostics.append(Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC103", str(exc), severity))
+            continue
         refs.extend(result.references)
         out.bib_diagnostics.extend(result.diagnostics)
     return refs

@@ -332,3 +332,15 @@ def test_ctrl_c_during_lookups_keeps_the_cache_valid(tmp_path: Path, slow_crossr
     out, err = again.communicate(timeout=60)
     assert again.returncode in (1, 3) and "Traceback" not in err
     assert not any("cache" in notice for notice in json.loads(out)["notices"])
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_bibtex_positions_are_the_same_whatever_the_line_endings(
+    run_json: Callable[..., tuple[int, dict[str, Any]]], newline: str
+) -> None:
+    bib_text = "@article{a,\n  title = {T},\n  year = {2020}}\n\n@article{a,\n  title = {U}}\n"
+    doc = "---\nbibliography: refs.bib\n---\nCited [@a].\n"
+    _, result = run_json({"refs.bib": bib_text.replace("\n", newline).encode(), "a.md": doc}, "a.md")
+    assert [(d["path"], d["line"], d["column"], d["code"]) for d in result["diagnostics"]] == [
+        ("refs.bib", 5, 1, "RC205")
+    ]
