@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import fnmatch
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,12 +30,17 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     """Relative to the working directory when inside it, always with `/`."""
     if path == STDIN:
         return "-"
-    base = cwd or Path.cwd()
+    base = cwd.resolve() if cwd else _resolved_directory(os.getcwd())
     try:
-        rel = os.path.relpath(path.resolve(), base.resolve())
+        rel = os.path.relpath(path.resolve(), base)
     except ValueError:
         rel = str(path)
     return rel.replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved_directory(directory: str) -> Path:
+    return Path(directory).resolve()
 
 
 def is_excluded(path: Path, patterns: Iterable[str], cwd: Path | None = None) -> bool:
