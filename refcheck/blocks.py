@@ -19,6 +19,7 @@ import mistune
 
 _CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]|$))*")
 _HEADING_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*#{1,6}[ \t]+")
+_RETRIES = 8
 _FENCE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*(`{3,}|~{3,})")
 
 
@@ -143,15 +144,42 @@ class _Locator:
         first_nonblank = next((i for i, t in enumerate(text_lines) if t.strip()), None)
         if first_nonblank is None:
             return None
-        found = self._find(text_lines[first_nonblank], heading=kind == "heading")
+        heading = kind == "heading"
+        found = self._find(text_lines[first_nonblank], heading=heading)
         if found is None:
             return None
+        mapped, fits = self._map(found, text_lines, first_nonblank, heading)
+        if not fits:
+            # Another candidate line, after the cursor or (mistune emits a list before the lazy block
+            # quote above it) before it, where the leaf's later lines fit too; a few tries at most.
+            retry = self._find(text_lines[first_nonblank], heading=heading, start=found[0] + 1)
+            if retry is None:
+                retry = self._find(text_lines[first_nonblank], heading=heading, start=0)
+            for _ in range(_RETRIES):
+                if retry is None:
+                    break
+                candidate, candidate_fits = self._map(retry, text_lines, first_nonblank, heading)
+                if candidate_fits:
+                    mapped = candidate
+                    break
+                retry = self._find(text_lines[first_nonblank], heading=heading, start=retry[0] + 1)
+        self.cursor = max(self.cursor, mapped[-1][0])  # the next leaf starts after this one's last line
+        return Leaf(kind, "\n".join(text_lines), mapped, item=item or None, item_number=number)
+
+    def _map(
+        self, found: tuple[int, int], text_lines: list[str], first_nonblank: int, heading: bool
+    ) -> tuple[list[tuple[int, int]], bool]:
+        """Source (line, column) of each text line when the first non-blank one is at `found`; whether
+        every later line sits where it should."""
         index, col = found
-        index -= first_nonblank
+        fits = index >= first_nonblank
+        index = max(index - first_nonblank, 0)
         mapped: list[tuple[int, int]] = []
         previous = index - 1
         for offset, line_text in enumerate(text_lines):
             stripped = line_text.rstrip()
+            if previous + 1 >= len(self.src):
+                fits = False
             source_index = min(previous + 1, len(self.src) - 1)
             if offset > first_nonblank and stripped and not self.src[source_index].rstrip().endswith(stripped):
                 # mistune merges a paragraph around blocks it consumed (footnote definitions): skip them.
@@ -159,17 +187,18 @@ class _Locator:
                     if self.src[ahead].rstrip().endswith(stripped):
                         source_index = ahead
                         break
+                else:
+                    fits = False
             previous = source_index
             source = self.src[source_index].rstrip()
-            if offset == first_nonblank and kind == "heading":
+            if offset == first_nonblank and heading:
                 column = col - (len(line_text) - len(line_text.lstrip()))
             elif stripped and source.endswith(stripped):
                 column = len(source) - len(stripped)
             else:
                 column = len(source) - len(source.lstrip(" \t>"))
             mapped.append((source_index + 1, max(column, 0)))
-        self.cursor = mapped[-1][0]  # the next leaf starts after this one's last line
-        return Leaf(kind, "\n".join(text_lines), mapped, item=item or None, item_number=number)
+        return mapped, fits
 
     def _place_code(self, token: dict[str, Any], item: tuple[int, ...]) -> Leaf | None:
         raw: str = token.get("raw", "")
