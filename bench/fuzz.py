@@ -13,6 +13,7 @@ import argparse
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,9 @@ def run(name: str, strategy: st.SearchStrategy[Any], prop: Callable[[Any], None]
     failures = 0
     try:
         test()
-    except Exception as exc:  # a property failed: hypothesis has printed the shrunk example
+    except Exception as exc:  # a property failed: the shrunk examples are in the exception's notes
         failures = 1
-        print(f"{name}: FAILED: {type(exc).__name__}: {exc}")
+        print(f"{name}: FAILED\n" + "".join(traceback.format_exception(exc))[-6000:])
     print(f"{name}: {seen} inputs, {failures} failures, {time.perf_counter() - started:.0f} s", flush=True)
     return failures
 
