@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from refcheck import bib
@@ -96,6 +96,8 @@ def check_bibtex_properties(text: str) -> None:
 
 @PROPERTY_SETTINGS
 @given(markdown)
+@example("\n\n> 0\nSmith et al. (2019)\n- 0\n# \n")  # mistune emits the list before the block quote
+@example("\n\n> Smith et al. (2019)\n[ref] Smith et al. (2019)\n- Smith et al. (2019)\n# \n")
 def test_generated_markdown_parses_with_positions_inside_the_file(text: str) -> None:
     check_markdown_properties(text)
 
