@@ -274,7 +274,8 @@ def check(
     try:
         tag_keys = {key for item in checked for key in item.tag_keys}
         if any(item.unmatched for item in checked) and shard:
-            tag_keys |= _tag_definitions_elsewhere([p for p in all_files if p not in set(files)], config)
+            in_shard = set(files)
+            tag_keys |= _tag_definitions_elsewhere([p for p in all_files if p not in in_shard], config)
         anchors = _AnchorCache(checked, config.max_file_size)
         for item in checked:
             if item.unmatched is not None:
