@@ -152,17 +152,20 @@ class _Locator:
         if not fits:
             # Another candidate line, after the cursor or (mistune emits a list before the lazy block
             # quote above it) before it, where the leaf's later lines fit too; a few tries at most.
-            retry = self._find(text_lines[first_nonblank], heading=heading, start=found[0] + 1)
-            if retry is None:
-                retry = self._find(text_lines[first_nonblank], heading=heading, start=0)
-            for _ in range(_RETRIES):
-                if retry is None:
-                    break
+            start, wrapped, tries = found[0] + 1, False, 0
+            while tries < _RETRIES:
+                retry = self._find(text_lines[first_nonblank], heading=heading, start=start)
+                if retry is None or (wrapped and retry[0] >= found[0]):
+                    if wrapped:
+                        break
+                    start, wrapped = 0, True
+                    continue
+                tries += 1
                 candidate, candidate_fits = self._map(retry, text_lines, first_nonblank, heading)
                 if candidate_fits:
                     mapped = candidate
                     break
-                retry = self._find(text_lines[first_nonblank], heading=heading, start=retry[0] + 1)
+                start = retry[0] + 1
         self.cursor = max(self.cursor, mapped[-1][0])  # the next leaf starts after this one's last line
         return Leaf(kind, "\n".join(text_lines), mapped, item=item or None, item_number=number)
 
