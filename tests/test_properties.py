@@ -58,6 +58,9 @@ bibtex = st.lists(
     max_size=6,
 ).map("".join)
 
+_FIVE = " ".join(["Smith et al. (2019)"] * 5)
+_UNCLOSED_FENCE_IN_QUOTE = f"\n\n> ```\n{_FIVE}\nSmith et al. (2019)\n{_FIVE}\n{_FIVE}\n"  # found by bench/fuzz.py
+
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -98,6 +101,7 @@ def check_bibtex_properties(text: str) -> None:
 @given(markdown)
 @example("\n\n> 0\nSmith et al. (2019)\n- 0\n# \n")  # mistune emits the list before the block quote
 @example("\n\n> Smith et al. (2019)\n[ref] Smith et al. (2019)\n- Smith et al. (2019)\n# \n")
+@example(_UNCLOSED_FENCE_IN_QUOTE)
 def test_generated_markdown_parses_with_positions_inside_the_file(text: str) -> None:
     check_markdown_properties(text)
 
