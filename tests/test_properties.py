@@ -102,6 +102,7 @@ def check_bibtex_properties(text: str) -> None:
 @example("\n\n> 0\nSmith et al. (2019)\n- 0\n# \n")  # mistune emits the list before the block quote
 @example("\n\n> Smith et al. (2019)\n[ref] Smith et al. (2019)\n- Smith et al. (2019)\n# \n")
 @example(_UNCLOSED_FENCE_IN_QUOTE)
+@example("## References\n\n[2-4] : & Smith et al. (2019)\n")  # an empty author name
 def test_generated_markdown_parses_with_positions_inside_the_file(text: str) -> None:
     check_markdown_properties(text)
 
