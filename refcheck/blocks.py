@@ -29,7 +29,8 @@ class Leaf:
 
     kind: str  # paragraph, heading, code, html, math, table_row, thematic_break
     text: str
-    lines: list[tuple[int, int]]  # per text line: (1-based source line, 0-based column of its first char)
+    lines: list[tuple[int, int]]  # per text line: (1-based source line, 0-based column of its first char;
+    # negative when mistune expanded a tab before the content, so that the content's columns are right)
     level: int = 0  # heading level
     info: str = ""  # code block info string
     item: tuple[int, ...] | None = None  # path of the innermost list item holding this leaf
@@ -184,10 +185,11 @@ class _Locator:
             if previous + 1 >= len(self.src):
                 fits = False
             source_index = min(previous + 1, len(self.src) - 1)
-            if offset > first_nonblank and stripped and not self.src[source_index].rstrip().endswith(stripped):
+            content = stripped.lstrip()  # mistune may have expanded a tab in the indentation
+            if offset > first_nonblank and content and not self.src[source_index].rstrip().endswith(content):
                 # mistune merges a paragraph around blocks it consumed (footnote definitions): skip them.
                 for ahead in range(source_index + 1, min(source_index + 50, len(self.src))):
-                    if self.src[ahead].rstrip().endswith(stripped):
+                    if self.src[ahead].rstrip().endswith(content):
                         source_index = ahead
                         break
                 else:
@@ -195,12 +197,15 @@ class _Locator:
             previous = source_index
             source = self.src[source_index].rstrip()
             if offset == first_nonblank and heading:
-                column = col - (len(line_text) - len(line_text.lstrip()))
+                column = max(col - (len(line_text) - len(line_text.lstrip())), 0)
             elif stripped and source.endswith(stripped):
                 column = len(source) - len(stripped)
+            elif content and source.endswith(content):
+                # Align the content, not the expanded whitespace before it (the column may be negative).
+                column = len(source) - len(stripped)
             else:
-                column = len(source) - len(source.lstrip(" \t>"))
-            mapped.append((source_index + 1, max(column, 0)))
+                column = max(len(source) - len(source.lstrip(" \t>")), 0)
+            mapped.append((source_index + 1, column))
         return mapped, fits
 
     def _place_code(self, token: dict[str, Any], item: tuple[int, ...]) -> Leaf | None:
