@@ -78,7 +78,8 @@ def load_bib(path: Path, display_path: str) -> BibResult:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("latin-1")
-        result = parse_bib_text(text, display_path)
+        # CRLF and lone CR end lines as in Markdown files, so that positions agree.
+        result = parse_bib_text(text.replace("\r\n", "\n").replace("\r", "\n"), display_path)
         _cache[key] = result
         return result
 

@@ -8,9 +8,10 @@ is nothing but container markers. Every later text line of the leaf maps to the 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +19,7 @@ import mistune
 
 _CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]|$))*")
 _HEADING_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*#{1,6}[ \t]+")
+_RETRIES = 8
 _FENCE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*(`{3,}|~{3,})")
 
 
@@ -27,12 +29,14 @@ class Leaf:
 
     kind: str  # paragraph, heading, code, html, math, table_row, thematic_break
     text: str
-    lines: list[tuple[int, int]]  # per text line: (1-based source line, 0-based column of its first char)
+    lines: list[tuple[int, int]]  # per text line: (1-based source line, 0-based column of its first char;
+    # negative when mistune expanded a tab before the content, so that the content's columns are right)
     level: int = 0  # heading level
     info: str = ""  # code block info string
     item: tuple[int, ...] | None = None  # path of the innermost list item holding this leaf
     item_number: int | None = None  # the ordered-list number of that item
     has_sublist: bool = False  # the innermost list item also holds a nested list
+    line_starts: list[int] | None = field(default=None, repr=False, compare=False)  # of long texts, built once
 
     @property
     def first_line(self) -> int:
@@ -44,8 +48,14 @@ class Leaf:
 
     def offset_to_position(self, offset: int) -> tuple[int, int]:
         """(line, 1-based column) of an offset in `text`."""
-        line_index = self.text.count("\n", 0, offset)
-        line_start = self.text.rfind("\n", 0, offset) + 1
+        if len(self.text) < 4096:
+            line_index = self.text.count("\n", 0, offset)
+            line_start = self.text.rfind("\n", 0, offset) + 1
+        else:  # a long block (a 5 MB line): an index instead of a scan per item
+            if self.line_starts is None:
+                self.line_starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+            line_index = bisect.bisect_right(self.line_starts, offset) - 1
+            line_start = self.line_starts[line_index]
         source_line, column0 = self.lines[min(line_index, len(self.lines) - 1)]
         return source_line, column0 + (offset - line_start) + 1
 
@@ -135,33 +145,68 @@ class _Locator:
         first_nonblank = next((i for i, t in enumerate(text_lines) if t.strip()), None)
         if first_nonblank is None:
             return None
-        found = self._find(text_lines[first_nonblank], heading=kind == "heading")
+        heading = kind == "heading"
+        found = self._find(text_lines[first_nonblank], heading=heading)
         if found is None:
             return None
+        mapped, fits = self._map(found, text_lines, first_nonblank, heading)
+        if not fits:
+            # Another candidate line, after the cursor or (mistune emits a list before the lazy block
+            # quote above it) before it, where the leaf's later lines fit too; a few tries at most.
+            start, wrapped, tries = found[0] + 1, False, 0
+            while tries < _RETRIES:
+                retry = self._find(text_lines[first_nonblank], heading=heading, start=start)
+                if retry is None or (wrapped and retry[0] >= found[0]):
+                    if wrapped:
+                        break
+                    start, wrapped = 0, True
+                    continue
+                tries += 1
+                candidate, candidate_fits = self._map(retry, text_lines, first_nonblank, heading)
+                if candidate_fits:
+                    mapped = candidate
+                    break
+                start = retry[0] + 1
+        self.cursor = max(self.cursor, mapped[-1][0])  # the next leaf starts after this one's last line
+        return Leaf(kind, "\n".join(text_lines), mapped, item=item or None, item_number=number)
+
+    def _map(
+        self, found: tuple[int, int], text_lines: list[str], first_nonblank: int, heading: bool
+    ) -> tuple[list[tuple[int, int]], bool]:
+        """Source (line, column) of each text line when the first non-blank one is at `found`; whether
+        every later line sits where it should."""
         index, col = found
-        index -= first_nonblank
+        fits = index >= first_nonblank
+        index = max(index - first_nonblank, 0)
         mapped: list[tuple[int, int]] = []
         previous = index - 1
         for offset, line_text in enumerate(text_lines):
             stripped = line_text.rstrip()
+            if previous + 1 >= len(self.src):
+                fits = False
             source_index = min(previous + 1, len(self.src) - 1)
-            if offset > first_nonblank and stripped and not self.src[source_index].rstrip().endswith(stripped):
+            content = stripped.lstrip()  # mistune may have expanded a tab in the indentation
+            if offset > first_nonblank and content and not self.src[source_index].rstrip().endswith(content):
                 # mistune merges a paragraph around blocks it consumed (footnote definitions): skip them.
                 for ahead in range(source_index + 1, min(source_index + 50, len(self.src))):
-                    if self.src[ahead].rstrip().endswith(stripped):
+                    if self.src[ahead].rstrip().endswith(content):
                         source_index = ahead
                         break
+                else:
+                    fits = False
             previous = source_index
             source = self.src[source_index].rstrip()
-            if offset == first_nonblank and kind == "heading":
-                column = col - (len(line_text) - len(line_text.lstrip()))
+            if offset == first_nonblank and heading:
+                column = max(col - (len(line_text) - len(line_text.lstrip())), 0)
             elif stripped and source.endswith(stripped):
                 column = len(source) - len(stripped)
+            elif content and source.endswith(content):
+                # Align the content, not the expanded whitespace before it (the column may be negative).
+                column = len(source) - len(stripped)
             else:
-                column = len(source) - len(source.lstrip(" \t>"))
-            mapped.append((source_index + 1, max(column, 0)))
-        self.cursor = mapped[-1][0]  # the next leaf starts after this one's last line
-        return Leaf(kind, "\n".join(text_lines), mapped, item=item or None, item_number=number)
+                column = max(len(source) - len(source.lstrip(" \t>")), 0)
+            mapped.append((source_index + 1, column))
+        return mapped, fits
 
     def _place_code(self, token: dict[str, Any], item: tuple[int, ...]) -> Leaf | None:
         raw: str = token.get("raw", "")

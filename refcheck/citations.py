@@ -33,6 +33,8 @@ _PREFIX = r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.|for\s+example|for\s+instanc
 _NARRATIVE = re.compile(
     rf"(?<![\w@#/.-]){_AUTHORS}(?P<poss>['’]s)?\s*\(\s*{_YEARS}{_LOCATOR}?\s*\)"
 )
+# The `(year)` that ends a narrative citation; the citation's names hold no parenthesis.
+_NARRATIVE_TAIL = re.compile(rf"\(\s*{_YEARS}{_LOCATOR}?\s*\)")
 _PAREN = re.compile(r"\((?P<body>[^()\n]*(?:\n[^()\n]*)?)\)")
 _PAREN_ITEM = re.compile(rf"^\s*{_PREFIX}?{_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
 _LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*,?\s*\(?\s*{_YEARS}\s*\)?\s*")
@@ -227,21 +229,27 @@ def link_wrapped(ctx: Context) -> Iterator[Found]:
 
 def _inner(ctx: Context, start: int, end: int) -> Iterator[Found]:
     """Parenthetical and narrative citations inside a link's text."""
-    sub = Context(ctx.text, ctx.scan, ctx.mask[:end], ctx.known, ctx.has_bib)
-    for item in _parenthetical_in(sub, start, end):
-        yield item
-    for item in _narrative_in(sub, start, end):
-        yield item
+    # `end` bounds the patterns as a cut mask would (endpos), without copying the mask per link.
+    yield from _parenthetical_in(ctx, start, end)
+    yield from _narrative_in(ctx, start, end)
 
 
 def _outside_links_mask(ctx: Context) -> str:
-    chars = list(ctx.mask)
-    for link in ctx.scan.links:
-        if link.kind in (LinkKind.LINK, LinkKind.IMAGE):
-            for i in range(link.start, min(link.end, len(chars))):
-                if chars[i] != "\n":
-                    chars[i] = " "
-    return "".join(chars)
+    # Blank the union of the link ranges, each stretch once (nested links would make it quadratic).
+    ranges = sorted((link.start, link.end) for link in ctx.scan.links if link.kind in (LinkKind.LINK, LinkKind.IMAGE))
+    if not ranges:
+        return ctx.mask
+    pieces: list[str] = []
+    done = 0
+    for start, end in ranges:
+        start, end = max(start, done), min(end, len(ctx.mask))
+        if start >= end:
+            continue
+        pieces.append(ctx.mask[done:start])
+        pieces.append("\n".join(" " * len(part) for part in ctx.mask[start:end].split("\n")))
+        done = end
+    pieces.append(ctx.mask[done:])
+    return "".join(pieces)
 
 
 @grammar("narrative")
@@ -252,7 +260,22 @@ def narrative(ctx: Context) -> Iterator[Found]:
 
 
 def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
-    for m in _NARRATIVE.finditer(ctx.mask, start, end):
+    # Same matches as `_NARRATIVE.finditer(mask, start, end)`, but the pattern only runs in the stretch
+    # before each `(year)`: a match's `(` is the first one after its start, so no match starts before
+    # the previous `(` or `)`. Prose without `(year)` costs one scan for the tail.
+    mask = ctx.mask
+    pos = start
+    previous = start  # end of the previous tail: no parenthesis is looked for twice
+    for tail in _NARRATIVE_TAIL.finditer(mask, start, end):
+        if tail.start() < pos:
+            continue
+        low = max(pos, previous)
+        previous = tail.end()
+        window = max(low, mask.rfind("(", low, tail.start()) + 1, mask.rfind(")", low, tail.start()) + 1)
+        m = _NARRATIVE.search(mask, window, tail.end())
+        if m is None:
+            continue
+        pos = m.end()
         yield from _author_year(m, ctx, m.start(), m.end(), alone_needs_known=True)
 
 

@@ -28,6 +28,23 @@ def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
+
+
+def _shard(value: str) -> tuple[int, int]:
+    index, _, count = value.partition("/")
+    if not (index.strip().isdigit() and count.strip().isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, got {value!r}")
+    return int(index), int(count)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="refcheck", description="Check the references and citations of Markdown documents.")
     p.add_argument("paths", nargs="*", type=Path, help="files or directories to check ('-' reads standard input)")
@@ -53,7 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     inp.add_argument("--exclude", action="append", help="path glob not to check (repeatable)")
     inp.add_argument("--uncited-bib", action="store_true", default=None, help="report uncited BibTeX entries")
     inp.add_argument("--max-file-size", help="skip larger files (default 10MB)")
-    inp.add_argument("--jobs", "-j", type=int, help="parallel workers for parsing (default: cores)")
+    inp.add_argument("--jobs", "-j", type=_positive, help="parallel workers for parsing and matching (default: cores)")
+    inp.add_argument(
+        "--shard", type=_shard, metavar="K/N", help="check only the K-th of N slices of the files (CI matrices)"
+    )
     net = p.add_argument_group("network")
     net.add_argument("--offline", action="store_true", default=None, help="run no network stage")
     net.add_argument("--no-links", dest="links", action="store_false", default=None, help="skip link checking")
@@ -140,16 +160,26 @@ def _list_rules() -> int:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename: an interrupted run leaves no half-written report."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _report(result: RunResult, args: argparse.Namespace) -> None:
     from refcheck.report import make_console, render, render_console
 
     if args.output is not None:
-        _write_atomic(args.output, render(result, args.format))
+        try:
+            _write_atomic(args.output, render(result, args.format))
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     color = {"always": True, "never": False}.get(args.color)
     if args.format == "console" or args.output is not None:
         render_console(result, make_console(sys.stdout, color=color), quiet=args.quiet)
@@ -171,8 +201,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         stdin_text = sys.stdin.read() if any(str(p) == "-" for p in paths) else None
         from refcheck.pipeline import check
 
-        result = check(paths, config, stdin_text=stdin_text, progress=sys.stderr.isatty() and args.format == "console")
+        result = check(
+            paths,
+            config,
+            stdin_text=stdin_text,
+            progress=sys.stderr.isatty() and args.format == "console",
+            shard=args.shard,
+        )
         _report(result, args)
+        if result.interrupted:
+            print("refcheck: interrupted; the findings above are those of the files checked so far", file=sys.stderr)
+            return EXIT_INTERRUPTED
     except KeyError as exc:
         print(f"refcheck: error: unknown rule code {exc.args[0]!r}", file=sys.stderr)
         return EXIT_USAGE

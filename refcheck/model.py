@@ -227,6 +227,7 @@ class RunResult:
     notices: list[str] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
     incomplete: bool = False  # exit 3 when nothing reached the fail bar
+    interrupted: bool = False  # Ctrl-C: the findings so far (the CLI exits 130)
 
     def exit_code(self, fail_on: Severity = Severity.ERROR) -> int:
         if any(d.severity >= fail_on for d in self.diagnostics):

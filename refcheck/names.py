@@ -40,6 +40,7 @@ def normalise_surname(name: str) -> str:
     return _APOSTROPHE_SPACE.sub("'", text)
 
 
+@functools.lru_cache(maxsize=4096)
 def surname_keys(name: str) -> frozenset[str]:
     """Lenient comparison keys: the surname with and without particles and apostrophes.
 

@@ -1,116 +1,243 @@
-"""The run: discover → read → parse → match → (network stages) → filter → `RunResult`."""
+"""The run: discover → (shard) → read, parse and match each file (in worker processes) → local links
+across files → network stages → filter → `RunResult`.
+
+Each file is checked on its own (`_check_file`), in the main process or in a pool of workers; results
+come back in input order, so a parallel run equals a serial one. Only what later steps need is kept
+of a file once it is checked (`_Checked`), which bounds memory on large trees. What depends on other
+files is finished in the main process: Manubot `[@tag:…]` citations (tags may be defined in any file)
+and `#fragment` links into other Markdown files (their anchors).
+"""
 
 from __future__ import annotations
 
 import fnmatch
+import multiprocessing
+import os
+import signal
 import time
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from refcheck import bib, rules
 from refcheck.config import Config
 from refcheck.errors import UsageError
 from refcheck.local_links import check_local_links, is_remote
-from refcheck.markdown import parse_markdown, tag_definitions_in
+from refcheck.markdown import parse_markdown
 from refcheck.match import check_document
-from refcheck.model import Diagnostic, Document, Reference, RunResult, Span, StageResult, Summary
+from refcheck.model import (
+    CitationKind,
+    Diagnostic,
+    Document,
+    Link,
+    Reference,
+    ReferenceSource,
+    RunResult,
+    Severity,
+    Span,
+    StageResult,
+    Summary,
+    Suppression,
+)
 from refcheck.sources import STDIN, discover, display_path, read_source
 
 _PARALLEL_MIN_FILES = 16
 
 
-def _parse_one(path: Path, max_size: int, stdin_text: str | None) -> tuple[Document | None, list[Diagnostic]]:
-    source = read_source(path, max_size, stdin_text)
-    if source.text is None:
-        return None, source.diagnostics
-    doc = parse_markdown(source.text, path if path != STDIN else Path.cwd() / "-", source.display_path)
-    doc.diagnostics[:0] = source.diagnostics
-    return doc, []
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What every file's check needs besides the file; sent to each worker once."""
+
+    config: Config
+    stdin_text: str | None = None
+    keep_documents: bool = False  # the network stages read references, identifiers and links
 
 
-def parse_files(
-    paths: Sequence[Path], config: Config, stdin_text: str | None = None
-) -> tuple[list[Document], list[Diagnostic]]:
-    """Read and parse every file, in parallel when there are many; order is the input order."""
-    documents: list[Document] = []
-    diagnostics: list[Diagnostic] = []
-    jobs = max(1, config.jobs)
-    if jobs > 1 and len(paths) >= _PARALLEL_MIN_FILES and STDIN not in paths:
-        chunk = max(1, len(paths) // (jobs * 8))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(
-                pool.map(_parse_one, paths, [config.max_file_size] * len(paths), [None] * len(paths), chunksize=chunk)
-            )
-    else:
-        results = [_parse_one(p, config.max_file_size, stdin_text) for p in paths]
-    for doc, diags in results:
-        if doc is not None:
-            documents.append(doc)
-        diagnostics.extend(diags)
-    return documents, diagnostics
+@dataclass(slots=True)
+class _Checked:
+    """What the run keeps of one file once it is checked."""
+
+    path: Path
+    display_path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    bib_diagnostics: list[Diagnostic] = field(default_factory=list)  # in .bib files, shared by documents
+    readable: bool = True
+    anchors: set[str] = field(default_factory=set)
+    suppressions: list[Suppression] = field(default_factory=list)
+    tag_keys: tuple[str, ...] = ()
+    citations: int = 0
+    references: int = 0
+    links: int = 0
+    bib_used: int = 0
+    fragment_links: list[Link] = field(default_factory=list)  # `file.md#x`: anchors of another file
+    unmatched: Document | None = None  # cites Manubot tags: matched once every file's tags are known
+    document: Document | None = None  # for the network stages
 
 
-def _tag_keys(documents: Sequence[Document], config: Config) -> set[str]:
-    """Manubot tags defined in the checked files, or in Markdown files beside a file that cites them.
-
-    Manubot keeps `[@tag:x]: doi:…` lines in a back-matter file; a pre-commit run that passes only the
-    changed chapter must still see them.
-    """
-    keys = {key for doc in documents for key in doc.tag_definitions}
-    checked = {doc.path.resolve() for doc in documents}
-    wanted_dirs = {
-        doc.path.parent
-        for doc in documents
-        if any(c.key and c.key.startswith("tag:") and c.key not in keys for c in doc.citations)
-    }
-    for directory in sorted(wanted_dirs):
-        for sibling in sorted(directory.glob("*.md")):
-            if sibling.resolve() in checked:
-                continue
-            source = read_source(sibling, config.max_file_size)
-            if source.text is not None:
-                keys |= tag_definitions_in(source.text)
-    return keys
+def shard_of(files: Sequence[Path], shard: tuple[int, int]) -> list[Path]:
+    """The `K/N` slice of the (sorted) files: every N-th file from the K-th; the slices partition them."""
+    index, count = shard
+    if count < 1 or not 1 <= index <= count:
+        raise UsageError(f"--shard {index}/{count}: expected K/N with 1 <= K <= N")
+    return [path for position, path in enumerate(files) if position % count == index - 1]
 
 
-class _AnchorCache:
-    """Anchors of local Markdown files that links point to; checked documents are reused."""
-
-    def __init__(self, documents: Iterable[Document], max_size: int) -> None:
-        self.max_size = max_size
-        self.known: dict[Path, set[str] | None] = {d.path.resolve(): d.anchors for d in documents}
-
-    def __call__(self, path: Path) -> set[str] | None:
-        key = path.resolve()
-        if key not in self.known:
-            source = read_source(path, self.max_size)
-            self.known[key] = (
-                parse_markdown(source.text, path, source.display_path).anchors if source.text is not None else None
-            )
-        return self.known[key]
-
-
-def _bib_references(doc: Document, config: Config, bib_diags: dict[str, Diagnostic]) -> list[Reference]:
+def _bib_references(doc: Document, config: Config, out: _Checked) -> list[Reference]:
     refs: list[Reference] = []
     for path in [*doc.bib_files, *config.bib]:
         if not path.is_file():
             continue  # a missing front-matter bibliography is reported by the parser
         try:
             result = bib.load_bib(path, display_path(path))
-        except bib.BibFileError as exc:
-            diag = Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC103", str(exc), rules.get("RC103").severity)
-            bib_diags.setdefault(f"{diag.path}:unreadable", diag)
+        except bib.BibFileError as exc:  # unreadable: said once per file, the documents still checked
+            severity = rules.get("RC103").severity
+            out.bib_diagnostics.append(Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC103", str(exc), severity))
             continue
         refs.extend(result.references)
-        for diag in result.diagnostics:
-            bib_diags.setdefault(f"{diag.path}:{diag.span.line}:{diag.span.column}:{diag.code}", diag)
+        out.bib_diagnostics.extend(result.diagnostics)
     return refs
 
 
-def _filter(diagnostics: Iterable[Diagnostic], documents: Sequence[Document], config: Config) -> list[Diagnostic]:
+def _match(doc: Document, config: Config, tag_keys: set[str], out: _Checked) -> None:
+    found, used = check_document(doc, _bib_references(doc, config, out), tag_keys, uncited_bib=config.uncited_bib)
+    out.diagnostics.extend(found)
+    out.bib_used = used
+
+
+def _cites_tags(doc: Document) -> bool:
+    return any(c.kind is CitationKind.PANDOC and (c.key or "").lower().startswith("tag:") for c in doc.citations)
+
+
+def _is_fragment_link(url: str) -> bool:
+    """A local link with both a path and a `#fragment`: its anchors are another file's."""
+    url = url.strip()
+    if not url or is_remote(url) or "#" not in url:
+        return False
+    parts = urlsplit(url)
+    return bool(unquote(parts.path)) and bool(parts.fragment)
+
+
+def _check_file(job: _Job, path: Path) -> _Checked:
+    """Read, parse and match one file; local links whose target needs no other file's anchors."""
+    source = read_source(path, job.config.max_file_size, job.stdin_text)
+    out = _Checked(path, source.display_path)
+    if source.text is None:
+        out.readable = False
+        out.diagnostics = source.diagnostics
+        return out
+    doc = parse_markdown(source.text, path if path != STDIN else Path.cwd() / "-", source.display_path)
+    out.diagnostics = [*source.diagnostics, *doc.diagnostics]
+    out.anchors = doc.anchors
+    out.suppressions = doc.suppressions
+    out.tag_keys = tuple(doc.tag_definitions)
+    out.citations = len(doc.citations)
+    out.references = sum(1 for r in doc.references if r.source is not ReferenceSource.TAG_DEF)
+    out.links = len(doc.links)
+    if _cites_tags(doc):
+        out.unmatched = doc
+    else:
+        _match(doc, job.config, set(), out)
+    out.diagnostics.extend(check_local_links(doc, job.config.root_dir, lambda _target: None))
+    out.fragment_links = [link for link in doc.links if _is_fragment_link(link.url)]
+    if job.keep_documents:
+        out.document = Document(
+            doc.path, doc.display_path, references=doc.references, links=doc.links, identifiers=doc.identifiers
+        )
+    return out
+
+
+_WORKER_JOB: _Job | None = None
+
+
+def _worker_init(job: _Job) -> None:
+    global _WORKER_JOB
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and ends the pool
+    _WORKER_JOB = job
+
+
+def _worker_check(path: Path) -> _Checked:
+    assert _WORKER_JOB is not None
+    return _check_file(_WORKER_JOB, path)
+
+
+def check_files(paths: Sequence[Path], job: _Job) -> Generator[_Checked, None, None]:
+    """Each file checked, in input order; in `config.jobs` worker processes when there are many files."""
+    jobs = max(1, job.config.jobs)
+    if jobs == 1 or len(paths) < _PARALLEL_MIN_FILES or STDIN in paths:
+        for path in paths:
+            yield _check_file(job, path)
+        return
+    chunk = max(1, min(32, len(paths) // (jobs * 8)))
+    with multiprocessing.Pool(min(jobs, len(paths)), _worker_init, (job,)) as pool:
+        yield from pool.imap(_worker_check, paths, chunksize=chunk)
+
+
+class _AnchorCache:
+    """Anchors of local Markdown files that links point to; those of checked files are reused."""
+
+    def __init__(self, checked: Iterable[_Checked], max_size: int) -> None:
+        self.max_size = max_size
+        self.known: dict[str, set[str] | None] = {}
+        for item in checked:
+            if item.path != STDIN:
+                self.known[_key(item.path)] = item.anchors if item.readable else None
+        self.resolved: dict[Path, set[str] | None] | None = None
+
+    def __call__(self, path: Path) -> set[str] | None:
+        key = _key(path)
+        if key in self.known:
+            return self.known[key]
+        if self.resolved is None:  # a symlinked path: compare real paths
+            self.resolved = {Path(k).resolve(): v for k, v in self.known.items()}
+        real = path.resolve()
+        if real not in self.resolved:
+            source = read_source(path, self.max_size)
+            text = source.text
+            self.resolved[real] = parse_markdown(text, path, source.display_path).anchors if text is not None else None
+        self.known[key] = self.resolved[real]
+        return self.known[key]
+
+
+def _key(path: Path) -> str:
+    return os.path.normpath(os.path.abspath(path))
+
+
+def _tag_sources(checked: Sequence[_Checked], files: Sequence[Path], all_files: Sequence[Path]) -> list[Path]:
+    """Where else Manubot tags may be defined: files of other shards, and Markdown files beside a file
+    that cites tags (Manubot keeps them in a back-matter file; pre-commit passes only changed chapters)."""
+    in_shard = {_key(p) for p in files}
+    listed = {_key(p) for p in all_files}
+    others = [p for p in all_files if _key(p) not in in_shard]
+    siblings = {
+        sibling
+        for item in checked
+        if item.unmatched is not None and item.path != STDIN
+        for sibling in item.path.parent.glob("*.md")
+        if _key(sibling) not in listed
+    }
+    return [*others, *sorted(siblings)]
+
+
+def _tag_definitions_elsewhere(paths: Sequence[Path], config: Config) -> set[str]:
+    """Manubot tags defined in files outside this shard (only files that mention `[@tag:` are parsed)."""
+    keys: set[str] = set()
+    for path in paths:
+        try:
+            if path.stat().st_size > config.max_file_size or b"[@tag:" not in path.read_bytes():
+                continue
+        except OSError:
+            continue
+        source = read_source(path, config.max_file_size)
+        if source.text is not None:
+            keys.update(parse_markdown(source.text, path, source.display_path).tag_definitions)
+    return keys
+
+
+def _filter(
+    diagnostics: Iterable[Diagnostic], suppressions: dict[str, list[Suppression]], config: Config
+) -> list[Diagnostic]:
     enabled = config.enabled_codes()
-    suppressions = {d.display_path: d.suppressions for d in documents}
     kept: list[Diagnostic] = []
     for diag in diagnostics:
         if diag.code not in enabled:
@@ -128,36 +255,77 @@ def _filter(diagnostics: Iterable[Diagnostic], documents: Sequence[Document], co
     return sorted(unique.values(), key=Diagnostic.sort_key)
 
 
-def check(paths: Sequence[Path], config: Config, *, stdin_text: str | None = None, progress: bool = False) -> RunResult:
-    """Check the Markdown files under `paths`; the library entry point the CLI uses."""
+def check(
+    paths: Sequence[Path],
+    config: Config,
+    *,
+    stdin_text: str | None = None,
+    progress: bool = False,
+    shard: tuple[int, int] | None = None,
+) -> RunResult:
+    """Check the Markdown files under `paths`; the library entry point the CLI uses.
+
+    `shard=(K, N)` checks the K-th of N slices of the files; files of other slices are still read for
+    the anchors their links point to and the Manubot tags they define. Ctrl-C ends the run early with
+    the findings of the files checked so far (`RunResult.interrupted`).
+    """
     started = time.monotonic()
     missing = [str(p) for p in config.bib if not p.is_file()]
     if missing:
         raise UsageError(f"--bib file not found: {', '.join(missing)}")
-    files = discover(paths, config.exclude)
-    documents, diagnostics = parse_files(files, config, stdin_text)
-    tag_keys = _tag_keys(documents, config)
-    anchors = _AnchorCache(documents, config.max_file_size)
-    bib_diags: dict[str, Diagnostic] = {}
-    bib_used = 0
-    for doc in documents:
-        diagnostics.extend(doc.diagnostics)
-        refs = _bib_references(doc, config, bib_diags)
-        found, used = check_document(doc, refs, tag_keys, uncited_bib=config.uncited_bib)
-        diagnostics.extend(found)
-        bib_used += used
-        diagnostics.extend(check_local_links(doc, config.root_dir, anchors))
+    all_files = discover(paths, config.exclude)
+    files = shard_of(all_files, shard) if shard else all_files
+    network = not config.offline and (config.links or config.verify)
+    job = _Job(config, stdin_text, keep_documents=network)
+    checked: list[_Checked] = []
+    interrupted = False
+    results = check_files(files, job)
+    try:
+        for item in results:
+            checked.append(item)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        results.close()  # ends the worker pool
+
+    diagnostics: list[Diagnostic] = []
+    bib_diags: dict[tuple[str, int, int, str], Diagnostic] = {}
+    try:
+        tag_keys = {key for item in checked for key in item.tag_keys}
+        if any(item.unmatched for item in checked):
+            tag_keys |= _tag_definitions_elsewhere(_tag_sources(checked, files, all_files), config)
+        anchors = _AnchorCache(checked, config.max_file_size)
+        for item in checked:
+            if item.unmatched is not None:
+                _match(item.unmatched, config, tag_keys, item)
+                item.unmatched = None
+            if item.fragment_links:
+                path = item.path if item.path != STDIN else Path.cwd() / "-"
+                doc = Document(path, item.display_path, links=item.fragment_links, anchors=item.anchors)
+                found = check_local_links(doc, config.root_dir, anchors)
+                item.diagnostics.extend(d for d in found if d.code == "RC405")
+            diagnostics.extend(item.diagnostics)
+            for diag in item.bib_diagnostics:
+                bib_diags.setdefault((diag.path, diag.span.line, diag.span.column, diag.code), diag)
+    except KeyboardInterrupt:
+        interrupted = True
     diagnostics.extend(bib_diags.values())
 
     stage = StageResult()
-    if not config.offline:
-        stage = run_network_stages(documents, config, started, progress=progress)
-        diagnostics.extend(stage.diagnostics)
+    if network and not interrupted:
+        try:
+            documents = [item.document for item in checked if item.document is not None]
+            stage = run_network_stages(documents, config, started, progress=progress)
+            diagnostics.extend(stage.diagnostics)
+        except KeyboardInterrupt:
+            interrupted = True
 
-    result = RunResult(notices=list(stage.notices), incomplete=stage.incomplete)
-    result.diagnostics = _filter(diagnostics, documents, config)
-    result.summary = _summary(files, documents, result.diagnostics, stage)
-    result.summary.references += bib_used
+    result = RunResult(notices=list(stage.notices), incomplete=stage.incomplete, interrupted=interrupted)
+    if interrupted:
+        result.notices.append(f"interrupted: {len(checked)} of {len(files)} files checked")
+    suppressions = {item.display_path: item.suppressions for item in checked}
+    result.diagnostics = _filter(diagnostics, suppressions, config)
+    result.summary = _summary(len(files), checked, result.diagnostics, stage)
     return result
 
 
@@ -169,20 +337,12 @@ def run_network_stages(documents: Sequence[Document], config: Config, started: f
     return run_network(documents, config, deadline=deadline, progress=progress)
 
 
-def remote_links(documents: Sequence[Document]) -> list[tuple[str, object]]:
-    return [(doc.display_path, link) for doc in documents for link in doc.links if is_remote(link.url)]
-
-
-def _summary(
-    files: Sequence[Path], documents: Sequence[Document], diagnostics: Sequence[Diagnostic], stage: StageResult
-) -> Summary:
-    from refcheck.model import ReferenceSource, Severity
-
+def _summary(files: int, checked: Sequence[_Checked], diagnostics: Sequence[Diagnostic], stage: StageResult) -> Summary:
     return Summary(
-        files=len(files),
-        citations=sum(len(d.citations) for d in documents),
-        references=sum(sum(1 for r in d.references if r.source is not ReferenceSource.TAG_DEF) for d in documents),
-        links=sum(len(d.links) for d in documents),
+        files=files,
+        citations=sum(item.citations for item in checked),
+        references=sum(item.references + item.bib_used for item in checked),
+        links=sum(item.links for item in checked),
         errors=sum(1 for d in diagnostics if d.severity is Severity.ERROR),
         warnings=sum(1 for d in diagnostics if d.severity is Severity.WARNING),
         infos=sum(1 for d in diagnostics if d.severity is Severity.INFO),
@@ -191,8 +351,4 @@ def _summary(
     )
 
 
-def usage_span() -> Span:
-    return Span(1, 1, 1, 2)
-
-
-__all__ = ["check", "parse_files", "rules"]
+__all__ = ["check", "check_files", "rules", "shard_of"]

@@ -222,7 +222,7 @@ def parse_entry(
         text=text,
         path=path,
         key=key,
-        authors=tuple(parsed.authors),
+        authors=tuple(name for name in parsed.authors if name),  # ":" or "&" alone normalise to nothing
         et_al=parsed.et_al,
         year=parsed.year,
         title=parsed.title,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import fnmatch
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,12 +30,17 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     """Relative to the working directory when inside it, always with `/`."""
     if path == STDIN:
         return "-"
-    base = cwd or Path.cwd()
+    base = cwd.resolve() if cwd else _resolved_directory(os.getcwd())
     try:
-        rel = os.path.relpath(path.resolve(), base.resolve())
+        rel = os.path.relpath(path.resolve(), base)
     except ValueError:
         rel = str(path)
     return rel.replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved_directory(directory: str) -> Path:
+    return Path(directory).resolve()
 
 
 def is_excluded(path: Path, patterns: Iterable[str], cwd: Path | None = None) -> bool:
@@ -60,7 +66,7 @@ def discover(paths: Iterable[Path], exclude: Iterable[str]) -> list[Path]:
             continue
         if not path.exists():
             raise UsageError(f"{path}: no such file or directory")
-        if path.is_file():
+        if not path.is_dir():  # a file, or a pipe such as bash's <(…)
             if not is_excluded(path, exclude):
                 found.append(path)
             continue
@@ -69,8 +75,8 @@ def discover(paths: Iterable[Path], exclude: Iterable[str]) -> list[Path]:
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not is_excluded(root_path / d, exclude))
             for name in sorted(files):
                 file = root_path / name
-                if name.startswith(".") or not name.lower().endswith(MARKDOWN_SUFFIXES):
-                    continue
+                if name.startswith(".") or not name.lower().endswith(MARKDOWN_SUFFIXES) or not file.is_file():
+                    continue  # hidden, not Markdown, or not a regular file (a FIFO would block the walk)
                 if not is_excluded(file, exclude):
                     found.append(file)
     unique: dict[str, Path] = {}
@@ -97,7 +103,8 @@ def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        before = data[: exc.start]
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1  # \r\n, \r and \n end lines
         text = data.decode("utf-8", errors="replace")
         return text, [_diag(display, "RC104", f"invalid UTF-8 (first at line {line}); decoded with replacement "
                             "characters", line)]
@@ -112,7 +119,11 @@ def read_source(path: Path, max_size: int, stdin_text: str | None = None) -> Sou
         if size > max_size:
             return Source(path, display, None, [_diag(display, "RC105", f"file is {size:,} bytes, over max_file_size "
                                                        f"({max_size:,}); skipped")])
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(max_size + 1)  # bounded: a pipe or a growing file has no reliable size
+        if len(data) > max_size:
+            return Source(path, display, None, [_diag(display, "RC105", f"file is over max_file_size "
+                                                       f"({max_size:,} bytes); skipped")])
     except OSError as exc:
         return Source(path, display, None, [_diag(display, "RC102", f"cannot read: {exc.strerror or exc}")])
     text, diagnostics = decode(data, display)
