@@ -231,7 +231,9 @@ class _Locator:
             stripped = line_text.rstrip()
             column = len(source) - len(stripped) if stripped and source.endswith(stripped) else 0
             lines.append((index + 1, column))
-        end_index = start_index + len(body) + (1 if fenced else 0)
+        end_index = start_index + len(body)
+        if fenced and end_index < len(self.src) and _FENCE.match(self.src[end_index]):
+            end_index += 1  # the closing fence (a fence left open in a block quote has none)
         self.cursor = min(max(end_index, self.cursor), len(self.src))
         if not lines:
             return None

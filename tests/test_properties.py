@@ -104,6 +104,7 @@ def check_bibtex_properties(text: str) -> None:
 @example(_UNCLOSED_FENCE_IN_QUOTE)
 @example("## References\n\n[2-4] : & Smith et al. (2019)\n")  # an empty author name
 @example("- Smith et al. (2019)\n\t Smith et al. (2019)\n")  # mistune expands the tab
+@example("\n> ```\nA (2019) $$\n[4]\n$$\n```bibtex\nA (2019) $$\n[4]\n$$ @key (A, 2019) $$\n[4]\n$$ A\n")
 def test_generated_markdown_parses_with_positions_inside_the_file(text: str) -> None:
     check_markdown_properties(text)
 
