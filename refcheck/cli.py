@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -159,12 +159,12 @@ def _list_rules() -> int:
     return EXIT_OK
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, chunks: Iterable[str]) -> None:
     """Write through a temporary file and a rename: an interrupted run leaves no half-written report."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines(chunks)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -173,18 +173,18 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def _report(result: RunResult, args: argparse.Namespace) -> None:
-    from refcheck.report import make_console, render, render_console
+    from refcheck.report import make_console, render_chunks, render_console
 
     if args.output is not None:
         try:
-            _write_atomic(args.output, render(result, args.format))
+            _write_atomic(args.output, render_chunks(result, args.format))
         except OSError as exc:
             raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     color = {"always": True, "never": False}.get(args.color)
     if args.format == "console" or args.output is not None:
         render_console(result, make_console(sys.stdout, color=color), quiet=args.quiet)
     else:
-        sys.stdout.write(render(result, args.format))
+        sys.stdout.writelines(render_chunks(result, args.format))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

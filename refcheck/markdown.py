@@ -49,7 +49,6 @@ _FOOTNOTE_DEF_LINE = re.compile(r"^(?P<lead>[ \t>]*)\[\^(?P<label>[^\]\s]+)\]:[ 
 _DIRECTIVE = re.compile(
     r"<!--\s*refcheck:\s*(?P<verb>disable-next-line|disable-line|disable|enable)\b(?P<codes>[^>]*?)-->", re.I
 )
-_MANUBOT_TAG_DEF_ANYWHERE = re.compile(r"^\[@(?P<key>tag:[^\]\s]+)\]:", re.M)
 _MANUBOT_TAG_DEF = re.compile(r"^\[@(?P<key>tag:[^\]\s]+)\]:\s*(?P<target>\S+)")
 
 
@@ -335,11 +334,6 @@ def _manubot_tags(builder: _Builder) -> None:
             builder.doc.tag_definitions[m.group("key")] = ref
 
 
-def tag_definitions_in(text: str) -> set[str]:
-    """Manubot `[@tag:x]: …` keys defined in a Markdown text (for sibling files that are not checked)."""
-    return {m.group("key") for m in _MANUBOT_TAG_DEF_ANYWHERE.finditer(text)}
-
-
 def _identifiers_of_url(url: str, span: Span) -> Iterable[Identifier]:
     arxiv = identifiers.arxiv_from_url(url)
     if arxiv:
@@ -506,4 +500,4 @@ def _suppressions(builder: _Builder, leaves: list[Leaf], extra: list[Leaf]) -> N
 
 
 
-__all__ = ["parse_markdown", "split_front_matter", "tag_definitions_in"]
+__all__ = ["parse_markdown", "split_front_matter"]

@@ -164,3 +164,16 @@ def test_a_report_reads_back_into_the_same_result() -> None:
 def test_reading_back_something_else_is_a_value_error(data: object) -> None:
     with pytest.raises(ValueError, match="refcheck JSON"):
         from_json_object(data)  # type: ignore[arg-type]
+
+
+def test_streamed_json_is_byte_identical_to_one_dump() -> None:
+    import json as _json
+
+    from refcheck.model import Diagnostic, RunResult, Severity, Span, Summary
+    from refcheck.report.json_format import iter_json, to_json_object
+
+    many = [Diagnostic(f"d{i % 3}.md", Span(i + 1, 2, i + 1, 5), "RC201", f'cite "{i}" ü', Severity.ERROR)
+            for i in range(50)]
+    for result in (RunResult(), RunResult(diagnostics=many, notices=["n"], summary=Summary(files=3))):
+        expected = _json.dumps(to_json_object(result), indent=2, ensure_ascii=False) + "\n"
+        assert "".join(iter_json(result)) == expected

@@ -6,14 +6,14 @@ report; the CLI prints the styled one with `render_console(result, make_console(
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from refcheck.errors import UsageError
 from refcheck.model import RunResult
 from refcheck.report.console import make_console, render_console, render_console_text
 from refcheck.report.github import render_github
 from refcheck.report.gitlab import render_gitlab
-from refcheck.report.json_format import render_json
+from refcheck.report.json_format import iter_json, render_json
 from refcheck.report.markdown import render_markdown
 from refcheck.report.sarif import render_sarif
 
@@ -27,6 +27,13 @@ FORMATS: dict[str, Renderer] = {
     "markdown": render_markdown,
     "gitlab": render_gitlab,
 }
+
+
+def render_chunks(result: RunResult, fmt: str) -> Iterator[str]:
+    """`render` in pieces where the format allows it (JSON), so a large report is streamed."""
+    if fmt == "json":
+        return iter_json(result)
+    return iter([render(result, fmt)])
 
 
 def render(result: RunResult, fmt: str) -> str:
@@ -43,6 +50,7 @@ __all__ = [
     "Renderer",
     "make_console",
     "render",
+    "render_chunks",
     "render_console",
     "render_console_text",
     "render_github",

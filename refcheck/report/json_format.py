@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from refcheck import rules
@@ -26,7 +26,22 @@ SUMMARY_KEYS = (
 
 def render_json(result: RunResult) -> str:
     """The JSON document, indented by two spaces, with a trailing newline."""
-    return json.dumps(to_json_object(result), indent=2, ensure_ascii=False) + "\n"
+    return "".join(iter_json(result))
+
+
+def iter_json(result: RunResult) -> Iterator[str]:
+    """`render_json` in pieces, one per finding: a 100,000-finding report is never held whole."""
+    head = json.dumps(
+        to_json_object(RunResult(notices=result.notices, summary=result.summary)), indent=2, ensure_ascii=False
+    )
+    if not result.diagnostics:
+        yield head + "\n"
+        return
+    yield head[: head.rindex("[]")] + "["
+    for index, diagnostic in enumerate(result.diagnostics):
+        item = json.dumps(diagnostic_object(diagnostic), indent=2, ensure_ascii=False)
+        yield ("," if index else "") + "\n" + "\n".join("    " + line for line in item.split("\n"))
+    yield "\n  ]\n}\n"
 
 
 def to_json_object(result: RunResult) -> dict[str, Any]:
