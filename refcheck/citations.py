@@ -303,7 +303,7 @@ def _parenthetical_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
 @grammar("numeric")
 def numeric(ctx: Context) -> Iterator[Found]:
     """`[1]`, `[1, 3]`, `[2-4]`, `[1–3]`, only in documents with a numbered reference list."""
-    if not ctx.known.numbered:
+    if not ctx.known.numbered or "[" not in ctx.mask:
         return
     link_starts = {link.start for link in ctx.scan.links}
     for m in _NUMERIC.finditer(ctx.mask):
@@ -361,6 +361,8 @@ def _clean_key(key: str) -> str:
 @grammar("pandoc")
 def pandoc(ctx: Context) -> Iterator[Found]:
     """`[@key]`, `[@a, p. 3; @b]`, `[-@key]`, Manubot `[@doi:…]`, and `@key` in prose when there is a bib."""
+    if "@" not in ctx.mask:
+        return  # most blocks: no pattern to run
     taken: list[tuple[int, int]] = []
     link_starts = {link.start for link in ctx.scan.links}
     for m in _PANDOC_BRACKET.finditer(ctx.mask):
