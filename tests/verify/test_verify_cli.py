@@ -20,6 +20,23 @@ DOC = """Workshop notes (Immink et al., 2017), a mixed-up entry (Kaplan et al., 
 """
 
 
+def _verify(server: ReplayServer, *extra: str) -> int:
+    """`refcheck` on post.md with the metadata stage pointed at the replay server."""
+    return main(
+        [
+            "--no-cache",
+            "--format",
+            "json",
+            "--arxiv-interval",
+            "0",
+            "--arxiv-api-url",
+            server.url("arxiv"),
+            *extra,
+            "post.md",
+        ]
+    )
+
+
 def test_cli_reports_record_mismatches_with_exact_positions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -27,19 +44,7 @@ def test_cli_reports_record_mismatches_with_exact_positions(
     (tmp_path / "post.md").write_text(DOC)
     with ReplayServer() as server:
         server.papers["2001.08361"] = Paper("Attention Is All You Need", ("Ashish Vaswani", "Noam Shazeer"))
-        code = main(
-            [
-                "--no-links",
-                "--no-cache",
-                "--format",
-                "json",
-                "--arxiv-interval",
-                "0",
-                "--arxiv-api-url",
-                server.url("arxiv"),
-                "post.md",
-            ]
-        )
+        code = _verify(server, "--no-links")
         sent = server.requests("arxiv")
     data = json.loads(capsys.readouterr().out)
     found = [(d["line"], d["column"], d["code"]) for d in data["diagnostics"]]
@@ -59,23 +64,7 @@ def test_cli_source_down_is_unverified_not_wrong(
     (tmp_path / "post.md").write_text(DOC)
     with ReplayServer() as server:
         server.always["arxiv"] = Fault(status=503)
-        code = main(
-            [
-                "--no-links",
-                "--no-cache",
-                "--format",
-                "json",
-                "--arxiv-interval",
-                "0",
-                "--retries",
-                "1",
-                "--retry-wait",
-                "0.01",
-                "--arxiv-api-url",
-                server.url("arxiv"),
-                "post.md",
-            ]
-        )
+        code = _verify(server, "--no-links", "--retries", "1", "--retry-wait", "0.01")
     data = json.loads(capsys.readouterr().out)
     assert [d["code"] for d in data["diagnostics"]] == []
     assert data["summary"]["unverified_references"] == 3
@@ -94,8 +83,7 @@ def test_arxiv_links_are_answered_by_records_while_other_links_are_checked(
             "[unknown](https://arxiv.org/abs/2101.12345).\n"
         )
         (tmp_path / "post.md").write_text(text)
-        code = main(["--no-cache", "--format", "json", "--arxiv-interval", "0", "--allow-host", "127.0.0.1",
-                     "--retries", "0", "--arxiv-api-url", server.url("arxiv"), "post.md"])
+        code = _verify(server, "--allow-host", "127.0.0.1", "--retries", "0")
         paths = [hit.path for hit in server.hits]
     data = json.loads(capsys.readouterr().out)
     assert [(d["column"], d["code"]) for d in data["diagnostics"]] == [
