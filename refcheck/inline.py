@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from refcheck.model import LinkKind
@@ -63,18 +64,14 @@ _ESCAPED = re.compile(r"\\[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
 _LINK_DEST = re.compile(r"\(\s*(?:<([^<>\n]*)>|((?:[^\s()\\{]|\\.|\{\{[^{}\n]*\}\}|\{(?!\{)|\((?:[^\s()\\]|\\.)*\))*))(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)", re.S)
 _REF_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.){0,999})\]")
 _TRAILING_URL_PUNCT = ".,;:!?*_~'\""
+_WWW = re.compile(r"www\.", re.I)
+_NOT_NEWLINE = re.compile(r"[^\n]")
 _BRACKET_SYNTAX = re.compile(r"[\[\]\\\n]")  # what `_match_bracket` reacts to
 
 
 def normalize_label(label: str) -> str:
     """CommonMark's link label matching: case-folded, inner whitespace collapsed."""
     return " ".join(label.split()).casefold()
-
-
-def _blank(chars: list[str], start: int, end: int) -> None:
-    end = min(end, len(chars))
-    if start < end:
-        chars[start:end] = "\n".join(" " * len(part) for part in "".join(chars[start:end]).split("\n"))
 
 
 def parse_attrs(text: str) -> dict[str, str]:
@@ -157,86 +154,115 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
     are reference-style links only when `y` is defined (CommonMark), though a full `[x][y]` with an
     undefined `y` is still reported so that the matcher can flag it.
     """
-    chars = list(text)
     scan = InlineScan(mask="")
+    blanks: list[tuple[int, int]] = []  # ranges blanked in the mask
     protected = bytearray(len(text))  # code spans, comments, math, tags: no Markdown inside
 
     def protect(start: int, end: int) -> None:
         protected[start:end] = b"\x01" * (end - start)
-        _blank(chars, start, end)
+        blanks.append((start, end))
 
+    # Each pass runs only when its opening character occurs at all: most blocks are plain prose.
+    has_tag = "<" in text
     # HTML comments, code spans and math first: nothing inside them is Markdown.
-    for m in _HTML_COMMENT.finditer(text):
-        scan.comments.append((m.start(), m.end()))
-        protect(m.start(), m.end())
-    if html_block:
+    if has_tag and "<!--" in text:
+        for m in _HTML_COMMENT.finditer(text):
+            scan.comments.append((m.start(), m.end()))
+            protect(m.start(), m.end())
+    if html_block and has_tag:
         for m in _RAW_ELEMENT.finditer(text):
             if not protected[m.start()]:
                 scan.tags.append(HtmlTag(m.group(1).lower(), parse_attrs(m.group(2)), m.start(), m.end()))
                 protect(m.start(), m.end())
-    if True:
-        # Code spans: each opening run of backticks closes at the next run of the same length.
-        runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
-        by_length: dict[int, list[int]] = {}
-        for start, end in runs:
-            by_length.setdefault(end - start, []).append(start)
-        pos = 0
-        for start, end in runs:
-            if start < pos or protected[start] or (start > 0 and text[start - 1] == "\\"):
-                continue
-            same = by_length[end - start]
-            index = bisect.bisect_left(same, end)
-            if index == len(same):
-                continue
-            protect(start, same[index] + end - start)
-            pos = same[index] + end - start
+    if "`" in text:
+        _code_spans(text, protected, protect)
+    if "$" in text or "\\" in text:
         for pattern in (_DISPLAY_MATH, _INLINE_MATH):
             for m in pattern.finditer(text):
                 if protected.find(1, m.start(), m.end()) < 0:
                     protect(m.start(), m.end())
 
-    for m in _HTML_TAG.finditer(text):
-        if protected[m.start()]:
-            continue
-        if not m.group("close"):
-            scan.tags.append(HtmlTag(m.group("name").lower(), parse_attrs(m.group("attrs")), m.start(), m.end()))
-        protect(m.start(), m.end())
-
-    for m in _AUTOLINK.finditer(text):
-        if not protected[m.start()]:
-            scan.links.append(InlineLink(LinkKind.AUTOLINK, m.group(1), m.start(), m.end(), m.group(1)))
+    if has_tag:
+        for m in _HTML_TAG.finditer(text):
+            if protected[m.start()]:
+                continue
+            if not m.group("close"):
+                scan.tags.append(HtmlTag(m.group("name").lower(), parse_attrs(m.group("attrs")), m.start(), m.end()))
             protect(m.start(), m.end())
-    for m in _EMAIL_AUTOLINK.finditer(text):
-        if not protected[m.start()]:
-            protect(m.start(), m.end())
+        for m in _AUTOLINK.finditer(text):
+            if not protected[m.start()]:
+                scan.links.append(InlineLink(LinkKind.AUTOLINK, m.group(1), m.start(), m.end(), m.group(1)))
+                protect(m.start(), m.end())
+        if "@" in text:
+            for m in _EMAIL_AUTOLINK.finditer(text):
+                if not protected[m.start()]:
+                    protect(m.start(), m.end())
 
-    _scan_brackets(text, chars, protected, scan, link_labels, protect)
+    if "[" in text:
+        _scan_brackets(text, blanks, protected, scan, link_labels)
 
-    for m in _BARE_URL.finditer(text):
-        if protected[m.start()]:
-            continue
-        end = m.start() + len(trim_bare_url(m.group(0)))
-        # A URL ends where protected text (a tag or code span) begins.
-        inside = protected.find(1, m.start(), end)
-        if inside >= 0:
-            end = inside
-        url = text[m.start() : end]
-        if len(url) > 7:
-            scan.links.append(InlineLink(LinkKind.BARE, url, m.start(), end, url))
-            protect(m.start(), end)
+    if "://" in text or _WWW.search(text):
+        for m in _BARE_URL.finditer(text):
+            if protected[m.start()]:
+                continue
+            end = m.start() + len(trim_bare_url(m.group(0)))
+            # A URL ends where protected text (a tag or code span) begins.
+            inside = protected.find(1, m.start(), end)
+            if inside >= 0:
+                end = inside
+            url = text[m.start() : end]
+            if len(url) > 7:
+                scan.links.append(InlineLink(LinkKind.BARE, url, m.start(), end, url))
+                protect(m.start(), end)
 
     scan.links.sort(key=lambda link: link.start)
-    scan.mask = "".join(chars)
+    scan.mask = _masked(text, blanks)
     return scan
+
+
+def _code_spans(text: str, protected: bytearray, protect: Callable[[int, int], None]) -> None:
+    """Each opening run of backticks closes at the next run of the same length."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    by_length: dict[int, list[int]] = {}
+    for start, end in runs:
+        by_length.setdefault(end - start, []).append(start)
+    pos = 0
+    for start, end in runs:
+        if start < pos or protected[start] or (start > 0 and text[start - 1] == "\\"):
+            continue
+        same = by_length[end - start]
+        index = bisect.bisect_left(same, end)
+        if index == len(same):
+            continue
+        protect(start, same[index] + end - start)
+        pos = same[index] + end - start
+
+
+def _masked(text: str, blanks: list[tuple[int, int]]) -> str:
+    """`text` with every character of the `blanks` ranges but newlines turned into spaces."""
+    if not blanks:
+        return text
+    blanks.sort()
+    pieces: list[str] = []
+    pos = 0
+    for start, end in blanks:
+        if end <= pos:
+            continue
+        start = max(start, pos)
+        pieces.append(text[pos:start])
+        blanked = text[start:end]
+        pieces.append(_NOT_NEWLINE.sub(" ", blanked) if "\n" in blanked else " " * len(blanked))
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def _scan_brackets(
     text: str,
-    chars: list[str],
+    blanks: list[tuple[int, int]],
     protected: bytearray,
     scan: InlineScan,
     link_labels: set[str] | frozenset[str],
-    protect: object,
 ) -> None:
     """Links, images and footnote references, outermost first; link text stays prose in the mask."""
     closing: dict[int, int] | None = None  # built at the first `[` that needs its `]`
@@ -259,7 +285,7 @@ def _scan_brackets(
                 is_definition = before < 0 or text[before] == "\n"
             if m and not is_definition:
                 scan.footnote_refs.append((m.group(1), m.start(), m.end()))
-                _blank(chars, m.start(), m.end())
+                blanks.append((m.start(), m.end()))
                 i = m.end()
                 continue
         if closing is None:
@@ -281,10 +307,10 @@ def _scan_brackets(
                 url = dest.group(1) if dest.group(1) is not None else dest.group(2) or ""
                 url = html.unescape(_ESCAPED.sub(lambda e: e.group(0)[1], url))
                 scan.links.append(InlineLink(kind, url, start, dest.end(), inner, i + 1))
-                _blank(chars, after, dest.end())
+                blanks.append((after, dest.end()))
                 protected[after : dest.end()] = b"\x01" * (dest.end() - after)
                 if is_image:
-                    _blank(chars, start, after)
+                    blanks.append((start, after))
                 i += 1  # descend into the link text (nested images, footnote refs)
                 continue
         if after < n and text[after] == "[":
@@ -295,7 +321,7 @@ def _scan_brackets(
                     scan.links.append(
                         InlineLink(kind, "", start, lab.end(), inner, i + 1, label=label, reference_style=True)
                     )
-                    _blank(chars, after, lab.end())
+                    blanks.append((after, lab.end()))
                     protected[after : lab.end()] = b"\x01" * (lab.end() - after)
                     i = close + 1 if is_image else i + 1
                     continue

@@ -24,7 +24,11 @@ class PlainText:
 
 @dataclass(slots=True)
 class _Builder:
-    chars: list[str] = field(default_factory=list)
+    """Rendered pieces; whitespace runs are already collapsed to one space across pieces."""
+
+    pieces: list[str] = field(default_factory=list)
+    length: int = 0
+    ends_in_space: bool = True  # nothing emitted yet counts as a space: leading whitespace is dropped
     links: list[tuple[int, int, str]] = field(default_factory=list)
 
 
@@ -32,13 +36,15 @@ _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _SHORTCODE = re.compile(r":[a-z][a-z0-9_+-]*:")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _MAX_NESTING = 16  # deeper brackets are kept as text
+_MARKUP = re.compile(r"[\\<!\[*~`_&:]")  # characters `_render` may treat as more than text
+_WHITESPACE = re.compile(r"\s+")
 
 
 def markdown_to_plain(text: str) -> PlainText:
     """Render inline Markdown as plain text, keeping link texts and where they are."""
     out = _Builder()
     _render(text, 0, len(text), out, _bracket_pairs(text))
-    return PlainText("".join(out.chars).rstrip(), out.links)
+    return PlainText("".join(out.pieces).rstrip(), out.links)
 
 
 def _bracket_pairs(src: str) -> dict[int, int]:
@@ -62,6 +68,12 @@ def _bracket_pairs(src: str) -> dict[int, int]:
 
 def _render(src: str, i: int, n: int, out: _Builder, pairs: dict[int, int], depth: int = 0) -> None:
     while i < n:
+        markup = _MARKUP.search(src, i, n)
+        plain_end = markup.start() if markup else n
+        if plain_end > i:
+            _emit(out, src[i:plain_end])
+            i = plain_end
+            continue
         ch = src[i]
         if ch == "\\" and i + 1 < n and not src[i + 1].isalnum():
             _emit(out, src[i + 1])
@@ -123,9 +135,9 @@ def _render_bracket(src: str, i: int, n: int, out: _Builder, pairs: dict[int, in
         _render(src, i + 1, close, out, pairs, depth)
         _emit(out, "]")
         return close + 1
-    start = len(out.chars)
+    start = out.length
     _render(src, i + 1, close, out, pairs, depth)
-    out.links.append((start, len(out.chars), url))
+    out.links.append((start, out.length, url))
     return after
 
 
@@ -136,11 +148,14 @@ def _is_emphasis_underscore(src: str, i: int) -> bool:
 
 
 def _emit(out: _Builder, piece: str) -> None:
-    for ch in piece:
-        if not ch.isspace():
-            out.chars.append(ch)
-        elif out.chars and out.chars[-1] != " ":
-            out.chars.append(" ")
+    """Append `piece` with each whitespace run as one space, and none after a space already emitted."""
+    piece = _WHITESPACE.sub(" ", piece)
+    if piece[:1] == " " and out.ends_in_space:
+        piece = piece[1:]
+    if piece:
+        out.pieces.append(piece)
+        out.length += len(piece)
+        out.ends_in_space = piece[-1] == " "
 
 
 # -- structure: authors · year · title -------------------------------------------------------------
@@ -152,6 +167,7 @@ _APA_YEAR = re.compile(r"\(\s*((?:1[89]|20)\d{2}[a-z]?|n\.\s?d\.?)(?:\s*[,;][^()
 _YEAR = re.compile(r"(?<![\w.:/#-])((?:1[89]|20)\d{2})([a-z])?(?![\w-]|\.\d)")
 _ND = re.compile(r"(?<!\w)n\.\s?d\.(?!\w)", re.IGNORECASE)
 _OPEN_QUOTES = {'"': '"”', "“": '”"', "«": "»", "„": "“”"}
+_OPENING_QUOTE = re.compile("[" + "".join(_OPEN_QUOTES) + "]")
 _SENTENCE_END = re.compile(r"[.?!](?=\s|$)")
 _ET_AL = re.compile(r",?\s*(?<![^\W\d_])(?:et\.?\s*al(?:ii|ia)?\b\.?|and others\b|& others\b)", re.IGNORECASE)
 _ET_AL_GLUED = re.compile(r"(?<=[a-z])et\.?\s+al\b\.?")
@@ -296,10 +312,10 @@ def parse_plain(plain: PlainText) -> ParsedEntry:
 
 def _first_quote(text: str, start: int) -> tuple[int, int] | None:
     """The first quoted stretch (opening index, closing index) of at least two characters."""
-    for index in range(start, len(text)):
-        closers = _OPEN_QUOTES.get(text[index])
-        if closers is None:
-            continue
+    opening = _OPENING_QUOTE.search(text, start)
+    if opening:
+        index = opening.start()
+        closers = _OPEN_QUOTES[text[index]]
         end = min((i for i in (text.find(c, index + 1) for c in closers) if i >= 0), default=-1)
         if end > index + 2:
             return index, end
