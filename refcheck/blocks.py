@@ -17,6 +17,8 @@ from typing import Any
 
 import mistune
 
+from refcheck.model import Span
+
 _CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]|$))*")
 _HEADING_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*#{1,6}[ \t]+")
 _RETRIES = 8
@@ -58,6 +60,15 @@ class Leaf:
             line_start = self.line_starts[line_index]
         source_line, column0 = self.lines[min(line_index, len(self.lines) - 1)]
         return source_line, column0 + (offset - line_start) + 1
+
+    def span(self, start: int, end: int) -> Span:
+        """The source span of `text[start:end]` (at least one character)."""
+        end = max(end, start + 1)
+        line, column = self.offset_to_position(start)
+        if self.text.find("\n", start, end) < 0:
+            return Span(line, column, line, column + (end - start))  # one line: no second lookup
+        end_line, end_column = self.offset_to_position(end)
+        return Span(line, column, end_line, end_column)
 
 
 @lru_cache(maxsize=1)

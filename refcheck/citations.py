@@ -16,7 +16,8 @@ from refcheck.inline import InlineLink, InlineScan, normalize_label
 from refcheck.model import Citation, CitationKind, IdentifierKind, LinkKind, Reference, ReferenceSource, Span
 from refcheck.names import normalise_surname
 
-_PARTICLE = r"(?:(?:van|von|der|den|de|del|della|di|da|dos|du|la|le|ten|ter|al|el|bin|ibn|Van|Von|De|Di|Da|Du|La|Le|Del|Della|Dos|Der|Den|Ten|Ter|Al|El|d'|D'|O')\s*)"
+# Spaced particles ("van der Berg"); glued ones ("Vandenberg", "d'Alembert") are matched by _WORD alone.
+_PARTICLE = r"(?:(?:van|von|der|den|de|del|della|di|da|dos|du|la|le|ten|ter|al|el|bin|ibn|Van|Von|De|Di|Da|Du|La|Le|Del|Della|Dos|Der|Den|Ten|Ter|Al|El)\s+|(?:d'|D'|O')\s+)"
 _WORD = r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*"
 _NAME = rf"(?:{_PARTICLE}{{0,3}}{_WORD})"
 _ETAL = r"(?:,?\s+et\.?\s*al(?:\.|ii\b|\b))"
@@ -25,18 +26,33 @@ _AUTHORS = (
     rf"(?:(?P<etal>{_ETAL})"
     rf"|(?:(?:\s*,\s*{_NAME})*\s*,?\s+(?:and|&)\s+(?P<second>{_NAME})(?P<etal2>{_ETAL})?))?"
 )
+
+
+def _atomic_name(tag: str) -> str:
+    """`_NAME` whose word never gives back characters (a lookahead and a backreference: an atomic group
+    before Python 3.11). Same matches wherever a name must be followed by a space, a comma, `'s` or `(`;
+    it spares the regex engine retrying every shorter prefix of every word.
+    """
+    return rf"(?:{_PARTICLE}{{0,3}}(?=(?P<word_{tag}>{_WORD}))(?P=word_{tag}))"
+
+
+_ATOMIC_AUTHORS = (
+    rf"(?P<first>{_atomic_name('first')})"
+    rf"(?:(?P<etal>{_ETAL})"
+    rf"|(?:(?:\s*,\s*{_atomic_name('more')})*\s*,?\s+(?:and|&)\s+(?P<second>{_atomic_name('second')})(?P<etal2>{_ETAL})?))?"
+)
 _YEAR = r"(?:1[6-9]\d\d|20\d\d)[a-z]?(?![\w-])|n\.\s?d\.|in\s+press|forthcoming"
 _YEARS = rf"(?P<years>(?:{_YEAR})(?:\s*[,;]\s*(?:{_YEAR}))*)"
 _LOCATOR = r"(?:\s*,\s*(?:pp?|ch|chap|sec|fig|eq|para|p\.p)\.?\s*[\w–-]+(?:\s*[-–]\s*\w+)?)"
 _PREFIX = r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.|for\s+example|for\s+instance|as\s+in|reviewed\s+in|but\s+see)\s*,?\s+)"
 
 _NARRATIVE = re.compile(
-    rf"(?<![\w@#/.-]){_AUTHORS}(?P<poss>['’]s)?\s*\(\s*{_YEARS}{_LOCATOR}?\s*\)"
+    rf"(?<![\w@#/.-]){_ATOMIC_AUTHORS}(?P<poss>['’]s)?\s*\(\s*{_YEARS}{_LOCATOR}?\s*\)"
 )
 # The `(year)` that ends a narrative citation; the citation's names hold no parenthesis.
 _NARRATIVE_TAIL = re.compile(rf"\(\s*{_YEARS}{_LOCATOR}?\s*\)")
 _PAREN = re.compile(r"\((?P<body>[^()\n]*(?:\n[^()\n]*)?)\)")
-_PAREN_ITEM = re.compile(rf"^\s*{_PREFIX}?{_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
+_PAREN_ITEM = re.compile(rf"^\s*{_PREFIX}?{_ATOMIC_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
 _LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*,?\s*\(?\s*{_YEARS}\s*\)?\s*")
 _NUMERIC = re.compile(r"(?<![\]!\w^])\[(?P<body>\s*\d{1,4}(?:\s*[-–,]\s*\d{1,4})*\s*)\](?![(\[:])")
 _PANDOC_BRACKET = re.compile(r"(?<![\]\\!])\[(?P<body>[^\[\]\n]*?-?@[^\[\]]*?)\](?![(\[:])")
@@ -105,6 +121,7 @@ class Context:
     mask: str
     known: KnownNames
     has_bib: bool
+    outside_links: str | None = None  # the mask with link ranges blanked too; built once, on demand
 
 
 Grammar = Callable[[Context], Iterator[Found]]
@@ -235,6 +252,12 @@ def _inner(ctx: Context, start: int, end: int) -> Iterator[Found]:
 
 
 def _outside_links_mask(ctx: Context) -> str:
+    if ctx.outside_links is None:
+        ctx.outside_links = _blank_links(ctx)
+    return ctx.outside_links
+
+
+def _blank_links(ctx: Context) -> str:
     # Blank the union of the link ranges, each stretch once (nested links would make it quadratic).
     ranges = sorted((link.start, link.end) for link in ctx.scan.links if link.kind in (LinkKind.LINK, LinkKind.IMAGE))
     if not ranges:
@@ -255,6 +278,8 @@ def _outside_links_mask(ctx: Context) -> str:
 @grammar("narrative")
 def narrative(ctx: Context) -> Iterator[Found]:
     """`Kaplan et al. (2020)`, `Smith and Jones (2019)`, `Smith (2019, 2020a)`, `Kaplan et al.'s (2020)`."""
+    if "(" not in ctx.mask:
+        return
     mask = _outside_links_mask(ctx)
     yield from _narrative_in(Context(ctx.text, ctx.scan, mask, ctx.known, ctx.has_bib), 0, len(mask))
 
@@ -282,6 +307,8 @@ def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
 @grammar("parenthetical")
 def parenthetical(ctx: Context) -> Iterator[Found]:
     """`(Vaswani et al., 2017)`, `(Gao et al., 2020; Wei et al., 2022)`, `(e.g., Smith, 2019, p. 4)`."""
+    if "(" not in ctx.mask:
+        return
     mask = _outside_links_mask(ctx)
     yield from _parenthetical_in(Context(ctx.text, ctx.scan, mask, ctx.known, ctx.has_bib), 0, len(mask))
 

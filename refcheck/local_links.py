@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,13 +20,36 @@ _MARKDOWN = (".md", ".markdown", ".qmd", ".rmd")
 _LOOKS_LIKE_HOST = re.compile(r"^(?:www\.[\w-]+|[\w-]+\.(?:com|org|net|io|dev|edu|gov|ai))(?:\.[\w-]+)*(?:/|$)", re.I)
 
 
+class PathStatus:
+    """Whether local link targets exist and are files; each path asked of the file system once per run."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[bool, bool]] = {}
+
+    def __call__(self, path: Path) -> tuple[bool, bool]:
+        """(exists, is a regular file), following symlinks as `Path.exists()` does."""
+        key = str(path)
+        known = self._known.get(key)
+        if known is None:
+            try:
+                mode = os.stat(key).st_mode
+                known = (True, stat.S_ISREG(mode))
+            except (OSError, ValueError):
+                known = (False, False)
+            self._known[key] = known
+        return known
+
+
 def is_remote(url: str) -> bool:
     return bool(_SCHEME.match(url)) or url.startswith("//")
 
 
-def check_local_links(doc: Document, root_dir: Path | None, anchors_of: AnchorLookup) -> list[Diagnostic]:
+def check_local_links(
+    doc: Document, root_dir: Path | None, anchors_of: AnchorLookup, status: PathStatus | None = None
+) -> list[Diagnostic]:
     """RC404/RC405/RC407 for every non-remote link of the document."""
     out: list[Diagnostic] = []
+    status = status or PathStatus()
 
     def add(link: Link, code: str, message: str) -> None:
         out.append(Diagnostic(doc.display_path, link.span, code, message, rules.get(code).severity))
@@ -52,11 +77,12 @@ def check_local_links(doc: Document, root_dir: Path | None, anchors_of: AnchorLo
         else:
             target = base / path_part
         what = "image" if link.kind in (LinkKind.IMAGE, LinkKind.HTML_IMG) else "file"
-        if not target.exists() and not (not target.suffix and target.with_suffix(".md").exists()):
+        exists, is_file = status(target)
+        if not exists and not (not target.suffix and status(target.with_suffix(".md"))[0]):
             hint = " (a web address needs https:// in front)" if _LOOKS_LIKE_HOST.match(path_part) else ""
             add(link, "RC404", f"{url}: {what} not found{hint}")
             continue
-        if fragment and target.is_file() and target.suffix.lower() in _MARKDOWN:
+        if fragment and is_file and target.suffix.lower() in _MARKDOWN:
             anchors = anchors_of(target)
             if anchors is not None and not has_anchor(anchors, fragment):
                 add(link, "RC405", f"{url}: no heading or id #{fragment} in {path_part}")

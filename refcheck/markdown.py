@@ -58,6 +58,10 @@ class _Section:
     level: int  # heading level that ends it (7 for a bold line: any heading ends it)
 
 
+# libyaml's safe loader when PyYAML was built with it (five times faster), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @dataclass(slots=True)
 class _Builder:
     """State for one document while it is being assembled."""
@@ -70,9 +74,7 @@ class _Builder:
     anchors: AnchorSet = field(default_factory=AnchorSet)
 
     def span(self, leaf: Leaf, start: int, end: int) -> Span:
-        line, column = leaf.offset_to_position(start)
-        end_line, end_column = leaf.offset_to_position(max(end, start + 1))
-        return Span(line, column, end_line, end_column)
+        return leaf.span(start, end)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
@@ -85,7 +87,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
     for index in range(1, min(len(lines), 2000)):
         if lines[index].rstrip() in ("---", "..."):
             try:
-                data = yaml.safe_load("\n".join(lines[1:index]))
+                data = yaml.load("\n".join(lines[1:index]), Loader=_YAML_LOADER)
             except yaml.YAMLError:
                 data = None
             return (data if isinstance(data, dict) else {}), index + 1

@@ -108,6 +108,15 @@ class Matcher:
         self.uncited_bib = uncited_bib
         self.cited: set[int] = set()  # id() of references something cites
         self.author_year_pool = [*self.own, *self.footnotes.values(), *self.bib]
+        self.handlers = {
+            CitationKind.AUTHOR_YEAR: self._author_year,
+            CitationKind.NUMERIC: self._numeric,
+            CitationKind.FOOTNOTE: self._footnote,
+            CitationKind.LINK_LABEL: self._link_label,
+            CitationKind.PANDOC: self._pandoc,
+            CitationKind.DISTILL: self._keyed,
+            CitationKind.IDENTIFIER_LINK: self._identifier_link,
+        }
 
     def run(self) -> list[Diagnostic]:
         for citation in self.doc.citations:
@@ -122,16 +131,7 @@ class Matcher:
     # -- citations ---------------------------------------------------------------------------
 
     def _check(self, c: Citation) -> None:
-        handler = {
-            CitationKind.AUTHOR_YEAR: self._author_year,
-            CitationKind.NUMERIC: self._numeric,
-            CitationKind.FOOTNOTE: self._footnote,
-            CitationKind.LINK_LABEL: self._link_label,
-            CitationKind.PANDOC: self._pandoc,
-            CitationKind.DISTILL: self._keyed,
-            CitationKind.IDENTIFIER_LINK: self._identifier_link,
-        }[c.kind]
-        handler(c)
+        self.handlers[c.kind](c)
 
     def _cite(self, ref: Reference) -> None:
         self.cited.add(id(ref))

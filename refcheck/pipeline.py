@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 from refcheck import bib, rules
 from refcheck.config import Config
 from refcheck.errors import UsageError
-from refcheck.local_links import check_local_links, is_remote
+from refcheck.local_links import PathStatus, check_local_links, is_remote
 from refcheck.markdown import parse_markdown
 from refcheck.match import check_document
 from refcheck.model import (
@@ -52,6 +52,7 @@ class _Job:
     config: Config
     stdin_text: str | None = None
     keep_documents: bool = False  # the network stages read references, identifiers and links
+    path_status: PathStatus = field(default_factory=PathStatus)  # link targets, stat'ed once per process
 
 
 @dataclass(slots=True)
@@ -138,7 +139,7 @@ def _check_file(job: _Job, path: Path) -> _Checked:
         out.unmatched = doc
     else:
         _match(doc, job.config, set(), out)
-    out.diagnostics.extend(check_local_links(doc, job.config.root_dir, lambda _target: None))
+    out.diagnostics.extend(check_local_links(doc, job.config.root_dir, lambda _target: None, job.path_status))
     out.fragment_links = [link for link in doc.links if _is_fragment_link(link.url)]
     if job.keep_documents:
         out.document = Document(
@@ -302,7 +303,7 @@ def check(
             if item.fragment_links:
                 path = item.path if item.path != STDIN else Path.cwd() / "-"
                 doc = Document(path, item.display_path, links=item.fragment_links, anchors=item.anchors)
-                found = check_local_links(doc, config.root_dir, anchors)
+                found = check_local_links(doc, config.root_dir, anchors, job.path_status)
                 item.diagnostics.extend(d for d in found if d.code == "RC405")
             diagnostics.extend(item.diagnostics)
             for diag in item.bib_diagnostics:

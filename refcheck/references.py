@@ -38,6 +38,7 @@ _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _MAX_NESTING = 16  # deeper brackets are kept as text
 _MARKUP = re.compile(r"[\\<!\[*~`_&:]")  # characters `_render` may treat as more than text
 _WHITESPACE = re.compile(r"\s+")
+_BRACKET_OR_ESCAPE = re.compile(r"[\\\[\]()]")
 
 
 def markdown_to_plain(text: str) -> PlainText:
@@ -52,17 +53,18 @@ def _bracket_pairs(src: str) -> dict[int, int]:
     pairs: dict[int, int] = {}
     stacks: dict[str, list[int]] = {"[": [], "(": []}
     openers = {"]": "[", ")": "("}
-    i = 0
-    while i < len(src):
+    skip = -1  # the character after a backslash
+    for match in _BRACKET_OR_ESCAPE.finditer(src):
+        i = match.start()
+        if i == skip:
+            continue
         ch = src[i]
         if ch == "\\":
-            i += 2
-            continue
-        if ch in stacks:
+            skip = i + 1
+        elif ch in stacks:
             stacks[ch].append(i)
-        elif ch in openers and stacks[openers[ch]]:
+        elif stacks[openers[ch]]:
             pairs[stacks[openers[ch]].pop()] = i
-        i += 1
     return pairs
 
 

@@ -32,13 +32,21 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
         return "-"
     base = cwd.resolve() if cwd else _resolved_directory(os.getcwd())
     try:
-        rel = os.path.relpath(path.resolve(), base)
+        rel = os.path.relpath(resolved(path), base)
     except ValueError:
         rel = str(path)
     return rel.replace(os.sep, "/")
 
 
-@functools.lru_cache(maxsize=8)
+def resolved(path: Path) -> Path:
+    """`path.resolve()` with each directory resolved once per run: one `lstat` for the file itself."""
+    name = path.name
+    if name in ("", ".", "..") or os.path.islink(path):
+        return path.resolve()
+    return _resolved_directory(os.path.join(os.getcwd(), path.parent)) / name
+
+
+@functools.lru_cache(maxsize=4096)
 def _resolved_directory(directory: str) -> Path:
     return Path(directory).resolve()
 
@@ -59,6 +67,7 @@ def is_excluded(path: Path, patterns: Iterable[str], cwd: Path | None = None) ->
 def discover(paths: Iterable[Path], exclude: Iterable[str]) -> list[Path]:
     """Files to check: explicit files as given, directories walked for Markdown, hidden ones skipped."""
     exclude = list(exclude)
+    _resolved_directory.cache_clear()  # directories resolved in an earlier run may have moved since
     found: list[Path] = []
     for path in paths:
         if path == STDIN:
@@ -81,8 +90,8 @@ def discover(paths: Iterable[Path], exclude: Iterable[str]) -> list[Path]:
                     found.append(file)
     unique: dict[str, Path] = {}
     for path in found:
-        unique.setdefault(str(path.resolve()) if path != STDIN else "-", path)
-    return sorted(unique.values(), key=lambda p: display_path(p))
+        unique.setdefault(str(resolved(path)) if path != STDIN else "-", path)
+    return [path for _, path in sorted((display_path(p), p) for p in unique.values())]
 
 
 def _diag(display: str, code: str, message: str, line: int = 1) -> Diagnostic:
