@@ -7,6 +7,7 @@ reference list, venues and products before a year stay quiet, and bare `@key` ne
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ _PAREN = re.compile(r"\((?P<body>[^()\n]*(?:\n[^()\n]*)?)\)")
 _PAREN_ITEM = re.compile(rf"^\s*{_PREFIX}?{_ATOMIC_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
 _LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*,?\s*\(?\s*{_YEARS}\s*\)?\s*")
 _NUMERIC = re.compile(r"(?<![\]!\w^])\[(?P<body>\s*\d{1,4}(?:\s*[-–,]\s*\d{1,4})*\s*)\](?![(\[:])")
+_NUMERIC_PART = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
 _PANDOC_BRACKET = re.compile(r"(?<![\]\\!])\[(?P<body>[^\[\]\n]*?-?@[^\[\]]*?)\](?![(\[:])")
 _PANDOC_KEY = re.compile(r"(?P<neg>-)?@(?P<key>\{[^{}]+\}|[\w][\w:.#$%&\-+?<>~/=]*)")
 _BARE_KEY = re.compile(r"(?<![\w@\[\\`])(?P<neg>-)?@(?P<key>[A-Za-z_][\w:.#$%&\-+?<>~/]*)")
@@ -200,12 +202,14 @@ def _author_year(
         )
 
 
+@functools.lru_cache(maxsize=4096)
 def _norm_arxiv(raw: str | None) -> str | None:
     if not raw:
         return None
     return identifiers.make_identifier(IdentifierKind.ARXIV, raw, _NOWHERE).value
 
 
+@functools.lru_cache(maxsize=4096)
 def _norm_doi(raw: str | None) -> str | None:
     if not raw:
         return None
@@ -339,7 +343,7 @@ def numeric(ctx: Context) -> Iterator[Found]:
         body = m.group("body")
         numbers: list[tuple[int, int]] = []  # (number, offset)
         ok = True
-        for part in re.finditer(r"(\d+)(?:\s*[-–]\s*(\d+))?", body):
+        for part in _NUMERIC_PART.finditer(body):
             low = int(part.group(1))
             high = int(part.group(2)) if part.group(2) else low
             if low < 1 or high < low or high - low > 50:
@@ -413,8 +417,11 @@ def pandoc(ctx: Context) -> Iterator[Found]:
             yield Found(CitationKind.PANDOC, start, end, ctx.text[m.start() : m.end()], key=key, arxiv_id=arxiv, doi=doi)
     if not ctx.has_bib:
         return
+    index = 0  # `taken` and the matches both come in order: one sweep
     for m in _BARE_KEY.finditer(ctx.mask):
-        if any(a <= m.start() < b for a, b in taken):
+        while index < len(taken) and taken[index][1] <= m.start():
+            index += 1
+        if index < len(taken) and taken[index][0] <= m.start():
             continue
         key = _clean_key(m.group("key"))
         if _QUARTO_XREF.match(key) or not key:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import functools
 import re
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -162,12 +163,14 @@ def doi_arxiv_id(doi: str) -> str | None:
 # -- URLs ----------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # the same URL is looked at by the link scan and the citation grammars
 def arxiv_from_url(url: str) -> str | None:
     """The raw arXiv ID (version kept) of an arxiv.org abstract/PDF/HTML URL, else None."""
     found = _arxiv_in_url(url)
     return url[found[0] : found[1]] if found else None
 
 
+@functools.lru_cache(maxsize=4096)
 def doi_from_url(url: str) -> str | None:
     """The percent-decoded DOI of a doi.org / dx.doi.org URL, else None."""
     found = _doi_in_url(url)

@@ -112,8 +112,10 @@ def _cites_tags(doc: Document) -> bool:
 
 def _is_fragment_link(url: str) -> bool:
     """A local link with both a path and a `#fragment`: its anchors are another file's."""
+    if "#" not in url:
+        return False
     url = url.strip()
-    if not url or is_remote(url) or "#" not in url:
+    if not url or is_remote(url):
         return False
     parts = urlsplit(url)
     return bool(unquote(parts.path)) and bool(parts.fragment)
