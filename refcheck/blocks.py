@@ -90,6 +90,7 @@ def parse_blocks(source_lines: list[str], text: str) -> tuple[list[Leaf], dict[s
 class _Locator:
     def __init__(self, source_lines: list[str]) -> None:
         self.src = source_lines
+        self.stripped = [line.rstrip() for line in source_lines]  # compared again and again: strip once
         self.cursor = 0  # 0-based index of the first source line not yet used by a leaf
         self.list_counter = 0
 
@@ -134,8 +135,9 @@ class _Locator:
         if not first:
             return None
         prefix_re = _HEADING_PREFIX if heading else _CONTAINER_PREFIX
-        for index in range(self.cursor if start is None else start, len(self.src)):
-            line = self.src[index].rstrip()
+        stripped = self.stripped
+        for index in range(self.cursor if start is None else start, len(stripped)):
+            line = stripped[index]
             if not line.endswith(first) and not (heading and first in line):
                 continue
             col = line.rfind(first) if not heading else line.find(first)
@@ -197,16 +199,16 @@ class _Locator:
                 fits = False
             source_index = min(previous + 1, len(self.src) - 1)
             content = stripped.lstrip()  # mistune may have expanded a tab in the indentation
-            if offset > first_nonblank and content and not self.src[source_index].rstrip().endswith(content):
+            if offset > first_nonblank and content and not self.stripped[source_index].endswith(content):
                 # mistune merges a paragraph around blocks it consumed (footnote definitions): skip them.
                 for ahead in range(source_index + 1, min(source_index + 50, len(self.src))):
-                    if self.src[ahead].rstrip().endswith(content):
+                    if self.stripped[ahead].endswith(content):
                         source_index = ahead
                         break
                 else:
                     fits = False
             previous = source_index
-            source = self.src[source_index].rstrip()
+            source = self.stripped[source_index]
             if offset == first_nonblank and heading:
                 column = max(col - (len(line_text) - len(line_text.lstrip())), 0)
             elif stripped and source.endswith(stripped):

@@ -66,7 +66,7 @@ _REF_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.){0,999})\]")
 _TRAILING_URL_PUNCT = ".,;:!?*_~'\""
 _WWW = re.compile(r"www\.", re.I)
 _NOT_NEWLINE = re.compile(r"[^\n]")
-_BRACKET_SYNTAX = re.compile(r"[\[\]\\\n]")  # what `_match_bracket` reacts to
+_BRACKET_SYNTAX = re.compile(r"[\[\]\\]|\n(?=\n)")  # what `_match_bracket` reacts to (a blank line ends)
 
 
 def normalize_label(label: str) -> str:
@@ -140,7 +140,7 @@ def _closing_brackets(text: str, protected: bytearray) -> dict[int, int]:
         elif c == "]":
             if stack:
                 close[stack.pop()] = i
-        elif text.startswith("\n", i + 1):
+        else:  # a newline before another: a blank line
             close.update(dict.fromkeys(stack, -1))
             stack.clear()
     close.update(dict.fromkeys(stack, -1))
