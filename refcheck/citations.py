@@ -63,6 +63,7 @@ _BARE_KEY = re.compile(r"(?<![\w@\[\\`])(?P<neg>-)?@(?P<key>[A-Za-z_][\w:.#$%&\-
 _QUARTO_XREF = re.compile(r"^(?:fig|tbl|sec|eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|alg|apx)-")
 _MANUBOT_PREFIXES = ("doi:", "arxiv:", "pmid:", "pmcid:", "url:", "isbn:", "wikidata:", "tag:", "raw:")
 _YEAR_TOKEN = re.compile(_YEAR)
+_SPACES = re.compile(r"\s+")
 _NOWHERE = Span(1, 1, 1, 2)
 
 # Capitalised words that precede a year without being an author.
@@ -127,14 +128,15 @@ class Context:
 
 
 Grammar = Callable[[Context], Iterator[Found]]
-GRAMMARS: list[tuple[str, Grammar]] = []
+GRAMMARS: list[tuple[str, str, Grammar]] = []  # (name, trigger, grammar)
 
 
-def grammar(name: str) -> Callable[[Grammar], Grammar]:
-    """Register a citation grammar; grammars run in registration order."""
+def grammar(name: str, trigger: str) -> Callable[[Grammar], Grammar]:
+    """Register a citation grammar that can only match in a block containing `trigger`; grammars run in
+    registration order."""
 
     def register(func: Grammar) -> Grammar:
-        GRAMMARS.append((name, func))
+        GRAMMARS.append((name, trigger, func))
         return func
 
     return register
@@ -144,8 +146,9 @@ def find_citations(text: str, scan: InlineScan, *, known: KnownNames, has_bib: b
     """Every citation in one prose block, in order of position."""
     ctx = Context(text, scan, scan.mask, known, has_bib)
     found: list[Found] = []
-    for _, func in GRAMMARS:
-        found.extend(func(ctx))
+    for _, trigger, func in GRAMMARS:
+        if trigger in text:  # most blocks hold the characters of two or three grammars at most
+            found.extend(func(ctx))
     found.sort(key=lambda f: (f.start, f.end))
     return found
 
@@ -164,7 +167,7 @@ def _plausible_author(name: str, known: KnownNames, *, alone: bool) -> bool:
 
 
 def _years(text: str) -> list[str]:
-    return [re.sub(r"\s+", "", m.group(0)).lower() for m in _YEAR_TOKEN.finditer(text)]
+    return [_SPACES.sub("", m.group(0)).lower() for m in _YEAR_TOKEN.finditer(text)]
 
 
 def _authors_of(m: re.Match[str]) -> tuple[tuple[str, ...], bool]:
@@ -220,7 +223,7 @@ def _prose_links(ctx: Context) -> list[InlineLink]:
     return [link for link in ctx.scan.links if link.kind is LinkKind.LINK and not link.reference_style]
 
 
-@grammar("link-wrapped")
+@grammar("link-wrapped", "[")
 def link_wrapped(ctx: Context) -> Iterator[Found]:
     """`[Kaplan et al., 2020](url)`, `[Name (Author et al, 2017)](url)`, and links to arXiv/DOI records."""
     for link in _prose_links(ctx):
@@ -279,7 +282,7 @@ def _blank_links(ctx: Context) -> str:
     return "".join(pieces)
 
 
-@grammar("narrative")
+@grammar("narrative", "(")
 def narrative(ctx: Context) -> Iterator[Found]:
     """`Kaplan et al. (2020)`, `Smith and Jones (2019)`, `Smith (2019, 2020a)`, `Kaplan et al.'s (2020)`."""
     if "(" not in ctx.mask:
@@ -308,7 +311,7 @@ def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
         yield from _author_year(m, ctx, m.start(), m.end(), alone_needs_known=True)
 
 
-@grammar("parenthetical")
+@grammar("parenthetical", "(")
 def parenthetical(ctx: Context) -> Iterator[Found]:
     """`(Vaswani et al., 2017)`, `(Gao et al., 2020; Wei et al., 2022)`, `(e.g., Smith, 2019, p. 4)`."""
     if "(" not in ctx.mask:
@@ -331,7 +334,7 @@ def _parenthetical_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
             offset += len(part) + 1
 
 
-@grammar("numeric")
+@grammar("numeric", "[")
 def numeric(ctx: Context) -> Iterator[Found]:
     """`[1]`, `[1, 3]`, `[2-4]`, `[1–3]`, only in documents with a numbered reference list."""
     if not ctx.known.numbered or "[" not in ctx.mask:
@@ -358,14 +361,14 @@ def numeric(ctx: Context) -> Iterator[Found]:
             yield Found(CitationKind.NUMERIC, start, end, ctx.text[m.start() : m.end()], key=str(number))
 
 
-@grammar("footnote")
+@grammar("footnote", "[^")
 def footnote(ctx: Context) -> Iterator[Found]:
     """`[^1]`, `[^name]`."""
     for label, start, end in ctx.scan.footnote_refs:
         yield Found(CitationKind.FOOTNOTE, start, end, ctx.text[start:end], key=label)
 
 
-@grammar("link-label")
+@grammar("link-label", "[")
 def link_label(ctx: Context) -> Iterator[Found]:
     """`[text][n]` and `[n][]` uses of `[n]: url` definitions."""
     for link in ctx.scan.links:
@@ -389,7 +392,7 @@ def _clean_key(key: str) -> str:
     return key.rstrip(".,:;?!")
 
 
-@grammar("pandoc")
+@grammar("pandoc", "@")
 def pandoc(ctx: Context) -> Iterator[Found]:
     """`[@key]`, `[@a, p. 3; @b]`, `[-@key]`, Manubot `[@doi:…]`, and `@key` in prose when there is a bib."""
     if "@" not in ctx.mask:

@@ -23,6 +23,7 @@ from refcheck.model import (
 from refcheck.names import surname_keys
 
 _OWN_LIST = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
+_SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
 
 
 @dataclass(slots=True)
@@ -87,7 +88,7 @@ def _cites_url(citation: Citation, ref: Reference) -> bool:
 
 
 def _norm_url(url: str) -> str:
-    return re.sub(r"^https?://(www\.)?", "", url).rstrip("/").split("#")[0]
+    return _SCHEME_AND_WWW.sub("", url).rstrip("/").split("#")[0]
 
 
 class Matcher:

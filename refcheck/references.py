@@ -197,6 +197,11 @@ _ORG_WORDS = frozenset(
 _CAPITALISED_NAME = r"(?:[A-Z][\w'’.-]*\s?){1,4}"
 _BY_LINE = re.compile(rf"\bby ({_CAPITALISED_NAME}(?:(?:,\s*|\s+and\s+|\s*&\s*){_CAPITALISED_NAME})*)")
 _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+_PARENTHESISED = re.compile(r"\([^()]*\)")
+_EDITORS = re.compile(r"\b(?:eds?\.|editors?)\s*$", re.IGNORECASE)
+_AND = re.compile(r"\s(?:and|&)\s")
+_NAME_SEPARATOR = re.compile(r",\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*")
+_NAME_SEPARATOR_SPLIT = re.compile(rf"({_NAME_SEPARATOR.pattern})")
 
 
 @dataclass(slots=True)
@@ -454,8 +459,8 @@ def parse_authors(segment: str, *, apa_style: bool = False) -> tuple[list[str], 
     if _ET_AL.search(text) or _ET_AL_GLUED.search(text):
         et_al = True
         text = _ET_AL.sub("", _ET_AL_GLUED.sub("", text))
-    text = re.sub(r"\([^()]*\)", " ", text)  # "(NVIDIA)", "(eds.)"
-    text = re.sub(r"\b(?:eds?\.|editors?)\s*$", "", text, flags=re.IGNORECASE)
+    text = _PARENTHESISED.sub(" ", text)  # "(NVIDIA)", "(eds.)"
+    text = _EDITORS.sub("", text)
     text = text.strip(" .,;:-–—([")
     if not text or len(text) > 1500:
         return [], et_al, False
@@ -474,7 +479,7 @@ def parse_authors(segment: str, *, apa_style: bool = False) -> tuple[list[str], 
 
 
 def _is_organisation(text: str, *, apa_style: bool) -> bool:
-    if "," in text or re.search(r"\s(?:and|&)\s", text):
+    if "," in text or _AND.search(text):
         return False
     words = text.split()
     if any(w.lower().strip(".") in _ORG_WORDS or w.lower() in _ORG_WORDS for w in words[1:] or words):
@@ -486,10 +491,10 @@ def _is_organisation(text: str, *, apa_style: bool) -> bool:
 def _split_names(text: str, *, inverted: bool = False) -> list[str]:
     """Surnames of a comma/and-separated author list in APA, MLA, Vancouver or `First Last` form."""
     tokens: list[tuple[str, str]] = []  # (name, separator before it)
-    for piece in re.split(r"(,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)", text):
+    for piece in _NAME_SEPARATOR_SPLIT.split(text):
         if not piece:
             continue
-        if re.fullmatch(r",\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*", piece):
+        if _NAME_SEPARATOR.fullmatch(piece):
             sep = "," if piece.strip().startswith(",") else "and"
             tokens.append(("", sep))
         elif tokens and tokens[-1][0] == "":

@@ -129,7 +129,11 @@ def read_source(path: Path, max_size: int, stdin_text: str | None = None) -> Sou
             return Source(path, display, None, [_diag(display, "RC105", f"file is {size:,} bytes, over max_file_size "
                                                        f"({max_size:,}); skipped")])
         with path.open("rb") as handle:
-            data = handle.read(max_size + 1)  # bounded: a pipe or a growing file has no reliable size
+            # Bounded: a pipe or a growing file has no reliable size. Asking for the size first spares
+            # allocating a max_size buffer for every small file.
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(max_size + 1 - len(data))
         if len(data) > max_size:
             return Source(path, display, None, [_diag(display, "RC105", f"file is over max_file_size "
                                                        f"({max_size:,} bytes); skipped")])
