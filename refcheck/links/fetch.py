@@ -34,6 +34,7 @@ HEAD_REFUSED = frozenset({400, 403, 405, 501})  # HEAD answered this way: GET fo
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
 _NO_RETRY_5XX = frozenset({501, 505})
+_DEADLINE_SLACK = 0.05  # seconds
 BOT_PREFIX_BYTES = 64 * 1024  # of a 403/503 body, read for challenge markers
 TOKEN_VARIABLES = {"github.com": "GITHUB_TOKEN", "api.github.com": "GITHUB_TOKEN"}
 _CHALLENGE_MARKERS = (
@@ -212,9 +213,15 @@ class Fetcher:
             except ConnectFailed as exc:
                 if exc.kind == "unreachable":
                     return Outcome("RC401", f"network unreachable ({exc.detail})", network_failure=True)
+                if exc.kind == "timeout" and self._deadline_reached():
+                    raise asyncio.CancelledError from None  # the run's time is up, not the link's
                 code = "RC402" if exc.kind == "timeout" else "RC401"
                 failure = Outcome(code, exc.detail)
             except (TimeoutError, asyncio.TimeoutError, httpx.TimeoutException):  # distinct before 3.11
+                if self._deadline_reached():
+                    # The request's time was cut to the run's deadline: the link is unchecked (the
+                    # stage counts a cancelled check so), not slow.
+                    raise asyncio.CancelledError from None
                 failure = Outcome("RC402", f"no complete answer within {self.config.timeout:g} s")
             except httpx.RemoteProtocolError as exc:
                 if "without sending" not in str(exc) and not is_reset(exc):
@@ -272,6 +279,10 @@ class Fetcher:
 
     def _time_left(self, wait: float) -> bool:
         return self.deadline is None or time.monotonic() + wait < self.deadline
+
+    def _deadline_reached(self) -> bool:
+        # A timeout clipped to the deadline fires at it, give or take the event loop's resolution.
+        return self.deadline is not None and time.monotonic() >= self.deadline - _DEADLINE_SLACK
 
     def _request_headers(self, url: httpx.URL) -> dict[str, str]:
         key = (url.scheme, url.host)

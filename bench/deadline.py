@@ -1,0 +1,92 @@
+"""How long after `timeout_total` a run really ends, against servers that never finish an answer.
+
+Starts the loopback servers of `tests/links/hostile.py` (slowloris, endless body, a TLS handshake that
+never completes, a request never answered, garbage instead of HTTP), points a document's links and the
+arXiv and Crossref APIs at them, and runs `refcheck --timeout-total T` as a subprocess, with the default
+per-request timeout (20 s). Prints, as medians of `--runs` runs, the wall time and its overrun past T:
+for all servers at once and for each alone.
+
+    python bench/deadline.py [--timeout-total 5] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "links"))
+
+from hostile import KINDS, HostileServer, started  # noqa: E402
+
+LINKS = {
+    "slowloris": lambda s: s.url("/slow"),
+    "endless": lambda s: s.url("/page#section"),  # a fragment: the body must be read
+    "silent": lambda s: s.url("/tls", scheme="https"),
+    "garbage": lambda s: s.url("/garbage"),
+}
+
+
+def _document(servers: dict[str, HostileServer]) -> str:
+    links = "".join(f"- [{kind}]({LINKS[kind](server)})\n" for kind, server in servers.items())
+    return (
+        f"# Hostile\n\n{links}\nA claim (Kaplan et al., 2020).\n\n## References\n\n"
+        "- Kaplan, J., et al. (2020). Scaling Laws for Neural Language Models. arXiv:2001.08361\n"
+    )
+
+
+def run(servers: dict[str, HostileServer], timeout_total: float) -> float:
+    """Wall seconds of one `refcheck` run on a document linking to `servers`."""
+    api = servers.get("slowloris") or next(iter(servers.values()))
+    with tempfile.TemporaryDirectory() as directory:
+        (Path(directory) / "doc.md").write_text(_document(servers), encoding="utf-8")
+        argv = [
+            sys.executable, "-m", "refcheck", "--no-cache", "--format", "json", "--timeout-total",
+            str(timeout_total), "--allow-host", "127.0.0.1", "--arxiv-interval", "0",
+            "--arxiv-api-url", api.url("/api/query"), "doc.md",
+        ]
+        started_at = time.monotonic()
+        done = subprocess.run(argv, cwd=directory, capture_output=True, text=True,
+                              env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": directory})
+        wall = time.monotonic() - started_at
+    if "Traceback" in done.stderr or done.returncode not in (0, 1, 3):
+        raise SystemExit(f"refcheck failed (exit {done.returncode}):\n{done.stderr}")
+    return wall
+
+
+def _startup() -> float:
+    started_at = time.monotonic()
+    subprocess.run([sys.executable, "-m", "refcheck", "--version"], check=True, capture_output=True,
+                   env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    return time.monotonic() - started_at
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timeout-total", type=float, default=5.0)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    servers = started()
+    try:
+        print(f"timeout_total = {args.timeout_total:g} s, per-request timeout 20 s, {args.runs} runs (medians)")
+        startup = statistics.median(_startup() for _ in range(args.runs))
+        print(f"  start-up      : {startup:6.2f} s (`refcheck --version`, included in every overrun below)")
+        cases: list[tuple[str, dict[str, HostileServer]]] = [("all at once", servers)]
+        cases += [(kind, {kind: servers[kind]}) for kind in KINDS]
+        for name, chosen in cases:
+            walls = [run(chosen, args.timeout_total) for _ in range(args.runs)]
+            wall = statistics.median(walls)
+            print(f"  {name:14s}: {wall:6.2f} s wall, overrun {wall - args.timeout_total:+6.2f} s"
+                  f"  (max {max(walls) - args.timeout_total:+.2f} s)")
+    finally:
+        for server in servers.values():
+            server.close()
+
+
+if __name__ == "__main__":
+    main()
