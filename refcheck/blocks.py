@@ -21,6 +21,7 @@ from refcheck.model import Span
 
 _CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]|$))*")
 _HEADING_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*#{1,6}[ \t]+")
+_CLOSING_FENCE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*(`{3,}|~{3,})[ \t]*$")
 _RETRIES = 8
 _FENCE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*(`{3,}|~{3,})")
 
@@ -69,6 +70,13 @@ class Leaf:
             return Span(line, column, line, column + (end - start))  # one line: no second lookup
         end_line, end_column = self.offset_to_position(end)
         return Span(line, column, end_line, end_column)
+
+
+def _closes(line: str, marker: str) -> bool:
+    """Whether `line` closes a code block opened by `marker`: the same character, at least as many,
+    and no info string (```` ```bibtex ```` opens the next block, it closes nothing)."""
+    m = _CLOSING_FENCE.match(line)
+    return m is not None and (not marker or (m.group(1)[0] == marker[0] and len(m.group(1)) >= len(marker)))
 
 
 @lru_cache(maxsize=1)
@@ -235,8 +243,10 @@ class _Locator:
         if body:
             first_nonblank = next(i for i, t in enumerate(body) if t.strip())
             found = self._find(body[first_nonblank].strip(), start=start_index)
+            if found is None and start_index > self.cursor:  # the fence found was not this block's
+                found = self._find(body[first_nonblank].strip(), start=self.cursor)
             if found is not None:
-                start_index = found[0] - first_nonblank
+                start_index = max(found[0] - first_nonblank, 0)
         lines = []
         for offset, line_text in enumerate(body):
             index = min(start_index + offset, len(self.src) - 1)
@@ -245,7 +255,7 @@ class _Locator:
             column = len(source) - len(stripped) if stripped and source.endswith(stripped) else 0
             lines.append((index + 1, column))
         end_index = start_index + len(body)
-        if fenced and end_index < len(self.src) and _FENCE.match(self.src[end_index]):
+        if fenced and end_index < len(self.src) and _closes(self.src[end_index], str(token.get("marker") or "")):
             end_index += 1  # the closing fence (a fence left open in a block quote has none)
         self.cursor = min(max(end_index, self.cursor), len(self.src))
         if not lines:

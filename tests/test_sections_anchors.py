@@ -67,6 +67,12 @@ def test_bibtex_code_block_in_a_document_is_a_bibliography() -> None:
     assert refs(text) == [("bib", 4, 1, "k2020")]
 
 
+def test_a_bibtex_block_after_a_fence_left_open_in_a_quote_keeps_its_lines() -> None:
+    # The quote's fence is never closed; "```bibtex" opens the next block rather than closing it.
+    text = "> quoted\n> ```\nlazy\n```bibtex\n\n@misc{k2020,\n  title = {S},\n  year = {2020}\n}\n```\n"
+    assert refs(text) == [("bib", 6, 1, "k2020")]
+
+
 def test_footnote_and_link_definitions_are_references() -> None:
     text = "A[^n] [b][x].\n\n[^n]: Smith, A. (2019). Note.\n\n[x]: https://example.com\n"
     found = refs(text)
