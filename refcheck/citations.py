@@ -304,11 +304,15 @@ def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
         low = max(pos, previous)
         previous = tail.end()
         window = max(low, mask.rfind("(", low, tail.start()) + 1, mask.rfind(")", low, tail.start()) + 1)
-        m = _NARRATIVE.search(mask, window, tail.end())
-        if m is None:
-            continue
-        pos = m.end()
-        yield from _author_year(m, ctx, m.start(), m.end(), alone_needs_known=True)
+        while (m := _NARRATIVE.search(mask, window, tail.end())) is not None:
+            pos = m.end()
+            found = list(_author_year(m, ctx, m.start(), m.end(), alone_needs_known=True))
+            if found:
+                yield from found
+                break
+            # The leftmost match may start at a word that is no author ("the data, Smith and Jones
+            # (2020)"): the citation may still start at a later name of the same match.
+            window = m.end("first")
 
 
 @grammar("parenthetical", "(")

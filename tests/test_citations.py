@@ -23,6 +23,9 @@ def cites(text: str) -> list[tuple[str, int, int, tuple[str, ...], str | None, s
         ("As Kaplan et al. (2020) show.", [("author-year", 1, 4, ("kaplan",), "2020", None)]),
         ("Smith and Jones (2019) agree.", [("author-year", 1, 1, ("smith", "jones"), "2019", None)]),
         ("Smith & Jones (2019) agree.", [("author-year", 1, 1, ("smith", "jones"), "2019", None)]),
+        # The leftmost stretch that reads as a list of names starts at a plain word: the citation starts later.
+        ("We use the data, Smith and Jones (2019) say.", [("author-year", 1, 18, ("smith", "jones"), "2019", None)]),
+        ("On a scale and Kaplan et al. (2020) show.", [("author-year", 1, 16, ("kaplan",), "2020", None)]),
         ("Kaplan et al.'s (2020) law.", [("author-year", 1, 1, ("kaplan",), "2020", None)]),
         ("Per van der Berg et al. (2021).", [("author-year", 1, 5, ("van der berg",), "2021", None)]),
         (
