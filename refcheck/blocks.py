@@ -51,6 +51,11 @@ class Leaf:
 
     def offset_to_position(self, offset: int) -> tuple[int, int]:
         """(line, 1-based column) of an offset in `text`."""
+        line, column = self._position(offset)
+        return line, max(column, 1)
+
+    def _position(self, offset: int) -> tuple[int, int]:
+        # The column falls before the line (zero or less) inside whitespace mistune expanded from a tab.
         if len(self.text) < 4096:
             line_index = self.text.count("\n", 0, offset)
             line_start = self.text.rfind("\n", 0, offset) + 1
@@ -65,11 +70,13 @@ class Leaf:
     def span(self, start: int, end: int) -> Span:
         """The source span of `text[start:end]` (at least one character)."""
         end = max(end, start + 1)
-        line, column = self.offset_to_position(start)
-        if self.text.find("\n", start, end) < 0:
-            return Span(line, column, line, column + (end - start))  # one line: no second lookup
-        end_line, end_column = self.offset_to_position(end)
-        return Span(line, column, end_line, end_column)
+        line, column = self._position(start)
+        if self.text.find("\n", start, end) < 0:  # one line: no second lookup
+            end_line, end_column = line, column + (end - start)
+        else:
+            end_line, end_column = self._position(end)
+        column = max(column, 1)
+        return Span(line, column, end_line, max(end_column, column + 1) if end_line == line else max(end_column, 1))
 
 
 def _closes(line: str, marker: str) -> bool:

@@ -280,7 +280,8 @@ def _add_entry(builder: _Builder, leaf: Leaf, start: int, end: int, source: Refe
     if not body.strip() or _is_link_definition_only(body):
         return
     locate = _locator(builder, leaf, start + body_offset)
-    span = builder.span(leaf, start, start + len(raw.split("\n")[0].rstrip()))
+    indent = len(raw) - len(raw.lstrip(" \t"))  # a continuation line keeps its indentation in mistune's text
+    span = builder.span(leaf, start + indent, start + len(raw.split("\n")[0].rstrip()))
     ref = parse_entry(body, span=span, path=builder.doc.display_path, source=source, key=key, locate=locate)
     builder.doc.references.append(ref)
     builder.doc.identifiers.extend((*ref.arxiv_ids, *ref.dois))

@@ -73,6 +73,18 @@ def test_a_bibtex_block_after_a_fence_left_open_in_a_quote_keeps_its_lines() -> 
     assert refs(text) == [("bib", 6, 1, "k2020")]
 
 
+def test_a_numbered_entry_on_an_indented_continuation_line_starts_at_its_number() -> None:
+    assert refs("**References**\n\n[1] Doe, A. (2019). T.\n   [2] Smith, J. (2020). U.\n") == [
+        ("list", 3, 1, "1"),
+        ("list", 4, 4, "2"),
+    ]
+    # A lazy line after a quote, indented by a tab that mistune expands: the column stays in the line.
+    assert refs("**References**\n\n> [1] Doe, A. (2019). T.\n\t [2] Smith, J. (2020). U.\n") == [
+        ("list", 3, 3, "1"),
+        ("list", 4, 3, "2"),
+    ]
+
+
 def test_footnote_and_link_definitions_are_references() -> None:
     text = "A[^n] [b][x].\n\n[^n]: Smith, A. (2019). Note.\n\n[x]: https://example.com\n"
     found = refs(text)
