@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|!?\[([^\]]*)\]\[[^\]]*\]")
 _EMPHASIS_MARKS = re.compile(r"[*`~]|(?<!\w)_|_(?!\w)")
 
 
+@functools.lru_cache(maxsize=4096)  # "Introduction", "Usage", "References": titles repeat across a tree
 def heading_anchor(title: str) -> str:
     """GitHub's slug: lower case, punctuation dropped (not `-` or `_`), each space a hyphen."""
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2) or "", title)

@@ -434,12 +434,12 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
     scan = scan_inline(leaf.text, builder.link_labels, html_block=leaf.kind == "html")
     _html_items(builder, leaf, scan, context)
     for link in scan.links:
-        span = builder.span(leaf, link.start, link.end)
-        url = link.url
         if link.reference_style:
             continue  # the definition is the Link; the use is a citation of its label
-        doc.links.append(Link(url, span, link.kind, context, link.text))
-        doc.identifiers.extend(i for i in _identifiers_of_url(url, span) if context is LinkContext.PROSE)
+        span = builder.span(leaf, link.start, link.end)
+        doc.links.append(Link(link.url, span, link.kind, context, link.text))
+        if context is LinkContext.PROSE:
+            doc.identifiers.extend(_identifiers_of_url(link.url, span))
     found = citations.find_citations(leaf.text, scan, known=known, has_bib=has_bib)
     if context is not LinkContext.PROSE:
         # Links inside reference entries and footnote definitions are not citations; uses of

@@ -24,6 +24,7 @@ from refcheck.names import surname_keys
 
 _OWN_LIST = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
 _SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
+_PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 @dataclass(slots=True)
@@ -387,9 +388,11 @@ def _short(ref: Reference) -> str:
 
 
 def _norm_title(title: str) -> str:
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+    text = title
+    if not text.isascii():  # ASCII has no accents to strip
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_PUNCTUATION.sub(" ", text.casefold()).split())
 
 
 def check_document(

@@ -272,7 +272,6 @@ def parse_plain(plain: PlainText) -> ParsedEntry:
     link = next(
         ((s, e) for s, e, _ in links if _title_like(text[s:e]) and not _quote_inside(text[s:e])), None
     )
-    sentence = _author_list_end(text, skip)
     candidates = [
         (pos, kind)
         for pos, kind in (
@@ -283,6 +282,7 @@ def parse_plain(plain: PlainText) -> ParsedEntry:
         if pos is not None
     ]
     boundary, kind = min(candidates) if candidates else (len(text), "none")
+    sentence = _author_list_end(text, skip, boundary)
     title_range: tuple[int, int] | None = None
     # A full stop that ends the author list before the year/quote/link: "Nahnsen S. The nf-core …"
     if sentence is not None and (
@@ -376,10 +376,13 @@ def _title_after(text: str, start: int, links: list[tuple[int, int, str]]) -> tu
     return (pos, end) if end > pos else None
 
 
-def _author_list_end(text: str, start: int) -> int | None:
-    """Index of the full stop that ends an author list written as a sentence, or None."""
+def _author_list_end(text: str, start: int, limit: int) -> int | None:
+    """Index of the full stop that ends an author list written as a sentence, or None; only one
+    before `limit` (where the year, quote or link that ends the list otherwise is) is of use."""
     vancouver = _VANCOUVER.match(text, start) is not None
     for match in _SENTENCE_END.finditer(text, start):
+        if match.start() >= limit:
+            return None
         if match.group(0) != ".":
             return None
         index = match.start()
