@@ -382,6 +382,8 @@ def link_label(ctx: Context) -> Iterator[Found]:
 
 
 def _manubot(key: str) -> tuple[str | None, str | None]:
+    if ":" not in key:
+        return None, None  # a plain citation key
     lowered = key.lower()
     if lowered.startswith("doi:"):
         return None, _norm_doi(key[4:])
@@ -415,13 +417,15 @@ def pandoc(ctx: Context) -> Iterator[Found]:
             offset += len(part) + 1
         if not items:
             continue
-        taken.append((m.start(), m.end()))
+        bracket_start, bracket_end = m.span()
+        taken.append((bracket_start, bracket_end))
+        written = ctx.text[bracket_start:bracket_end]
         for index, (pos, key) in enumerate(items):
-            if _QUARTO_XREF.match(key):
+            if "-" in key and _QUARTO_XREF.match(key):
                 continue
-            start, end = (m.start(), m.end()) if index == 0 else (pos, pos + len(key) + 1)
+            start, end = (bracket_start, bracket_end) if index == 0 else (pos, pos + len(key) + 1)
             arxiv, doi = _manubot(key)
-            yield Found(CitationKind.PANDOC, start, end, ctx.text[m.start() : m.end()], key=key, arxiv_id=arxiv, doi=doi)
+            yield Found(CitationKind.PANDOC, start, end, written, key=key, arxiv_id=arxiv, doi=doi)
     if not ctx.has_bib:
         return
     index = 0  # `taken` and the matches both come in order: one sweep
