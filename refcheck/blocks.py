@@ -23,6 +23,7 @@ _CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]|$
 _HEADING_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*#{1,6}[ \t]+")
 _CLOSING_FENCE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*(`{3,}|~{3,})[ \t]*$")
 _RETRIES = 8
+_CODE_SEARCH = 200  # lines either side where a misplaced code block is looked for
 _FENCE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*(`{3,}|~{3,})")
 
 
@@ -254,6 +255,11 @@ class _Locator:
                 found = self._find(body[first_nonblank].strip(), start=self.cursor)
             if found is not None:
                 start_index = max(found[0] - first_nonblank, 0)
+            if not self._code_fits(start_index, body):
+                # mistune emitted the block out of source order (a list after the lazy lines of a fence
+                # left open in a quote): the nearest place where every line of the block sits.
+                nearby = range(max(0, start_index - _CODE_SEARCH), min(len(self.src), start_index + _CODE_SEARCH))
+                start_index = next((i for i in nearby if self._code_fits(i, body)), start_index)
         lines = []
         for offset, line_text in enumerate(body):
             index = min(start_index + offset, len(self.src) - 1)
@@ -268,6 +274,12 @@ class _Locator:
         if not lines:
             return None
         return Leaf("code", "\n".join(body), lines, info=info.strip().lower(), item=item or None)
+
+    def _code_fits(self, index: int, body: list[str]) -> bool:
+        """Whether each line of a code block's body ends the source line it would sit on from `index`."""
+        if index + len(body) > len(self.src):
+            return False
+        return all(self.stripped[index + k].endswith(line.strip()) for k, line in enumerate(body))
 
     def _table(self, token: dict[str, Any], item: tuple[int, ...]) -> Iterator[Leaf]:
         head = token["children"][0]

@@ -73,6 +73,12 @@ def test_a_bibtex_block_after_a_fence_left_open_in_a_quote_keeps_its_lines() -> 
     assert refs(text) == [("bib", 6, 1, "k2020")]
 
 
+def test_a_bibtex_block_mistune_emits_after_the_list_below_it_keeps_its_lines() -> None:
+    # The fence left open in the quote swallows the next line; mistune emits the list first.
+    text = "> Intro\n> ```bibtex\n@misc{k2020, title = {S}, year = {2020}}\n- item\n> "
+    assert refs(text) == [("bib", 3, 1, "k2020")]
+
+
 def test_a_numbered_entry_on_an_indented_continuation_line_starts_at_its_number() -> None:
     assert refs("**References**\n\n[1] Doe, A. (2019). T.\n   [2] Smith, J. (2020). U.\n") == [
         ("list", 3, 1, "1"),
