@@ -191,7 +191,11 @@ def main() -> None:
     check = ["--offline", "--no-cache", "--format", "json", "--color", "never", "."]
     if args.profile:
         _measure(["profile", str(args.profile.resolve()), "--jobs", "1", *check], root)
-        print(f"profile of --jobs 1 written to {args.profile}")
+        import pstats
+
+        stats = pstats.Stats(str(args.profile))
+        print(f"profile of --jobs 1 written to {args.profile} ({stats.total_tt:.2f} s profiled); top entries:")
+        stats.sort_stats("tottime").print_stats(15)
         return
     runs: dict[str, list[dict[str, float]]] = {"mistune": [], "jobs1": [], "jobs2": []}
     for _ in range(args.runs):
