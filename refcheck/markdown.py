@@ -473,7 +473,7 @@ def _suppressions(builder: _Builder, leaves: list[Leaf], extra: list[Leaf]) -> N
     open_disable: tuple[int, frozenset[str]] | None = None
     directives: list[tuple[int, str, frozenset[str]]] = []
     for leaf in [*leaves, *extra]:
-        if leaf.kind in ("code", "math"):
+        if leaf.kind in ("code", "math") or "<!--" not in leaf.text:
             continue
         for m in _DIRECTIVE.finditer(leaf.text):
             line, _ = leaf.offset_to_position(m.start())
