@@ -348,6 +348,10 @@ def numeric(ctx: Context) -> Iterator[Found]:
         if m.start() in link_starts:
             continue
         body = m.group("body")
+        if body.isdigit():  # the common `[3]`
+            if int(body) >= 1:
+                yield Found(CitationKind.NUMERIC, m.start(), m.end(), ctx.text[m.start() : m.end()], key=str(int(body)))
+            continue
         numbers: list[tuple[int, int]] = []  # (number, offset)
         ok = True
         for part in _NUMERIC_PART.finditer(body):

@@ -305,7 +305,8 @@ def _scan_brackets(
             dest = _LINK_DEST.match(text, after)
             if dest:
                 url = dest.group(1) if dest.group(1) is not None else dest.group(2) or ""
-                url = html.unescape(_ESCAPED.sub(lambda e: e.group(0)[1], url))
+                if "\\" in url or "&" in url:
+                    url = html.unescape(_ESCAPED.sub(lambda e: e.group(0)[1], url))
                 scan.links.append(InlineLink(kind, url, start, dest.end(), inner, i + 1))
                 blanks.append((after, dest.end()))
                 protected[after : dest.end()] = b"\x01" * (dest.end() - after)
