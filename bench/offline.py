@@ -4,7 +4,8 @@ Generates (once, deterministically) `--files` documents of about 5 KB each: auth
 footnote and pandoc citations, reference lists, link definitions, local links and images, a shared
 BibTeX file, and some errors. Prints, as medians of `--runs` runs: MB/s of refcheck with one and two
 jobs, the speed-up, peak memory (main process and largest worker), and the MB/s of mistune's own AST
-parse of the same files measured in the same run, with the ratio of the two.
+parse of the same files measured in the same run, with the ratio of the two. `--profile FILE` instead
+writes a cProfile of one `--jobs 1` run and prints its top entries.
 
     python bench/offline.py [--files 10000] [--runs 3] [--dir /tmp/refcheck-bench] [--profile out.prof]
 """
