@@ -166,12 +166,18 @@ def readme_commands() -> list[str]:
 
 @pytest.mark.parametrize("command", readme_commands())
 def test_readme_usage_command_runs(
-    command: str, workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    command: str,
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
     args = shlex.split(command, comments=True)[1:]
     if "<" in args:
         at = args.index("<")
-        monkeypatch.setattr(sys, "stdin", (workdir / args[at + 1]).open(encoding="utf-8"))
+        stdin = (workdir / args[at + 1]).open(encoding="utf-8")
+        request.addfinalizer(stdin.close)
+        monkeypatch.setattr(sys, "stdin", stdin)
         del args[at : at + 2]
     if "--offline" not in args:
         args.append("--offline")  # tests never reach the internet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import http.server
 import json
 import os
@@ -323,7 +324,7 @@ def test_ctrl_c_during_lookups_keeps_the_cache_valid(tmp_path: Path, slow_crossr
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert json.loads(out)["notices"][-1] == "interrupted: 1 of 1 files checked"
-    with sqlite3.connect(cache) as db:
+    with contextlib.closing(sqlite3.connect(cache)) as db:  # sqlite3's own `with` does not close
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     with Cache(cache) as reopened:
         assert reopened.warnings == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 
@@ -420,7 +421,7 @@ def test_answers_are_cached_and_reused(replay: ReplayServer, cache: Cache) -> No
     assert second.requests == 0 and len(replay.hits) == hits
     assert codes(second) == codes(first) and second.resolved == first.resolved
     assert cache.path is not None
-    with sqlite3.connect(cache.path) as db:
+    with contextlib.closing(sqlite3.connect(cache.path)) as db:
         ttl = {
             (ns, key): expires - time.time()
             for ns, key, expires in db.execute("SELECT namespace, key, expires FROM entries")
