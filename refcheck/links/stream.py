@@ -124,8 +124,12 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         await p.drain()
 
     async def aclose(self) -> None:
-        if self._protocol.transport is not None:
-            self._protocol.transport.close()
+        transport = self._protocol.transport
+        if transport is not None:
+            # abort, not close: a TLS close waits for the server's close_notify (up to 30 s) and leaves
+            # the socket open if the loop ends first; HTTP has nothing left to say on this connection.
+            transport.abort()
+            await asyncio.sleep(0)  # the loop closes the socket in the callback abort schedules
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None

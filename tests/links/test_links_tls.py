@@ -3,10 +3,12 @@ trusted through SSL_CERT_FILE, the same server works. Needs the `openssl` comman
 
 from __future__ import annotations
 
+import gc
 import shutil
 import ssl
 import subprocess
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,3 +54,14 @@ def test_trusted_certificate_works_with_anchors(tls_server: tuple[str, Path], ch
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     result = check([f"{base}/page.html#intro", f"{base}/page.html#absent", f"{base}/status/404/tls"])
     assert [(d.code, d.span.line) for d in result.diagnostics] == [("RC405", 2), ("RC401", 3)]
+
+
+def test_tls_connections_are_closed_when_the_run_ends(tls_server: tuple[str, Path], check, monkeypatch) -> None:
+    """A TLS close waits for the server's close_notify; the run ends first, so sockets must be aborted."""
+    base, cert = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        check([f"{base}/page.html#intro"])
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
