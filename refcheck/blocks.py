@@ -21,6 +21,7 @@ from refcheck.model import Span
 
 _CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]|$))*")
 _HEADING_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*#{1,6}[ \t]+")
+_SETEXT_UNDERLINE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*[ \t]*(?:=+|-+)[ \t]*$")
 _CLOSING_FENCE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*(`{3,}|~{3,})[ \t]*$")
 _RETRIES = 8
 _CODE_SEARCH = 200  # lines either side where a misplaced code block is looked for
@@ -145,8 +146,14 @@ class _Locator:
             elif "children" in token:
                 yield from self.walk(token["children"], item, number, has_sublist)
 
-    def _find(self, first: str, *, heading: bool = False, start: int | None = None) -> tuple[int, int] | None:
-        """(line index, column) of the first source line from the cursor that holds `first` after a prefix."""
+    def _find(
+        self, first: str, *, heading: bool = False, start: int | None = None, lines: int = 1
+    ) -> tuple[int, int] | None:
+        """(line index, column) of the first source line from the cursor that holds `first` after a prefix.
+
+        A heading is an ATX heading (`# first`) or, `lines` lines long, a setext one: text lines after
+        container markers only, then an `===` or `---` underline.
+        """
         first = first.rstrip()
         if not first:
             return None
@@ -161,10 +168,23 @@ class _Locator:
             m = prefix_re.match(prefix)
             if m and m.end() == len(prefix):
                 return index, col
+            if heading and self._setext_at(index, prefix, lines):
+                return index, col
             expanded = line.expandtabs(4)
             if "\t" in line and expanded.endswith(first):
                 return index, len(line) - len(line.lstrip())
         return None
+
+    def _setext_at(self, index: int, prefix: str, lines: int) -> bool:
+        """Whether a setext heading of `lines` text lines starts at `index` (after `prefix`)."""
+        m = _CONTAINER_PREFIX.match(prefix)
+        underline = index + lines
+        return (
+            m is not None
+            and m.end() == len(prefix)
+            and underline < len(self.src)
+            and _SETEXT_UNDERLINE.match(self.src[underline]) is not None
+        )
 
     def _place(self, kind: str, text: str, item: tuple[int, ...], number: int | None) -> Leaf | None:
         text = text.rstrip("\n")
@@ -175,7 +195,8 @@ class _Locator:
         if first_nonblank is None:
             return None
         heading = kind == "heading"
-        found = self._find(text_lines[first_nonblank], heading=heading)
+        lines = len(text_lines) - first_nonblank
+        found = self._find(text_lines[first_nonblank], heading=heading, lines=lines)
         if found is None:
             return None
         mapped, fits = self._map(found, text_lines, first_nonblank, heading)
@@ -184,7 +205,7 @@ class _Locator:
             # quote above it) before it, where the leaf's later lines fit too; a few tries at most.
             start, wrapped, tries = found[0] + 1, False, 0
             while tries < _RETRIES:
-                retry = self._find(text_lines[first_nonblank], heading=heading, start=start)
+                retry = self._find(text_lines[first_nonblank], heading=heading, start=start, lines=lines)
                 if retry is None or (wrapped and retry[0] >= found[0]):
                     if wrapped:
                         break

@@ -219,3 +219,12 @@ def test_web_address_without_scheme_is_a_missing_file_with_a_hint(run_json) -> N
     assert [(d["column"], d["code"]) for d in data["diagnostics"]] == [(5, "RC404"), (37, "RC404")]
     assert "needs https://" in data["diagnostics"][0]["message"]
     assert "https" not in data["diagnostics"][1]["message"]
+
+
+def test_links_to_setext_headings_land_here_and_in_other_files(run_json) -> None:
+    files = {
+        "a.md": "Title\n=====\n\nSee [up](#title), [there](b.md#part-two) and [gone](#nowhere).\n",
+        "b.md": "Part two\n--------\n\nText.\n",
+    }
+    _code, data = run_json(files)
+    assert [(d["path"], d["line"], d["column"], d["code"]) for d in data["diagnostics"]] == [("a.md", 4, 46, "RC405")]

@@ -106,6 +106,8 @@ def check_bibtex_properties(text: str) -> None:
 @example("- Smith et al. (2019)\n\t Smith et al. (2019)\n")  # mistune expands the tab
 @example("\n> ```\nA (2019) $$\n[4]\n$$\n```bibtex\nA (2019) $$\n[4]\n$$ @key (A, 2019) $$\n[4]\n$$ A\n")
 @example("\n\n**References**\n\n\n> [1] \n\t [1] Smith et al. (2019)\n")  # a tab-indented lazy line
+@example("0 $$\n[4]\n$$ Smith et al. (2019)\n---\n\n# 0 $$\n[4]\n$$\n")  # a setext heading, its text again later
+@example("$$\n[4]\n$$ (Smith, 2019; Jones & Lee, 2020a)\n---\n\n# $$\n[4]\n$$ Smith et al. (2019)\n")
 # mistune emits the list before the lazy lines of the fence left open in the quote above it.
 @example("\n\n\n> Smith et al. (2019)\n> ```bibtex\nSmith et al. (2019) @{\nSmith et al. (2019) Smith et al. (2019)\n- Smith et al. (2019)\n\n> ")
 @example("\n\n\n> Smith et al. (2019)\n> ```bibtex\nSmith et al. (2019)\nSmith et al. (2019)\n@{\n- Smith et al. (2019) Smith et al. (2019)\n> ")

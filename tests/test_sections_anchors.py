@@ -73,6 +73,22 @@ def test_a_bibtex_block_after_a_fence_left_open_in_a_quote_keeps_its_lines() -> 
     assert refs(text) == [("bib", 6, 1, "k2020")]
 
 
+def test_setext_headings_are_sections_and_anchors() -> None:
+    assert refs("Text (Smith, 2019).\n\nReferences\n----------\n\n- Smith, A. (2019). A title. *J*.\n") == [
+        ("list", 6, 3, None)
+    ]
+    text = "My Title\n========\n\n> Quoted Title\n> ------------\n\nTwo line\ntitle\n---\n\n# My Title\n"
+    doc = parse_markdown(text, Path("/tmp/d.md"), "d.md")
+    # GitHub drops the line break of a two-line heading; the repeated title gets its -1.
+    assert doc.anchors == {"my-title", "quoted-title", "two-linetitle", "my-title-1"}
+
+
+def test_a_setext_heading_keeps_its_lines_when_its_text_recurs_in_a_later_heading() -> None:
+    text = "Intro line\nSmith et al. (2019) said\n---\n\n# Intro line\n\n## References\n\n- Smith, J. (2019). T.\n"
+    doc = parse_markdown(text, Path("/tmp/d.md"), "d.md")
+    assert [(c.span.line, c.span.column, c.text) for c in doc.citations] == [(2, 1, "Smith et al. (2019)")]
+
+
 def test_a_bibtex_block_mistune_emits_after_the_list_below_it_keeps_its_lines() -> None:
     # The fence left open in the quote swallows the next line; mistune emits the list first.
     text = "> Intro\n> ```bibtex\n@misc{k2020, title = {S}, year = {2020}}\n- item\n> "
