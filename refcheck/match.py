@@ -151,6 +151,11 @@ class Matcher:
         if by_year:
             exact = [r for r in by_year if r.year == c.year] or by_year
             linked = [r for r in exact if _same_identifier(c, r) is True]
+            if not linked:
+                other = [r for r in by_author if r not in by_year and _same_identifier(c, r) is True]
+                if other:  # the link names another entry by these authors: its year is what differs
+                    self._year_differs(c, other[0], other[:1])
+                    return
             chosen = linked or exact
             for ref in chosen:
                 self._cite(ref)
@@ -178,14 +183,7 @@ class Matcher:
             )
             return
         if by_author:
-            ref = (by_id and by_id[0] in by_author and by_id[0]) or by_author[0]
-            self._cite(ref)
-            years = sorted({r.year for r in by_author if r.year})
-            self.out.add(
-                "RC203",
-                c.span,
-                f"{_label(c)}: year {c.year} differs from the entry's {' / '.join(years)} (line {ref.span.line})",
-            )
+            self._year_differs(c, (by_id and by_id[0] in by_author and by_id[0]) or by_author[0], by_author)
             return
         if by_id:
             ref = by_id[0]
@@ -214,6 +212,16 @@ class Matcher:
         if not self._has_list_or_bib() and self._has_any_bibliography():
             return
         self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
+
+    def _year_differs(self, c: Citation, ref: Reference, candidates: Sequence[Reference]) -> None:
+        """RC203 against `ref`, naming the years of every entry the citation could have meant."""
+        self._cite(ref)
+        years = sorted({r.year for r in candidates if r.year})
+        self.out.add(
+            "RC203",
+            c.span,
+            f"{_label(c)}: year {c.year} differs from the entry's {' / '.join(years)} (line {ref.span.line})",
+        )
 
     def _has_list_or_bib(self) -> bool:
         return bool(self.own or self.bib) or self.doc.has_reference_section

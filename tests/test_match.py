@@ -57,6 +57,17 @@ CASES = [
     # RC206 the link's identifier is not the entry's
     ("[Kaplan et al., 2020](https://arxiv.org/abs/2001.08362) (Vaswani et al., 2017)." + REFS, [(1, 1, "RC206")]),
     ("[Kaplan et al., 2020](https://arxiv.org/abs/2001.08361v2) (Vaswani et al., 2017)." + REFS, []),
+    # The link names one entry by these authors, the year another: the year is what differs (RC203, not RC206)
+    (
+        "[Yang et al. 2017](https://arxiv.org/abs/1701.03551).\n\n## References\n\n"
+        "- Yang, K. (2016). Cost-effective. arXiv:1701.03551\n- Yang, L. (2017). Suggestive. arXiv:1706.04737\n",
+        [(1, 1, "RC203"), (6, 3, "RC202")],
+    ),
+    (
+        "[Yang et al. 2017](https://arxiv.org/abs/1706.04737).\n\n## References\n\n"
+        "- Yang, K. (2016). Cost-effective. arXiv:1701.03551\n- Yang, L. (2017). Suggestive. arXiv:1706.04737\n",
+        [(5, 3, "RC202")],
+    ),
     # RC206 an entry whose text and link disagree
     (
         "(Kaplan et al., 2020)\n\n## References\n\n- Kaplan, J. (2020). S. arXiv:2001.08361 "
