@@ -1,8 +1,10 @@
-"""Shared helpers: run refcheck on Markdown written into a temporary directory."""
+"""Shared helpers: run refcheck on Markdown written into a temporary directory; no test leaves the machine."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,53 @@ import pytest
 from refcheck.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class InternetAccess(AssertionError):
+    """A test tried to reach a host beyond this machine."""
+
+
+def _on_this_machine(host: object) -> bool:
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%")[0])
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+
+
+def _guard_sockets() -> None:
+    """Every test server listens on this machine: any other address is a test reaching the internet.
+
+    Names under `.invalid` (RFC 2606: never resolvable) still fail as a resolver fails, for the tests of
+    DNS failures. Processes a test starts are not covered; they are pointed at loopback servers.
+    """
+    real_getaddrinfo, real_connect, real_connect_ex = socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _on_this_machine(host):
+            name = host.decode() if isinstance(host, bytes) else str(host)
+            if name.rstrip(".").endswith(".invalid"):
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            raise InternetAccess(f"a test looked up {name!r}: tests never reach the internet")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def checked(real: Callable[..., Any]) -> Callable[..., Any]:
+        def connect(self: socket.socket, address: Any) -> Any:
+            if isinstance(address, tuple) and not _on_this_machine(address[0]):
+                raise InternetAccess(f"a test connected to {address!r}: tests never reach the internet")
+            return real(self, address)
+
+        return connect
+
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    socket.socket.connect = checked(real_connect)  # type: ignore[method-assign]
+    socket.socket.connect_ex = checked(real_connect_ex)  # type: ignore[method-assign]
+
+
+_guard_sockets()
 
 
 @pytest.fixture
