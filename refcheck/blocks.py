@@ -19,13 +19,15 @@ import mistune
 
 from refcheck.model import Span
 
-_CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]|$))*")
-_HEADING_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*#{1,6}[ \t]+")
-_SETEXT_UNDERLINE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*[ \t]*(?:=+|-+)[ \t]*$")
-_CLOSING_FENCE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*(`{3,}|~{3,})[ \t]*$")
+# Container markers before a block's text: spaces, `>`, list bullets and numbers with their space.
+_MARKERS = r"(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*"
+_CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]|$))*")  # a bare `1.` too
+_HEADING_PREFIX = re.compile(rf"^{_MARKERS}#{{1,6}}[ \t]+")
+_SETEXT_UNDERLINE = re.compile(rf"^{_MARKERS}[ \t]*(?:=+|-+)[ \t]*$")
+_FENCE = re.compile(rf"^{_MARKERS}(`{{3,}}|~{{3,}})")
+_CLOSING_FENCE = re.compile(rf"^{_MARKERS}(`{{3,}}|~{{3,}})[ \t]*$")
 _RETRIES = 8
 _CODE_SEARCH = 200  # lines either side where a misplaced code block is looked for
-_FENCE = re.compile(r"^(?:[ \t>]|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*(`{3,}|~{3,})")
 
 
 @dataclass(slots=True)

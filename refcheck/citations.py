@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from refcheck import identifiers
-from refcheck.inline import InlineLink, InlineScan, normalize_label
+from refcheck.inline import InlineLink, InlineScan, blank_ranges, normalize_label
 from refcheck.model import Citation, CitationKind, IdentifierKind, LinkKind, Reference, ReferenceSource, Span
 from refcheck.names import normalise_surname
 
@@ -258,37 +258,23 @@ def _inner(ctx: Context, start: int, end: int) -> Iterator[Found]:
     yield from _narrative_in(ctx, start, end)
 
 
-def _outside_links_mask(ctx: Context) -> str:
+def _outside_links(ctx: Context) -> Context | None:
+    """The block with link and image ranges blanked too (built once for both author–year grammars), or
+    None when it holds no `(` for them to look at."""
+    if "(" not in ctx.mask:
+        return None
     if ctx.outside_links is None:
-        ctx.outside_links = _blank_links(ctx)
-    return ctx.outside_links
-
-
-def _blank_links(ctx: Context) -> str:
-    # Blank the union of the link ranges, each stretch once (nested links would make it quadratic).
-    ranges = sorted((link.start, link.end) for link in ctx.scan.links if link.kind in (LinkKind.LINK, LinkKind.IMAGE))
-    if not ranges:
-        return ctx.mask
-    pieces: list[str] = []
-    done = 0
-    for start, end in ranges:
-        start, end = max(start, done), min(end, len(ctx.mask))
-        if start >= end:
-            continue
-        pieces.append(ctx.mask[done:start])
-        pieces.append("\n".join(" " * len(part) for part in ctx.mask[start:end].split("\n")))
-        done = end
-    pieces.append(ctx.mask[done:])
-    return "".join(pieces)
+        ranges = [(link.start, link.end) for link in ctx.scan.links if link.kind in (LinkKind.LINK, LinkKind.IMAGE)]
+        ctx.outside_links = blank_ranges(ctx.mask, ranges) if ranges else ctx.mask
+    return Context(ctx.text, ctx.scan, ctx.outside_links, ctx.known, ctx.has_bib)
 
 
 @grammar("narrative", "(")
 def narrative(ctx: Context) -> Iterator[Found]:
     """`Kaplan et al. (2020)`, `Smith and Jones (2019)`, `Smith (2019, 2020a)`, `Kaplan et al.'s (2020)`."""
-    if "(" not in ctx.mask:
-        return
-    mask = _outside_links_mask(ctx)
-    yield from _narrative_in(Context(ctx.text, ctx.scan, mask, ctx.known, ctx.has_bib), 0, len(mask))
+    outside = _outside_links(ctx)
+    if outside is not None:
+        yield from _narrative_in(outside, 0, len(outside.mask))
 
 
 def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
@@ -318,10 +304,9 @@ def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
 @grammar("parenthetical", "(")
 def parenthetical(ctx: Context) -> Iterator[Found]:
     """`(Vaswani et al., 2017)`, `(Gao et al., 2020; Wei et al., 2022)`, `(e.g., Smith, 2019, p. 4)`."""
-    if "(" not in ctx.mask:
-        return
-    mask = _outside_links_mask(ctx)
-    yield from _parenthetical_in(Context(ctx.text, ctx.scan, mask, ctx.known, ctx.has_bib), 0, len(mask))
+    outside = _outside_links(ctx)
+    if outside is not None:
+        yield from _parenthetical_in(outside, 0, len(outside.mask))
 
 
 def _parenthetical_in(ctx: Context, start: int, end: int) -> Iterator[Found]:

@@ -216,7 +216,7 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
                 protect(m.start(), end)
 
     scan.links.sort(key=lambda link: link.start)
-    scan.mask = _masked(text, blanks)
+    scan.mask = blank_ranges(text, blanks)
     return scan
 
 
@@ -238,7 +238,7 @@ def _code_spans(text: str, protected: bytearray, protect: Callable[[int, int], N
         pos = same[index] + end - start
 
 
-def _masked(text: str, blanks: list[tuple[int, int]]) -> str:
+def blank_ranges(text: str, blanks: list[tuple[int, int]]) -> str:
     """`text` with every character of the `blanks` ranges but newlines turned into spaces."""
     if not blanks:
         return text

@@ -73,9 +73,6 @@ class _Builder:
     code_lines: set[int] = field(default_factory=set)
     anchors: AnchorSet = field(default_factory=AnchorSet)
 
-    def span(self, leaf: Leaf, start: int, end: int) -> Span:
-        return leaf.span(start, end)
-
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
     """YAML front matter (`---` … `---`/`...`) at the top: its data and the number of lines it takes."""
@@ -208,8 +205,8 @@ def _assign_sections(leaves: list[Leaf]) -> dict[int, ReferenceSource | None]:
     return result
 
 
-def _locator(builder: _Builder, leaf: Leaf, base: int) -> Callable[[int, int], Span]:
-    return lambda start, end: builder.span(leaf, base + start, base + end)
+def _locator(leaf: Leaf, base: int) -> Callable[[int, int], Span]:
+    return lambda start, end: leaf.span(base + start, base + end)
 
 
 def _reference_entries(builder: _Builder, leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> None:
@@ -279,9 +276,9 @@ def _add_entry(builder: _Builder, leaf: Leaf, start: int, end: int, source: Refe
     body = raw[body_offset:].rstrip()
     if not body.strip() or _is_link_definition_only(body):
         return
-    locate = _locator(builder, leaf, start + body_offset)
+    locate = _locator(leaf, start + body_offset)
     indent = len(raw) - len(raw.lstrip(" \t"))  # a continuation line keeps its indentation in mistune's text
-    span = builder.span(leaf, start + indent, start + len(raw.split("\n")[0].rstrip()))
+    span = leaf.span(start + indent, start + len(raw.split("\n")[0].rstrip()))
     ref = parse_entry(body, span=span, path=builder.doc.display_path, source=source, key=key, locate=locate)
     builder.doc.references.append(ref)
     builder.doc.identifiers.extend((*ref.arxiv_ids, *ref.dois))
@@ -396,7 +393,7 @@ def _footnote_definitions(builder: _Builder, env: dict[str, Any]) -> list[Leaf]:
                 path=builder.doc.display_path,
                 source=ReferenceSource.FOOTNOTE,
                 key=label,
-                locate=_locator(builder, leaf, lead),
+                locate=_locator(leaf, lead),
             )
             builder.doc.references.append(ref)
             builder.doc.identifiers.extend((*ref.arxiv_ids, *ref.dois))
@@ -436,7 +433,7 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
     for link in scan.links:
         if link.reference_style:
             continue  # the definition is the Link; the use is a citation of its label
-        span = builder.span(leaf, link.start, link.end)
+        span = leaf.span(link.start, link.end)
         doc.links.append(Link(link.url, span, link.kind, context, link.text))
         if context is LinkContext.PROSE:
             doc.identifiers.extend(_identifiers_of_url(link.url, span))
@@ -446,7 +443,7 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
         # footnotes and link definitions there still are.
         found = [f for f in found if f.kind in (CitationKind.FOOTNOTE, CitationKind.LINK_LABEL)]
     for item in found:
-        doc.citations.append(item.to_citation(builder.span(leaf, item.start, item.end)))
+        doc.citations.append(item.to_citation(leaf.span(item.start, item.end)))
 
 
 def _html_items(builder: _Builder, leaf: Leaf, scan: InlineScan, context: LinkContext) -> None:
@@ -455,7 +452,7 @@ def _html_items(builder: _Builder, leaf: Leaf, scan: InlineScan, context: LinkCo
         for attr in ("id", "name"):
             if attr in tag.attrs and tag.name not in ("meta", "input", "param"):
                 builder.anchors.add_id(tag.attrs[attr])
-        span = builder.span(leaf, tag.start, tag.end)
+        span = leaf.span(tag.start, tag.end)
         if tag.name == "a" and tag.attrs.get("href"):
             doc.links.append(Link(tag.attrs["href"], span, LinkKind.HTML_A, LinkContext.HTML, ""))
         elif tag.name in ("img", "source") and tag.attrs.get("src"):

@@ -345,3 +345,25 @@ def test_bibtex_positions_are_the_same_whatever_the_line_endings(
     assert [(d["path"], d["line"], d["column"], d["code"]) for d in result["diagnostics"]] == [
         ("refs.bib", 5, 1, "RC205")
     ]
+
+
+def test_resolved_paths_agree_with_path_resolve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sources.resolved` resolves a file's directory once and the file itself with one lstat."""
+    from refcheck.sources import resolved
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.md").write_text("x", encoding="utf-8")
+    (tmp_path / "linked-dir").symlink_to(real)
+    (tmp_path / "linked-file.md").symlink_to(real / "a.md")
+    monkeypatch.chdir(tmp_path)
+    for path in [
+        Path("real/a.md"),
+        tmp_path / "real" / "a.md",
+        Path("linked-dir/a.md"),
+        Path("linked-file.md"),
+        Path("linked-dir/../real/a.md"),
+        Path("real/missing.md"),
+        Path("."),
+    ]:
+        assert resolved(path) == path.resolve(), path
