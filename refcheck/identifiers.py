@@ -131,9 +131,19 @@ def validate_doi(raw: str) -> Validation:
     return Validation(value, True)
 
 
+@functools.lru_cache(maxsize=8192)
+def _checked(kind: IdentifierKind, raw: str, today: _dt.date) -> Validation:
+    return validate_arxiv(raw, today=today) if kind is IdentifierKind.ARXIV else validate_doi(raw)
+
+
+def validation(kind: IdentifierKind, raw: str) -> Validation:
+    """`validate_arxiv` or `validate_doi` as of today, memoised: a tree cites the same IDs again and again."""
+    return _checked(kind, raw, _dt.date.today())
+
+
 def make_identifier(kind: IdentifierKind, raw: str, span: Span) -> Identifier:
     """Validate and normalise `raw` into an Identifier at `span`."""
-    check = validate_arxiv(raw) if kind is IdentifierKind.ARXIV else validate_doi(raw)
+    check = validation(kind, raw)
     return Identifier(
         kind=kind, value=check.value, raw=raw, span=span, valid=check.valid, problem=check.problem
     )

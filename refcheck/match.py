@@ -69,9 +69,9 @@ def _same_identifier(citation: Citation, ref: Reference) -> bool | None:
 
     A malformed cited identifier tells nothing (RC301/RC302 already report it).
     """
-    if citation.arxiv_id and not identifiers.validate_arxiv(citation.arxiv_id).valid:
+    if citation.arxiv_id and not identifiers.validation(IdentifierKind.ARXIV, citation.arxiv_id).valid:
         return None
-    if citation.doi and not identifiers.validate_doi(citation.doi).valid:
+    if citation.doi and not identifiers.validation(IdentifierKind.DOI, citation.doi).valid:
         return None
     if citation.arxiv_id and ref.arxiv_ids:
         return citation.arxiv_id in {i.value for i in ref.arxiv_ids}
@@ -110,6 +110,13 @@ class Matcher:
         self.uncited_bib = uncited_bib
         self.cited: set[int] = set()  # id() of references something cites
         self.author_year_pool = [*self.own, *self.footnotes.values(), *self.bib]
+        # Pool positions by first-author surname key: a citation is compared only with the entries
+        # that can match its first author, in pool order.
+        self.by_surname: dict[str, list[int]] = {}
+        for position, ref in enumerate(self.author_year_pool):
+            if ref.authors:
+                for key in surname_keys(ref.authors[0]):
+                    self.by_surname.setdefault(key, []).append(position)
         self.handlers = {
             CitationKind.AUTHOR_YEAR: self._author_year,
             CitationKind.NUMERIC: self._numeric,
@@ -146,7 +153,7 @@ class Matcher:
             if c.url is None and self.doc.has_reference_section:
                 self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
             return
-        by_author = [r for r in pool if _author_matches(c, r)]
+        by_author = [r for r in self._first_author_candidates(c) if _author_matches(c, r)]
         by_year = [r for r in by_author if _year_matches(c.year, r.year)]
         if by_year:
             exact = [r for r in by_year if r.year == c.year] or by_year
@@ -212,6 +219,15 @@ class Matcher:
         if not self._has_list_or_bib() and self._has_any_bibliography():
             return
         self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
+
+    def _first_author_candidates(self, c: Citation) -> list[Reference]:
+        """The pool's entries whose first author shares a surname key with the citation's, in pool order."""
+        if not c.authors:
+            return []
+        positions: set[int] = set()
+        for key in surname_keys(c.authors[0]):
+            positions.update(self.by_surname.get(key, ()))
+        return [self.author_year_pool[p] for p in sorted(positions)]
 
     def _year_differs(self, c: Citation, ref: Reference, candidates: Sequence[Reference]) -> None:
         """RC203 against `ref`, naming the years of every entry the citation could have meant."""

@@ -166,7 +166,8 @@ _KEY_PREFIX = re.compile(r"^\s*(?:\[\^[^\]\s]+\]:|\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3
 _CHICAGO_YEAR = re.compile(r"\s*\(?((?:1[89]|20)\d{2}[a-z]?|n\.\s?d\.?)\)?\.(?=\s|$)")
 _LEAD_WORDS = re.compile(r"(?:see(?: also)?|cf\.|e\.g\.|i\.e\.)[,:]?\s+(?:e\.g\.,?\s+)?", re.IGNORECASE)
 _APA_YEAR = re.compile(r"\(\s*((?:1[89]|20)\d{2}[a-z]?|n\.\s?d\.?)(?:\s*[,;][^()]{0,40})?\s*\)")
-_YEAR = re.compile(r"(?<![\w.:/#-])((?:1[89]|20)\d{2})([a-z])?(?![\w-]|\.\d)")
+# The look-behind after the first digit (same matches as one in front; `re` skips ahead to a 1 or a 2).
+_YEAR = re.compile(r"((?:1(?<![\w.:/#-]1)[89]|2(?<![\w.:/#-]2)0)\d{2})([a-z])?(?![\w-]|\.\d)")
 _ND = re.compile(r"(?<!\w)n\.\s?d\.(?!\w)", re.IGNORECASE)
 _OPEN_QUOTES = {'"': '"”', "“": '”"', "«": "»", "„": "“”"}
 _OPENING_QUOTE = re.compile("[" + "".join(_OPEN_QUOTES) + "]")
