@@ -54,6 +54,10 @@ _NARRATIVE = re.compile(
 _NARRATIVE_TAIL = re.compile(rf"\(\s*{_YEARS}{_LOCATOR}?\s*\)")
 _PAREN = re.compile(r"\((?P<body>[^()\n]*(?:\n[^()\n]*)?)\)")
 _PAREN_ITEM = re.compile(rf"^\s*{_PREFIX}?{_ATOMIC_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
+# An item at the end of a part after other lead-in words: "(as shown by Smith et al., 2020)".
+_PAREN_TAIL_ITEM = re.compile(rf"(?<![\w'’@#/.-]){_ATOMIC_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
+# A lead-in ending in a joiner makes the name after it a later author of an unknown first one.
+_JOINED = re.compile(r"(?:\band|&)\s*$")
 _LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*,?\s*\(?\s*{_YEARS}\s*\)?\s*")
 # A look-behind placed after the first literal (`\[(?<!x\[)` for `(?<!x)\[`) means the same and lets `re`
 # skip ahead to each `[`, `@` or `$`; in front, it is tried at every position of the text (several times
@@ -313,17 +317,52 @@ def parenthetical(ctx: Context) -> Iterator[Found]:
 
 
 def _parenthetical_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
+    """Each `;`-separated part of a parenthetical that is an author–year item, whole (after an optional
+    `_PREFIX` such as "see" or "e.g.,") or at the part's end after other lead-in words.
+
+    A whole item that opens the parenthetical sits on the `(`; a later one on its own first character.
+    An item after lead-in words sits on the first character of its first name, wherever it is: the
+    words before it are not part of the citation.
+    """
     for m in _PAREN.finditer(ctx.mask, start, end):
         body_start = m.start("body")
         offset = body_start
         for part in m.group("body").split(";"):
+            last = m.end() if offset + len(part) >= m.end("body") else offset + len(part.rstrip())
             item = _PAREN_ITEM.match(part)
             if item:
-                # The first item sits on the `(`; later items on their own first character.
                 first = m.start() if offset == body_start else offset + len(part) - len(part.lstrip())
-                last = m.end() if offset + len(part) >= m.end("body") else offset + len(part.rstrip())
                 yield from _author_year(item, ctx, first, last, alone_needs_known=False)
+            elif _YEAR_TOKEN.search(part):
+                tail = _lead_in_item(part, ctx.known)
+                if tail:
+                    yield from _author_year(tail, ctx, offset + tail.start(), last, alone_needs_known=False)
             offset += len(part) + 1
+
+
+def _lead_in_item(part: str, known: KnownNames) -> re.Match[str] | None:
+    """The author–year item ending `part` after lead-in words, accepted only when its first author is a
+    surname of the document's own entries: an unknown capitalised word after a lead-in is far more often
+    a month, a venue, a product or a figure than an author ("(released by Google, 2020)").
+
+    The name must be capitalised, must not follow "and"/"&" (it would be a later author of an unknown
+    first one), and, with no co-author or "et al.", must not be a word such as a month that precedes a
+    year without being an author. When the leftmost candidate starts at a lead-in word ("the data,
+    Smith and Jones, 2019"), the item may start at a later name of the same stretch.
+    """
+    pos = 0
+    while (m := _PAREN_TAIL_ITEM.search(part, pos)) is not None:
+        pos = m.end("first")
+        first = m.group("first")
+        surname = first.split()[-1]
+        if (
+            known.knows(first)
+            and surname[0].isupper()
+            and not _JOINED.search(part, 0, m.start())
+            and (m.group("etal") or m.group("second") or surname.casefold() not in _NOT_AUTHORS)
+        ):
+            return m
+    return None
 
 
 @grammar("numeric", "[")

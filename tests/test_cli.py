@@ -29,6 +29,19 @@ def test_error_finding_exits_one_with_exact_position(run_json) -> None:
     assert data["diagnostics"][0]["end_column"] > data["diagnostics"][0]["column"]
 
 
+def test_citation_after_lead_in_words_is_matched_at_its_first_name(run_json) -> None:
+    text = (
+        "Data (following Smith and Jones, 2019) and code (adapted from Brown et al., 2021).\n\n"
+        "## References\n\n- Smith, A., & Jones, B. (2019). T.\n- Brown, C., et al. (2020). U.\n"
+    )
+    code, data = run_json({"a.md": text})
+    assert code == 1
+    assert [(d["line"], d["column"], d["end_column"], d["code"]) for d in data["diagnostics"]] == [
+        (1, 63, 82, "RC203")
+    ]
+    assert data["summary"]["citations"] == 2
+
+
 def test_fail_on_warning_lowers_the_bar(run_json) -> None:
     text = "Shown (Smith, 2019).\n\n## References\n\n- Smith, A. (2019). T.\n- Jones, B. (2018). U.\n"
     assert run_json({"a.md": text})[0] == 0

@@ -38,6 +38,9 @@ CASES = [
     # RC203 year mismatch; an a/b suffix on one side only is not a mismatch
     ("Kaplan et al. (2021) (Vaswani et al., 2017)." + REFS, [(1, 1, "RC203")]),
     ("Kaplan et al. (2020a) (Vaswani et al., 2017)." + REFS, []),
+    # An entry cited only after lead-in words is cited; a wrong year there is RC203 on the first name
+    ("Kaplan et al. (2020) (as shown by Vaswani et al., 2017)." + REFS, []),
+    ("Kaplan et al. (2020) (adapted from Vaswani et al., 2016)." + REFS, [(1, 36, "RC203")]),
     # RC204 ambiguous; a/b suffixes disambiguate
     ("(Lee, 2021)\n\n## References\n\n- Lee, K. (2021). One.\n- Lee, M. (2021). Two.\n", [(1, 1, "RC204")]),
     ("(Lee, 2021a; Lee, 2021b)\n\n## References\n\n- Lee, K. (2021a). One.\n- Lee, M. (2021b). Two.\n", []),
