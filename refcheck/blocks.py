@@ -44,6 +44,10 @@ class Leaf:
     item_number: int | None = None  # the ordered-list number of that item
     has_sublist: bool = False  # the innermost list item also holds a nested list
     line_starts: list[int] | None = field(default=None, repr=False, compare=False)  # of long texts, built once
+    one_line: bool = field(default=False, init=False, repr=False, compare=False)  # text and source: one line
+
+    def __post_init__(self) -> None:
+        self.one_line = len(self.lines) == 1 and "\n" not in self.text
 
     @property
     def first_line(self) -> int:
@@ -60,6 +64,9 @@ class Leaf:
 
     def _position(self, offset: int) -> tuple[int, int]:
         # The column falls before the line (zero or less) inside whitespace mistune expanded from a tab.
+        if self.one_line:  # headings, table rows, unwrapped paragraphs: no line to look for
+            source_line, column0 = self.lines[0]
+            return source_line, column0 + offset + 1
         if len(self.text) < 4096:
             line_index = self.text.count("\n", 0, offset)
             line_start = self.text.rfind("\n", 0, offset) + 1
