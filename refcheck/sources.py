@@ -30,11 +30,18 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     """Relative to the working directory when inside it, always with `/`."""
     if path == STDIN:
         return "-"
-    base = cwd.resolve() if cwd else _resolved_directory(os.getcwd())
+    return _display_path(os.fspath(path), os.fspath(cwd.resolve()) if cwd else os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
+    # Memoised per run (`discover` clears it with the directories): a file's path is shown by the
+    # walk, the exclusion check, the read and every finding.
+    base = _resolved_directory(cwd)
     try:
-        rel = os.path.relpath(resolved(path), base)
+        rel = os.path.relpath(resolved(Path(path)), base)
     except ValueError:
-        rel = str(path)
+        rel = path
     return rel.replace(os.sep, "/")
 
 
@@ -52,6 +59,9 @@ def _resolved_directory(directory: str) -> Path:
 
 
 def is_excluded(path: Path, patterns: Iterable[str], cwd: Path | None = None) -> bool:
+    patterns = list(patterns)
+    if not patterns:
+        return False
     rel = display_path(path, cwd)
     for pattern in patterns:
         pat = pattern.rstrip("/")
@@ -68,6 +78,7 @@ def discover(paths: Iterable[Path], exclude: Iterable[str]) -> list[Path]:
     """Files to check: explicit files as given, directories walked for Markdown, hidden ones skipped."""
     exclude = list(exclude)
     _resolved_directory.cache_clear()  # directories resolved in an earlier run may have moved since
+    _display_path.cache_clear()
     found: list[Path] = []
     for path in paths:
         if path == STDIN:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from refcheck import rules
@@ -46,14 +46,31 @@ def iter_json(result: RunResult) -> Iterator[str]:
 def _diagnostic_text(diagnostic: Diagnostic) -> str:
     """`diagnostic_object` laid out as `json.dumps(indent=2)` lays it out inside the list, written
     directly: the indenting encoder is pure Python and was most of the report's time."""
-    fields = ",\n".join(
-        f"      {_STRING.encode(key)}: {value if isinstance(value, int) else _STRING.encode(value)}"
-        for key, value in diagnostic_object(diagnostic).items()
+    span = diagnostic.span
+    return _DIAGNOSTIC_TEMPLATE % (
+        _string(diagnostic.path),
+        span.line,
+        span.column,
+        span.end_line,
+        span.end_column,
+        _string(diagnostic.code),
+        _string(rules.get(diagnostic.code).name),
+        _string(diagnostic.severity.label),
+        _string(diagnostic.message),
     )
-    return "    {\n" + fields + "\n    }"
 
 
-_STRING = json.JSONEncoder(ensure_ascii=False)
+# The keys of `diagnostic_object`, in its order; a test compares the result with `json.dumps`.
+_DIAGNOSTIC_TEMPLATE = (
+    "    {\n"
+    + ",\n".join(
+        f'      "{key}": %{"d" if key in ("line", "column", "end_line", "end_column") else "s"}'
+        for key in ("path", "line", "column", "end_line", "end_column", "code", "name", "severity", "message")
+    )
+    + "\n    }"
+)
+# A JSON string literal, non-ASCII kept (`ensure_ascii=False`): the C encoder `json` itself uses.
+_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def to_json_object(result: RunResult) -> dict[str, Any]:
