@@ -5,9 +5,12 @@ footnote and pandoc citations, reference lists, link definitions, local links an
 BibTeX file, and some errors. Prints, as medians of `--runs` runs: MB/s of refcheck with one and two
 jobs, the speed-up, peak memory (main process and largest worker), and the MB/s of mistune's own AST
 parse of the same files measured in the same run, with the ratio of the two. `--profile FILE` instead
-writes a cProfile of one `--jobs 1` run and prints its top entries.
+writes a cProfile of one `--jobs 1` run and prints its top entries. `--compiled` also measures `--jobs 1`
+of a copy whose parsing and matching modules are compiled with mypyc (needs mypy, from the test extra,
+and a C compiler): what a compiled build would give, measured beside the rest.
 
     python bench/offline.py [--files 10000] [--runs 3] [--dir /tmp/refcheck-bench] [--profile out.prof]
+                            [--compiled]
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +39,12 @@ performance evaluation benchmark dataset loss gradient parameter compute optimal
 large small deep we show that the of and a to in is for on with as by this are our from"""
 WORDS = _PROSE.split()
 BIB_KEYS = [f"key{n}" for n in range(40)]
+# Compiled by `--compiled`: every module a file's parse and match runs through (model.py stays Python:
+# the network stages subclass its classes).
+COMPILED_MODULES = [
+    "blocks", "inline", "citations", "references", "names", "identifiers", "markdown", "match", "local_links",
+    "anchors", "latex",
+]
 
 
 def _sentence(rng: random.Random, words: int = 12) -> str:
@@ -136,7 +147,7 @@ def generate(root: Path, files: int) -> list[Path]:
 def _child(argv: list[str]) -> None:
     """Run in a fresh interpreter: time `refcheck argv` or mistune's parse; report time and rusage as JSON."""
     mode, rest = argv[0], argv[1:]
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, os.environ.get("REFCHECK_BENCH_ROOT", str(ROOT)))
     started = time.perf_counter()
     if mode == "mistune":
         import mistune
@@ -167,11 +178,23 @@ def _child(argv: list[str]) -> None:
     print(json.dumps({"seconds": seconds, "rss_kb": own, "worker_rss_kb": workers, "code": code}))
 
 
-def _measure(args: list[str], cwd: Path) -> dict[str, float]:
+def _measure(args: list[str], cwd: Path, root: Path = ROOT) -> dict[str, float]:
+    env = {**os.environ, "REFCHECK_BENCH_ROOT": str(root)}
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], cwd=cwd, check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--child", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env
     ).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def build_compiled(dest: Path) -> Path:
+    """A copy of the package under `dest` with `COMPILED_MODULES` compiled by mypyc; `dest` returned."""
+    shutil.copytree(ROOT / "refcheck", dest / "refcheck", ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    shutil.copy(ROOT / "pyproject.toml", dest)  # mypy's settings: untyped libraries, Python version
+    modules = [f"refcheck/{name}.py" for name in COMPILED_MODULES]
+    done = subprocess.run([sys.executable, "-m", "mypyc", *modules], cwd=dest, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"mypyc failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    return dest
 
 
 def main() -> None:
@@ -180,6 +203,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/refcheck-bench"))
     parser.add_argument("--profile", type=Path, help="write a cProfile of one --jobs 1 run here and stop")
+    parser.add_argument("--compiled", action="store_true", help="also measure a mypyc build (--jobs 1)")
     if sys.argv[1:2] == ["--child"]:
         _child(sys.argv[2:])
         return
@@ -199,10 +223,18 @@ def main() -> None:
         stats.sort_stats("tottime").print_stats(15)
         return
     runs: dict[str, list[dict[str, float]]] = {"mistune": [], "jobs1": [], "jobs2": []}
+    build = Path(tempfile.mkdtemp(prefix="refcheck-mypyc-")) if args.compiled else None
+    if build is not None:
+        build_compiled(build)
+        runs["compiled"] = []
     for _ in range(args.runs):
         runs["mistune"].append(_measure(["mistune", str(listing)], root))
         runs["jobs1"].append(_measure(["refcheck", "--jobs", "1", *check], root))
         runs["jobs2"].append(_measure(["refcheck", "--jobs", "2", *check], root))
+        if build is not None:
+            runs["compiled"].append(_measure(["refcheck", "--jobs", "1", *check], root, build))
+    if build is not None:
+        shutil.rmtree(build, ignore_errors=True)
     med = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items()}
     mb = size / 1e6
     print(f"{args.files} files, {mb:.1f} MB, {args.runs} runs (medians)")
@@ -211,6 +243,9 @@ def main() -> None:
           f"  ({med['jobs1'] / med['mistune']:.2f}x the mistune parse time)")
     print(f"  refcheck --jobs 2 : {med['jobs2']:7.2f} s  {mb / med['jobs2']:6.2f} MB/s"
           f"  (speed-up {med['jobs1'] / med['jobs2']:.2f})")
+    if "compiled" in med:
+        print(f"  mypyc build -j 1  : {med['compiled']:7.2f} s  {mb / med['compiled']:6.2f} MB/s"
+              f"  ({med['compiled'] / med['mistune']:.2f}x the mistune parse time)")
     for key in ("jobs1", "jobs2"):
         rss = max(r["rss_kb"] for r in runs[key]) / 1024
         worker = max(r["worker_rss_kb"] for r in runs[key]) / 1024
