@@ -6,6 +6,7 @@ import bisect
 import datetime as _dt
 import functools
 import re
+import time
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -138,7 +139,19 @@ def _checked(kind: IdentifierKind, raw: str, today: _dt.date) -> Validation:
 
 def validation(kind: IdentifierKind, raw: str) -> Validation:
     """`validate_arxiv` or `validate_doi` as of today, memoised: a tree cites the same IDs again and again."""
-    return _checked(kind, raw, _dt.date.today())
+    return _checked(kind, raw, _today())
+
+
+_day: tuple[float, _dt.date] = (-1e9, _dt.date.min)
+
+
+def _today() -> _dt.date:
+    """`date.today()`, asked again at most once a minute (it is slow next to the memo it keys)."""
+    global _day
+    now = time.monotonic()
+    if now - _day[0] > 60:
+        _day = (now, _dt.date.today())
+    return _day[1]
 
 
 def make_identifier(kind: IdentifierKind, raw: str, span: Span) -> Identifier:
