@@ -33,7 +33,7 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     return _display_path(os.fspath(path), os.fspath(cwd.resolve()) if cwd else os.getcwd())
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)
 def _display_path(path: str, cwd: str) -> str:
     # Memoised per run (`discover` clears it with the directories): a file's path is shown by the
     # walk, the exclusion check, the read and every finding.
