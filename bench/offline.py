@@ -197,6 +197,13 @@ def build_compiled(dest: Path) -> Path:
     return dest
 
 
+def _paired(key: str, runs: dict[str, list[dict[str, float]]]) -> str:
+    """The median of each run's own ratio: a run's two processes start seconds apart, so a machine whose
+    speed drifts over minutes moves both; the ratio of the medians mixes runs."""
+    ratios = [r["seconds"] / m["seconds"] for r, m in zip(runs[key], runs["mistune"], strict=True)]
+    return f"per run {statistics.median(ratios):.2f}x, from {min(ratios):.2f} to {max(ratios):.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10_000)
@@ -240,12 +247,12 @@ def main() -> None:
     print(f"{args.files} files, {mb:.1f} MB, {args.runs} runs (medians)")
     print(f"  mistune AST parse : {med['mistune']:7.2f} s  {mb / med['mistune']:6.2f} MB/s")
     print(f"  refcheck --jobs 1 : {med['jobs1']:7.2f} s  {mb / med['jobs1']:6.2f} MB/s"
-          f"  ({med['jobs1'] / med['mistune']:.2f}x the mistune parse time)")
+          f"  ({med['jobs1'] / med['mistune']:.2f}x the mistune parse time; {_paired('jobs1', runs)})")
     print(f"  refcheck --jobs 2 : {med['jobs2']:7.2f} s  {mb / med['jobs2']:6.2f} MB/s"
           f"  (speed-up {med['jobs1'] / med['jobs2']:.2f})")
     if "compiled" in med:
         print(f"  mypyc build -j 1  : {med['compiled']:7.2f} s  {mb / med['compiled']:6.2f} MB/s"
-              f"  ({med['compiled'] / med['mistune']:.2f}x the mistune parse time)")
+              f"  ({med['compiled'] / med['mistune']:.2f}x the mistune parse time; {_paired('compiled', runs)})")
     for key in ("jobs1", "jobs2"):
         rss = max(r["rss_kb"] for r in runs[key]) / 1024
         worker = max(r["worker_rss_kb"] for r in runs[key]) / 1024
