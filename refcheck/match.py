@@ -190,7 +190,11 @@ class Matcher:
             )
             return
         if by_author:
-            self._year_differs(c, (by_id and by_id[0] in by_author and by_id[0]) or by_author[0], by_author)
+            # The entry the citation's link names (by identifier, else by URL) is the one it meant.
+            linked_entry = next((r for r in by_id if r in by_author), None) or next(
+                (r for r in by_author if _cites_url(c, r)), by_author[0]
+            )
+            self._year_differs(c, linked_entry, by_author)
             return
         if by_id:
             ref = by_id[0]

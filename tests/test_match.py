@@ -129,3 +129,16 @@ def test_manubot_tags_need_a_definition_in_some_checked_file() -> None:
     doc = parse_markdown("Known [@tag:a] and unknown [@tag:b].\n", Path("/tmp/d.md"), "d.md")
     found, _ = check_document(doc, [], {"tag:a"}, uncited_bib=False)
     assert [(d.span.column, d.code) for d in found] == [(28, "RC201")]
+
+
+def test_year_mismatch_names_the_entry_whose_url_the_citation_links() -> None:
+    text = (
+        "[Settles et al. (2008)](https://papers.example/mil.html) introduced EGL.\n\n## References\n\n"
+        "[1] Burr Settles. [Active learning literature survey.](https://example.org/survey.pdf) 2010.\n"
+        "[2] Settles et al. [\"Multiple-Instance Active Learning.\"](https://papers.example/mil.html) NIPS 2007.\n"
+    )
+    doc = parse_markdown(text, Path("/tmp/doc.md"), "doc.md")
+    found, _ = check_document(doc, [], set(), uncited_bib=False)
+    (diag,) = [d for d in found if d.code == "RC203"]
+    assert (diag.span.line, diag.span.column) == (1, 1)
+    assert diag.message.endswith("differs from the entry's 2007 / 2010 (line 6)")
