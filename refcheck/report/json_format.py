@@ -46,29 +46,13 @@ def iter_json(result: RunResult) -> Iterator[str]:
 def _diagnostic_text(diagnostic: Diagnostic) -> str:
     """`diagnostic_object` laid out as `json.dumps(indent=2)` lays it out inside the list, written
     directly: the indenting encoder is pure Python and was most of the report's time."""
-    span = diagnostic.span
-    return _DIAGNOSTIC_TEMPLATE % (
-        _string(diagnostic.path),
-        span.line,
-        span.column,
-        span.end_line,
-        span.end_column,
-        _string(diagnostic.code),
-        _string(rules.get(diagnostic.code).name),
-        _string(diagnostic.severity.label),
-        _string(diagnostic.message),
+    return _DIAGNOSTIC_TEMPLATE % tuple(
+        value if isinstance(value, int) else _string(value) for value in _diagnostic_values(diagnostic)
     )
 
 
-# The keys of `diagnostic_object`, in its order; a test compares the result with `json.dumps`.
-_DIAGNOSTIC_TEMPLATE = (
-    "    {\n"
-    + ",\n".join(
-        f'      "{key}": %{"d" if key in ("line", "column", "end_line", "end_column") else "s"}'
-        for key in ("path", "line", "column", "end_line", "end_column", "code", "name", "severity", "message")
-    )
-    + "\n    }"
-)
+DIAGNOSTIC_KEYS = ("path", "line", "column", "end_line", "end_column", "code", "name", "severity", "message")
+_DIAGNOSTIC_TEMPLATE = "    {\n" + ",\n".join(f'      "{key}": %s' for key in DIAGNOSTIC_KEYS) + "\n    }"
 # A JSON string literal, non-ASCII kept (`ensure_ascii=False`): the C encoder `json` itself uses.
 _string: Callable[[str], str] = json.encoder.encode_basestring
 
@@ -87,18 +71,23 @@ def summary_object(summary: Summary) -> dict[str, int]:
 
 
 def diagnostic_object(diagnostic: Diagnostic) -> dict[str, Any]:
+    return dict(zip(DIAGNOSTIC_KEYS, _diagnostic_values(diagnostic), strict=True))
+
+
+def _diagnostic_values(diagnostic: Diagnostic) -> tuple[str | int, ...]:
+    """The values of a finding's JSON object, in `DIAGNOSTIC_KEYS` order."""
     span = diagnostic.span
-    return {
-        "path": diagnostic.path,
-        "line": span.line,
-        "column": span.column,
-        "end_line": span.end_line,
-        "end_column": span.end_column,
-        "code": diagnostic.code,
-        "name": rules.get(diagnostic.code).name,
-        "severity": diagnostic.severity.label,
-        "message": diagnostic.message,
-    }
+    return (
+        diagnostic.path,
+        span.line,
+        span.column,
+        span.end_line,
+        span.end_column,
+        diagnostic.code,
+        rules.get(diagnostic.code).name,
+        diagnostic.severity.label,
+        diagnostic.message,
+    )
 
 
 def from_json_object(data: Mapping[str, Any], *, incomplete: bool = False) -> RunResult:
