@@ -314,7 +314,7 @@ def _scan_brackets(
                 blanks.append((after, dest.end()))
                 protected[after : dest.end()] = b"\x01" * (dest.end() - after)
                 if is_image:
-                    blanks.append((start, after))
+                    blanks.append((start, i))  # the `!`; the alt text is prose (pandoc's figure caption)
                 i += 1  # descend into the link text (nested images, footnote refs)
                 continue
         if after < n and text[after] == "[":
