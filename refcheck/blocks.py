@@ -41,6 +41,7 @@ _VOID = frozenset(
 )
 # pandoc's definition list: a term line, then `:` or `~` and spaces before each definition.
 _DEFINITION = re.compile(r"^ {0,3}[:~](?=[ \t]+\S)")
+_ANY_DEFINITION = re.compile(r"^ {0,3}[:~][ \t]+\S", re.M)
 _NOT_TERM = re.compile(r"^(?: {4}|\t| {0,3}(?:[#>|<:~]|[-*+](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|```|~~~|$))")
 _RETRIES = 8
 _CODE_SEARCH = 200  # lines either side where a misplaced code block is looked for
@@ -131,7 +132,7 @@ def _block_tokens(text: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 def parse_blocks(source_lines: list[str], text: str) -> tuple[list[Leaf], dict[str, Any]]:
     """Block-parse `text` (newlines normalised) and return its leaves in order, with mistune's env."""
-    if ":" in text or "~" in text:
+    if _ANY_DEFINITION.search(text):  # one pass in C; the line loop only for a document that may have one
         source_lines = _definitions_as_items(source_lines)
         text = "\n".join(source_lines)
     tokens, env = _block_tokens(text)
