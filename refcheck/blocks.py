@@ -26,6 +26,23 @@ _HEADING_PREFIX = re.compile(rf"^{_MARKERS}#{{1,6}}[ \t]+")
 _SETEXT_UNDERLINE = re.compile(rf"^{_MARKERS}[ \t]*(?:=+|-+)[ \t]*$")
 _FENCE = re.compile(rf"^{_MARKERS}(`{{3,}}|~{{3,}})")
 _CLOSING_FENCE = re.compile(rf"^{_MARKERS}(`{{3,}}|~{{3,}})[ \t]*$")
+# pandoc's display math ends at its closing `$$` (pandoc-crossref and Quarto put `{#eq:id}` after it) and
+# holds no blank line; mistune's own block pattern runs on to the next `$$` line (the opening of the next
+# equation), hiding the prose between as math.
+_BLOCK_MATH = (
+    r"^ {0,3}\$\$(?P<math_text_single>[^\n]*?)\$\$[ \t]*(?:\{[^{}\n]*\}[ \t]*)?(?:\n|$)|"
+    r"^ {0,3}\$\$[ \t]*\n(?P<math_text_multi>(?:[ \t]*\S[^\n]*\n)*?) {0,3}\$\$[ \t]*(?:\{[^{}\n]*\}[ \t]*)?(?:\n|$)"
+)
+# An HTML block that opens with a tag (CommonMark's kinds 6 and 7, which run to a blank line).
+_HTML_BLOCK_START = re.compile(r"^[ \t]*</?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)")
+_TAG = re.compile(r"<(?P<close>/)?(?P<name>[A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?>")
+_VOID = frozenset(
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]
+)
+# pandoc's definition list: a term line, then `:` or `~` and spaces before each definition.
+_DEFINITION = re.compile(r"^ {0,3}[:~](?=[ \t]+\S)")
+_ANY_DEFINITION = re.compile(r"^ {0,3}[:~][ \t]+\S", re.M)
+_NOT_TERM = re.compile(r"^(?: {4}|\t| {0,3}(?:[#>|<:~]|[-*+](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|```|~~~|$))")
 _RETRIES = 8
 _CODE_SEARCH = 200  # lines either side where a misplaced code block is looked for
 
@@ -99,18 +116,86 @@ def _closes(line: str, marker: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _parser() -> mistune.Markdown:
-    return mistune.create_markdown(renderer=None, plugins=["footnotes", "table", "math"])
+    md = mistune.create_markdown(renderer=None, plugins=["footnotes", "table", "math"])
+    parse_math = md.block._methods["block_math"]
+    md.block.register("block_math", _BLOCK_MATH, lambda _block, m, state: parse_math(m, state))
+    return md
 
 
-def parse_blocks(source_lines: list[str], text: str) -> tuple[list[Leaf], dict[str, Any]]:
-    """Block-parse `text` (newlines normalised) and return its leaves in order, with mistune's env."""
+def _block_tokens(text: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     md = _parser()
     state = md.block.state_cls()
     state.process(text if text.endswith("\n") else text + "\n")
     md.block.parse(state)
+    return state.tokens, dict(state.env)
+
+
+def parse_blocks(source_lines: list[str], text: str) -> tuple[list[Leaf], dict[str, Any]]:
+    """Block-parse `text` (newlines normalised) and return its leaves in order, with mistune's env."""
+    if _ANY_DEFINITION.search(text):  # one pass in C; the line loop only for a document that may have one
+        source_lines = _definitions_as_items(source_lines)
+        text = "\n".join(source_lines)
+    tokens, env = _block_tokens(text)
     locator = _Locator(source_lines)
-    leaves = list(locator.walk(state.tokens, ()))
-    return leaves, dict(state.env)
+    leaves = list(locator.walk(tokens, ()))
+    return leaves, env
+
+
+def _definitions_as_items(lines: list[str]) -> list[str]:
+    """pandoc's definition lists read as list items: each `:   definition` marker becomes `-` (the same
+    columns), so that the definition's indented blocks are its body, not indented code (CommonMark)."""
+    result = lines
+    fence = ""
+    for index, line in enumerate(lines):
+        m = _FENCE.match(line)
+        if m and (not fence or _closes(line, fence)):
+            fence = "" if fence else m.group(1)
+            continue
+        if fence or not _DEFINITION.match(line):
+            continue
+        term = index - 1
+        if term >= 0 and not lines[term].strip():
+            term -= 1  # a blank line may sit between the term and its definition
+        if term < 0 or (_NOT_TERM.match(lines[term]) and not _DEFINITION.match(lines[term])):
+            continue  # no term above: a table caption (`: Caption {#tbl-x}`) or plain text
+        if term >= 1 and lines[term - 1].strip() and not _DEFINITION.match(lines[term - 1]):
+            continue  # the term is one line, after a blank line or another definition
+        if result is lines:
+            result = list(lines)
+        result[index] = line.replace(line.lstrip()[0], "-", 1)
+    return result
+
+
+def _markdown_after_html(raw: str) -> int:
+    """Where Markdown resumes in an HTML block, as pandoc and kramdown read it: the first line after one
+    that ends with every element it opened closed, unless that line is HTML again or indented code; -1
+    when it does not (CommonMark runs the block on to the next blank line)."""
+    if not _HTML_BLOCK_START.match(raw) or "\n" not in raw.rstrip("\n"):
+        return -1
+    depth = 0
+    offset = 0
+    tags = _TAG.finditer(raw)
+    tag = next(tags, None)
+    lines = raw.rstrip("\n").split("\n")
+    for index, line in enumerate(lines[:-1]):
+        offset += len(line) + 1
+        while tag is not None and tag.end() <= offset:
+            name = tag.group("name").lower()
+            if tag.group("close"):
+                depth -= 1
+            elif name not in _VOID and not tag.group(0).endswith("/>"):
+                depth += 1
+            tag = next(tags, None)
+        following = lines[index + 1]
+        if (
+            depth <= 0
+            and line.rstrip().endswith(">")
+            and (tag is None or tag.start() >= offset)
+            and not following.lstrip().startswith("<")
+            and not following.startswith(("    ", "\t"))
+        ):
+            return offset
+    return -1
 
 
 class _Locator:
@@ -148,8 +233,16 @@ class _Locator:
                 leaf = self._place_code(token, item)
                 if leaf is not None:
                     yield leaf
-            elif kind in ("block_html", "block_math"):
-                leaf = self._place("html" if kind == "block_html" else "math", token.get("raw", ""), item, number)
+            elif kind == "block_html":
+                raw = token.get("raw", "")
+                split = _markdown_after_html(raw)
+                leaf = self._place("html", raw[:split] if split >= 0 else raw, item, number)
+                if leaf is not None:
+                    yield leaf
+                if split >= 0:
+                    yield from self.walk(_block_tokens(raw[split:])[0], item, number, has_sublist)
+            elif kind == "block_math":
+                leaf = self._place("math", token.get("raw", ""), item, number)
                 if leaf is not None:
                     yield leaf
             elif "children" in token:

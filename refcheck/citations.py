@@ -64,7 +64,7 @@ _LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*,?\s*\(?\s*{_YEARS}\s*\)
 # slower on prose).
 _NUMERIC = re.compile(r"\[(?<![\]!\w^]\[)(?P<body>\s*\d{1,4}(?:\s*[-–,]\s*\d{1,4})*\s*)\](?![(\[:])")
 _NUMERIC_PART = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
-_PANDOC_BRACKET = re.compile(r"\[(?<![\]\\!]\[)(?P<body>[^\[\]\n]*?-?@[^\[\]]*?)\](?![(\[:])")
+_PANDOC_BRACKET = re.compile(r"\[(?<![\]\\!]\[)(?P<body>[^\[\]\n]*?-?@[^\[\]]*?)\](?![(\[])")
 _PANDOC_KEY = re.compile(r"(?P<neg>-)?@(?P<key>\{[^{}]+\}|[\w][\w:.#$%&\-+?<>~/=]*)")
 _BARE_KEY = re.compile(r"(?:(?P<neg>-)(?<![\w@\[\\`]-)@|@(?<![\w@\[\\`]@))(?P<key>[A-Za-z_][\w:.#$%&\-+?<>~/]*)")
 _QUARTO_XREF = re.compile(r"^(?:fig|tbl|sec|eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|alg|apx)-")
@@ -437,8 +437,8 @@ def pandoc(ctx: Context) -> Iterator[Found]:
     taken: list[tuple[int, int]] = []
     link_starts = {link.start for link in ctx.scan.links}
     for m in _PANDOC_BRACKET.finditer(ctx.mask):
-        if m.start() in link_starts:
-            continue
+        if m.start() in link_starts or (ctx.mask.startswith(":", m.end()) and _starts_line(ctx.mask, m.start())):
+            continue  # a link, or a Manubot alias definition `[@key]: doi:…` (mid-line, `[@key]:` cites)
         offset = m.start("body")
         items = []
         for part in m.group("body").split(";"):
@@ -469,6 +469,11 @@ def pandoc(ctx: Context) -> Iterator[Found]:
         if _QUARTO_XREF.match(key) or not key:
             continue
         yield Found(CitationKind.PANDOC, m.start(), m.start() + len(m.group(0)), m.group(0), key=key)
+
+
+def _starts_line(text: str, offset: int) -> bool:
+    """Whether only spaces and block-quote markers precede `offset` on its line."""
+    return not text[text.rfind("\n", 0, offset) + 1 : offset].strip(" \t>")
 
 
 def is_manubot_key(key: str) -> bool:

@@ -63,7 +63,9 @@ _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 _INLINE_MATH = re.compile(r"\$(?<![\\$\w]\$)(?=[^\s$])((?:[^$\\\n]|\\.|\n(?!\n))+?)(?<=[^\s\\])\$(?![\d$])")
 _DISPLAY_MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
 _ESCAPED = re.compile(r"\\[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
-_LINK_DEST = re.compile(r"\(\s*(?:<([^<>\n]*)>|((?:[^\s()\\{]|\\.|\{\{[^{}\n]*\}\}|\{(?!\{)|\((?:[^\s()\\]|\\.)*\))*))(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)", re.S)
+# CommonMark's destination: `<…>` (no unescaped `<`, `>`), or no `<` first, no space or control character,
+# parentheses balanced (two levels here); a title may hold escaped quotes.
+_LINK_DEST = re.compile(r"\([ \t\n]*(?:<((?:[^<>\n\\]|\\.)*)>|(?!<)((?:[^\x00-\x20()\\{]|\\.|\{\{[^{}\n]*\}\}|\{(?!\{)|\((?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*\))*))(?:[ \t\n]+(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?[ \t\n]*\)", re.S)
 _REF_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.){0,999})\]")
 _TRAILING_URL_PUNCT = ".,;:!?*_~'\""
 _WWW = re.compile(r"www\.", re.I)
@@ -314,7 +316,7 @@ def _scan_brackets(
                 blanks.append((after, dest.end()))
                 protected[after : dest.end()] = b"\x01" * (dest.end() - after)
                 if is_image:
-                    blanks.append((start, after))
+                    blanks.append((start, i))  # the `!`; the alt text is prose (pandoc's figure caption)
                 i += 1  # descend into the link text (nested images, footnote refs)
                 continue
         if after < n and text[after] == "[":
