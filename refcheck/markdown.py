@@ -235,7 +235,7 @@ def _section_title(leaf: Leaf) -> str | None:
     if leaf.kind == "paragraph" and leaf.item is None and "\n" not in leaf.text.strip():
         m = _BOLD_LINE.match(leaf.text)
         if m and _section_kind(m.group("title")) is not None:
-            return m.group("title").strip()
+            return m.group("title").strip().rstrip(":").rstrip()
     return None
 
 
@@ -298,9 +298,11 @@ def _unread_citations(builder: _Builder, front_lines: int) -> None:
     for index, line in enumerate(body.split("\n"), start=front_lines):
         if index + 1 in builder.code_lines or _LINK_DEF_LINE.match(line):
             continue  # `[@tag:x]: doi:…` defines an alias
+        mask = None
         for m in _CITATION_LIKE.finditer(line):
-            if line.count("`", 0, m.start()) % 2:
-                continue  # inside a code span
+            mask = mask if mask is not None else scan_inline(line).mask
+            if mask[m.start()] == " ":
+                continue  # inside a code span or an HTML tag
             builder.doc.diagnostics.append(
                 Diagnostic(
                     builder.doc.display_path,
