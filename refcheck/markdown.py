@@ -550,8 +550,12 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
     found = citations.find_citations(leaf.text, scan, known=known, has_bib=has_bib)
     if context is not LinkContext.PROSE:
         # Links inside reference entries and footnote definitions are not citations; uses of
-        # footnotes and link definitions there still are.
-        found = [f for f in found if f.kind in (CitationKind.FOOTNOTE, CitationKind.LINK_LABEL)]
+        # footnotes and link definitions there still are, and so are keys cited in a footnote's text
+        # (a footnote is often an entry itself, so author–year text there is not counted).
+        kept = (CitationKind.FOOTNOTE, CitationKind.LINK_LABEL)
+        if context is LinkContext.FOOTNOTE:
+            kept = (*kept, CitationKind.PANDOC, CitationKind.MYST)
+        found = [f for f in found if f.kind in kept]
     for item in found:
         doc.citations.append(item.to_citation(leaf.span(item.start, item.end)))
 

@@ -114,3 +114,13 @@ def test_keys_without_any_bibliography_say_so() -> None:
     assert findings("See {cite}`smith2020`.\n", []) == [
         (1, 5, "RC201", "{cite} key smith2020: no bibliography to look it up in")
     ]
+
+
+def test_keys_cited_inside_a_footnote_definition_are_citations() -> None:
+    text = "Text[^n].\n\n[^n]: As {cite}`a` shows, and [@b]; Smith (2020) is the note's own text.\n"
+    doc = parse_markdown(text, Path("/tmp/doc.md"), "doc.md")
+    assert [(c.kind.value, c.span.line, c.span.column, c.key) for c in doc.citations] == [
+        ("footnote", 1, 5, "n"),
+        ("myst", 3, 10, "a"),
+        ("pandoc", 3, 31, "b"),
+    ]
