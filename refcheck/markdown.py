@@ -552,7 +552,7 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
         # Links inside reference entries and footnote definitions are not citations; uses of
         # footnotes and link definitions there still are, and so are keys cited in a footnote's text
         # (a footnote is often an entry itself, so author–year text there is not counted).
-        kept = (CitationKind.FOOTNOTE, CitationKind.LINK_LABEL)
+        kept: tuple[CitationKind, ...] = (CitationKind.FOOTNOTE, CitationKind.LINK_LABEL)
         if context is LinkContext.FOOTNOTE:
             kept = (*kept, CitationKind.PANDOC, CitationKind.MYST)
         found = [f for f in found if f.kind in kept]
