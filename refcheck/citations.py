@@ -69,6 +69,23 @@ _PANDOC_KEY = re.compile(r"(?P<neg>-)?@(?P<key>\{[^{}]+\}|[\w][\w:.#$%&\-+?<>~/=
 _BARE_KEY = re.compile(r"(?:(?P<neg>-)(?<![\w@\[\\`]-)@|@(?<![\w@\[\\`]@))(?P<key>[A-Za-z_][\w:.#$%&\-+?<>~/]*)")
 _QUARTO_XREF = re.compile(r"^(?:fig|tbl|sec|eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|alg|apx)-")
 _MANUBOT_PREFIXES = ("doi:", "arxiv:", "pmid:", "pmcid:", "url:", "isbn:", "wikidata:", "tag:", "raw:")
+# MyST roles as markdown-it's myst_role plugin reads them: `{name}` directly before a code span, the
+# `{` not escaped. Only the citation roles of sphinxcontrib-bibtex and mystmd count; `{ref}`, `{numref}`,
+# `{eq}` and the rest are cross-references or markup.
+_MYST_ROLE = re.compile(r"\{(?<!\\\{)(?P<role>(?:foot)?cite(?::[a-z]+)?)\}")
+MYST_CITE_ROLES = frozenset(
+    ["cite", "cite:p", "cite:t", "cite:ps", "cite:ts", "cite:ct", "cite:cts", "cite:alp", "cite:alps",
+     "cite:label", "cite:labelpar", "cite:year", "cite:yearpar", "cite:author", "cite:authors",
+     "cite:authorpar", "cite:authorpars", "cite:cauthor", "cite:cauthors", "cite:empty",
+     "footcite", "footcite:p", "footcite:t", "footcite:ps", "footcite:ts", "footcite:ct", "footcite:cts"]
+)
+# One key of a role's body: optional `{prefix}` and `{suffix}` (mystmd, sphinxcontrib-bibtex), keys
+# separated by commas (mystmd also takes `;`).
+_MYST_KEY = re.compile(r"\s*(?:\{[^{}]*\}\s*)?(?P<key>[^{}\s,;<>]+)\s*(?:\{[^{}]*\}\s*)?(?:[,;]|$)")
+# Sphinx's explicit-title form `{cite}`text <key>``: the keys are the target in angle brackets.
+_MYST_TARGET = re.compile(r"<(?P<keys>[^<>]*)>\s*$")
+_BACKTICK_RUN = re.compile(r"`*")
+_DOI_KEY = re.compile(r"^10\.\d{4,9}/\S+$")
 _YEAR_TOKEN = re.compile(_YEAR)
 _SPACES = re.compile(r"\s+")
 _NOWHERE = Span(1, 1, 1, 2)
@@ -474,6 +491,39 @@ def pandoc(ctx: Context) -> Iterator[Found]:
 def _starts_line(text: str, offset: int) -> bool:
     """Whether only spaces and block-quote markers precede `offset` on its line."""
     return not text[text.rfind("\n", 0, offset) + 1 : offset].strip(" \t>")
+
+
+@grammar("myst", "cite")
+def myst(ctx: Context) -> Iterator[Found]:
+    """{cite}`key`, {cite:p}`a, b`, {cite:t}`key`, {footcite}`key` and the other citation roles.
+
+    A role's code span is blanked in the mask like any other, so the role name must be prose there and
+    its backticks the start of a code span. The first key sits on the role's `{` (the whole role is
+    its span, as `[@a; @b]` is pandoc's); each later key on its own first character.
+    """
+    spans = ctx.scan.code_spans
+    for m in _MYST_ROLE.finditer(ctx.mask):
+        if m.group("role") not in MYST_CITE_ROLES or m.end() not in spans:
+            continue
+        code_start, code_end = m.end(), spans[m.end()]
+        ticks = _BACKTICK_RUN.match(ctx.text, code_start).end() - code_start  # type: ignore[union-attr]
+        body_start, body_end = code_start + ticks, code_end - ticks
+        body = ctx.text[body_start:body_end]
+        if not body.strip() or "\n" in body:  # markdown-it's role body is one line
+            continue
+        target = _MYST_TARGET.search(body)
+        if target:
+            body_start, body = body_start + target.start("keys"), target.group("keys")
+        written = ctx.text[m.start() : code_end]
+        pos, first = 0, True
+        while pos < len(body) and (km := _MYST_KEY.match(body, pos)) is not None and km.end() > pos:
+            pos = km.end()
+            key = km.group("key")
+            start = body_start + km.start("key")
+            span = (m.start(), code_end) if first else (start, start + len(key))
+            first = False
+            doi = _norm_doi(key) if _DOI_KEY.match(key) else None
+            yield Found(CitationKind.MYST, span[0], span[1], written, key=key, doi=doi)
 
 
 def is_manubot_key(key: str) -> bool:

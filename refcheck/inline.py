@@ -44,6 +44,7 @@ class InlineScan:
     footnote_refs: list[tuple[str, int, int]] = field(default_factory=list)  # (label, start, end)
     tags: list[HtmlTag] = field(default_factory=list)
     comments: list[tuple[int, int]] = field(default_factory=list)
+    code_spans: dict[int, int] = field(default_factory=dict)  # start of the opening backticks → end of the closing
 
 
 _BACKTICKS = re.compile(r"`+")
@@ -180,7 +181,7 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
                 scan.tags.append(HtmlTag(m.group(1).lower(), parse_attrs(m.group(2)), m.start(), m.end()))
                 protect(m.start(), m.end())
     if "`" in text:
-        _code_spans(text, protected, protect)
+        _code_spans(text, protected, protect, scan.code_spans)
     if "$" in text or "\\" in text:
         for pattern in (_DISPLAY_MATH, _INLINE_MATH):
             for m in pattern.finditer(text):
@@ -225,8 +226,10 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
     return scan
 
 
-def _code_spans(text: str, protected: bytearray, protect: Callable[[int, int], None]) -> None:
-    """Each opening run of backticks closes at the next run of the same length."""
+def _code_spans(
+    text: str, protected: bytearray, protect: Callable[[int, int], None], found: dict[int, int] | None = None
+) -> None:
+    """Each opening run of backticks closes at the next run of the same length; `found` gets each span."""
     runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
     by_length: dict[int, list[int]] = {}
     for start, end in runs:
@@ -241,6 +244,8 @@ def _code_spans(text: str, protected: bytearray, protect: Callable[[int, int], N
             continue
         protect(start, same[index] + end - start)
         pos = same[index] + end - start
+        if found is not None:
+            found[start] = pos
 
 
 def blank_ranges(text: str, blanks: list[tuple[int, int]]) -> str:

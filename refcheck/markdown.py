@@ -5,6 +5,7 @@ Stages after this one never look at Markdown again: everything they need is in t
 
 from __future__ import annotations
 
+import bisect
 import html as html_lib
 import re
 from collections.abc import Callable, Iterable
@@ -49,6 +50,24 @@ _FOOTNOTE_DEF_LINE = re.compile(r"^(?P<lead>[ \t>]*)\[\^(?P<label>[^\]\s]+)\]:[ 
 _DIRECTIVE = re.compile(
     r"<!--\s*refcheck:\s*(?P<verb>disable-next-line|disable-line|disable|enable)\b(?P<codes>[^>]*?)-->", re.I
 )
+# Where a generator puts the bibliography it builds: a reference section holding one is not empty.
+_GENERATED_LIST = re.compile(
+    r"\{(?:foot)?bibliography\}|\bid\s*=\s*[\"']?refs\b|\{#refs\b|\\(?:print)?bibliography\b"
+    r"|\{%\s*bibliography\b|<d-bibliography\b|\.\.\s+(?:foot)?bibliography::",
+    re.I,
+)
+# Citation markup: when a document holds some outside code and comments but no citation was read, its
+# citations are in a form refcheck does not read (LaTeX `\cite{}`, rST `:cite:` roles) or were hidden.
+_CITATION_LIKE = re.compile(
+    r"\[(?<!\\\[)-?@[A-Za-z_][\w:.#$%&+?<>~/-]*"
+    r"|\{(?<!\\\{)(?:foot)?cite(?::[a-z]+)?\}`"
+    r"|<d-cite\b"
+    r"|\\(?:foot|paren|text)?cite[tp]?\*?(?:\[[^\]\n]*\])*\{"
+    r"|:(?:foot)?cite:(?:[a-z]+:)?`"
+)
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_KEYED = frozenset([CitationKind.PANDOC, CitationKind.MYST, CitationKind.DISTILL])
 _MANUBOT_TAG_DEF = re.compile(r"^\[@(?P<key>tag:[^\]\s]+)\]:\s*(?P<target>\S+)")
 
 
@@ -128,6 +147,9 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
         _scan_leaf(builder, leaf, LinkContext.FOOTNOTE, known, has_bib)
     doc.anchors = builder.anchors.ids
     _suppressions(builder, leaves, footnote_leaves)
+    _unread_sections(builder, leaves)
+    if not doc.citations:
+        _unread_citations(builder, front_lines)
     return doc
 
 
@@ -203,6 +225,94 @@ def _assign_sections(leaves: list[Leaf]) -> dict[int, ReferenceSource | None]:
                     continue
         result[id(leaf)] = current.kind if current is not None else None
     return result
+
+
+def _section_title(leaf: Leaf) -> str | None:
+    """The title of a reference section that `leaf` opens (a heading or a bold line), else None."""
+    if leaf.kind == "heading":
+        title, _ = heading_title(leaf.text)
+        return title if _section_kind(title) is not None else None
+    if leaf.kind == "paragraph" and leaf.item is None and "\n" not in leaf.text.strip():
+        m = _BOLD_LINE.match(leaf.text)
+        if m and _section_kind(m.group("title")) is not None:
+            return m.group("title").strip().rstrip(":").rstrip()
+    return None
+
+
+def _unread_sections(builder: _Builder, leaves: list[Leaf]) -> None:
+    """RC106 for each reference section from which no entry was read, said once at its heading.
+
+    A section runs to the next heading of its level or above (a bold line: to the next heading or
+    bold section line). It is not empty when it holds any entry (list item, footnote or link
+    definition, BibTeX) or the place a generator fills (`{bibliography}`, `<div id="refs">`,
+    `::: {#refs}`), nor when it ends the document and the document cites by key or declares a
+    bibliography: pandoc and mystmd append the generated list there.
+    """
+    doc = builder.doc
+    starts = [(index, title) for index, leaf in enumerate(leaves) if (title := _section_title(leaf)) is not None]
+    if not starts:
+        return
+    entry_lines = sorted(
+        [r.span.line for r in doc.references if r.path == doc.display_path]
+        + [r.span.line for r in doc.tag_definitions.values()]
+    )
+    keyed = bool(doc.bib_files) or any(c.kind in _KEYED for c in doc.citations)
+    for index, title in starts:
+        leaf = leaves[index]
+        end_line = len(builder.lines) + 1
+        for later in leaves[index + 1 :]:
+            if (later.kind == "heading" and (leaf.kind != "heading" or later.level <= leaf.level)) or (
+                leaf.kind != "heading" and _section_title(later) is not None
+            ):
+                end_line = later.first_line
+                break
+        first = bisect.bisect_right(entry_lines, leaf.first_line)
+        if first < len(entry_lines) and entry_lines[first] < end_line:
+            continue
+        # The source lines, not the leaves: an empty ```{bibliography} block is no leaf.
+        if any(_GENERATED_LIST.search(text) for text in builder.lines[leaf.first_line : end_line - 1]):
+            continue
+        if keyed and end_line > len(builder.lines):
+            continue
+        line = leaf.first_line
+        text = builder.lines[line - 1]
+        column = len(text) - len(text.lstrip()) + 1
+        doc.diagnostics.append(
+            Diagnostic(
+                doc.display_path,
+                Span(line, column, line, max(len(text.rstrip()) + 1, column + 1)),
+                "RC106",
+                f"reference section '{title}' at line {line}: 0 entries read",
+                rules.get("RC106").severity,
+            )
+        )
+
+
+def _unread_citations(builder: _Builder, front_lines: int) -> None:
+    """RC106 at the first citation-like text of a document from which no citation was read."""
+    body = "\n".join(builder.lines[front_lines:])
+    if not _CITATION_LIKE.search(body):
+        return
+    if "<!--" in body:
+        body = _COMMENT.sub(lambda m: _NOT_NEWLINE.sub(" ", m.group(0)), body)
+    for index, line in enumerate(body.split("\n"), start=front_lines):
+        if index + 1 in builder.code_lines or _LINK_DEF_LINE.match(line):
+            continue  # `[@tag:x]: doi:…` defines an alias
+        mask = None
+        for m in _CITATION_LIKE.finditer(line):
+            mask = mask if mask is not None else scan_inline(line).mask
+            if mask[m.start()] == " ":
+                continue  # inside a code span or an HTML tag
+            builder.doc.diagnostics.append(
+                Diagnostic(
+                    builder.doc.display_path,
+                    Span(index + 1, m.start() + 1, index + 1, m.end() + 1),
+                    "RC106",
+                    f"citation-like text {m.group(0)!r}, but no citation could be read in this file",
+                    rules.get("RC106").severity,
+                )
+            )
+            return
 
 
 def _locator(leaf: Leaf, base: int) -> Callable[[int, int], Span]:
@@ -440,8 +550,12 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
     found = citations.find_citations(leaf.text, scan, known=known, has_bib=has_bib)
     if context is not LinkContext.PROSE:
         # Links inside reference entries and footnote definitions are not citations; uses of
-        # footnotes and link definitions there still are.
-        found = [f for f in found if f.kind in (CitationKind.FOOTNOTE, CitationKind.LINK_LABEL)]
+        # footnotes and link definitions there still are, and so are keys cited in a footnote's text
+        # (a footnote is often an entry itself, so author–year text there is not counted).
+        kept: tuple[CitationKind, ...] = (CitationKind.FOOTNOTE, CitationKind.LINK_LABEL)
+        if context is LinkContext.FOOTNOTE:
+            kept = (*kept, CitationKind.PANDOC, CitationKind.MYST)
+        found = [f for f in found if f.kind in kept]
     for item in found:
         doc.citations.append(item.to_citation(leaf.span(item.start, item.end)))
 

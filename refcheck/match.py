@@ -124,6 +124,7 @@ class Matcher:
             CitationKind.LINK_LABEL: self._link_label,
             CitationKind.PANDOC: self._pandoc,
             CitationKind.DISTILL: self._keyed,
+            CitationKind.MYST: self._myst,
             CitationKind.IDENTIFIER_LINK: self._identifier_link,
         }
 
@@ -287,15 +288,24 @@ class Matcher:
             return
         self._keyed(c)
 
+    def _myst(self, c: Citation) -> None:
+        if c.doi:  # mystmd resolves a DOI written as the key itself: no entry needed
+            for ref in self.bib:
+                if _same_identifier(c, ref):
+                    self._cite(ref)
+            return
+        self._keyed(c)
+
     def _keyed(self, c: Citation) -> None:
         ref = self.bib_keys.get(c.key or "")
         if ref is not None:
             self._cite(ref)
             return
+        name = f"{c.text[: c.text.index('}') + 1]} key {c.key}" if c.kind is CitationKind.MYST else f"@{c.key}"
         if not self.bib and not self.doc.bib_files:
-            self.out.add("RC201", c.span, f"@{c.key}: no bibliography to look it up in")
+            self.out.add("RC201", c.span, f"{name}: no bibliography to look it up in")
         else:
-            self.out.add("RC201", c.span, f"@{c.key}: no entry with this key in the bibliography")
+            self.out.add("RC201", c.span, f"{name}: no entry with this key in the bibliography")
 
     def _identifier_link(self, c: Citation) -> None:
         if not self.doc.has_reference_section:

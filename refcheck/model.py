@@ -62,6 +62,7 @@ class CitationKind(enum.Enum):
     LINK_LABEL = "link-label"  # [text][n] with a [n]: url definition
     PANDOC = "pandoc"  # [@key], @key, Manubot [@doi:…]
     DISTILL = "distill"  # <d-cite key="a,b">, <cite key="a">
+    MYST = "myst"  # {cite}`key`, {cite:p}`a,b`, {cite:t}`key` (Jupyter Book, mystmd)
     IDENTIFIER_LINK = "identifier-link"  # a link to arxiv.org / doi.org, whatever its text
 
 
@@ -222,6 +223,16 @@ class Summary:
     unverified_references: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class FileCounts:
+    """What one checked file held, for the console's per-file lines (a zero stands out there)."""
+
+    path: str  # display path
+    citations: int
+    references: int
+    links: int
+
+
 @dataclass(slots=True)
 class RunResult:
     """A whole run: diagnostics sorted by path, line, column, code; notices; counts."""
@@ -229,6 +240,7 @@ class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
+    files: list[FileCounts] = field(default_factory=list)  # per checked file, sorted by path
     incomplete: bool = False  # exit 3 when nothing reached the fail bar
     interrupted: bool = False  # Ctrl-C: the findings so far (the CLI exits 130)
 

@@ -30,6 +30,7 @@ from refcheck.model import (
     CitationKind,
     Diagnostic,
     Document,
+    FileCounts,
     Link,
     Reference,
     ReferenceSource,
@@ -97,6 +98,12 @@ def _bib_references(doc: Document, config: Config, out: _Checked) -> list[Refere
             continue
         refs.extend(result.references)
         out.bib_diagnostics.extend(result.diagnostics)
+        if not result.references and not result.diagnostics:  # read, but nothing in it was an entry
+            message = f"bibliography {path.name}: 0 entries read"
+            if path.suffix.lower() != ".bib":
+                message += " (refcheck reads BibTeX; this file's format is not understood)"
+            severity = rules.get("RC106").severity
+            out.bib_diagnostics.append(Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC106", message, severity))
     return refs
 
 
@@ -329,6 +336,11 @@ def check(
     suppressions = {item.display_path: item.suppressions for item in checked}
     result.diagnostics = _filter(diagnostics, suppressions, config)
     result.summary = _summary(len(files), checked, result.diagnostics, stage)
+    result.files = sorted(
+        (FileCounts(item.display_path, item.citations, item.references + item.bib_used, item.links)
+         for item in checked if item.readable),
+        key=lambda counts: counts.path,
+    )
     return result
 
 

@@ -85,6 +85,19 @@ RULES: tuple[Rule, ...] = (
         "Raise `max_file_size`, or leave the file out with `exclude`.",
     ),
     Rule(
+        "RC106", "unread-references", _W,
+        "A reference section, a bibliography or citation-like text from which nothing could be read: a "
+        "`## References` heading with 0 entries under it, a declared bibliography with 0 entries, or a "
+        "document whose only citation-like text is in a form refcheck does not read. Said once, instead "
+        "of checking nothing in silence.",
+        "A check that read nothing reports nothing, which looks the same as a clean document: the "
+        "citations of an unread list are never compared with anything.",
+        "Transformers rely on attention.\n\n## Sources\n",
+        "Fill the section with entries, or remove the empty heading. A section where a generator puts "
+        "the bibliography it builds (`{bibliography}`, `<div id=\"refs\"></div>`, `::: {#refs}`) is "
+        "not empty. For a bibliography, check its format (BibTeX, CSL JSON or CSL YAML).",
+    ),
+    Rule(
         "RC201", "undefined-citation", _E,
         "An in-text citation (author–year, numeric, footnote, `[@key]`, link label, or a link to an "
         "arXiv/DOI address) with no matching entry or definition.",

@@ -11,7 +11,7 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
-from refcheck.model import Diagnostic, RunResult, Severity, Summary
+from refcheck.model import Diagnostic, FileCounts, RunResult, Severity, Summary
 from refcheck.report._words import count
 
 SEVERITY_STYLES: dict[Severity, str] = {
@@ -64,6 +64,8 @@ def render_console(result: RunResult, console: Console, *, quiet: bool = False) 
     for notice in result.notices:
         line = Text.assemble(("notice", "bold magenta"), ": ", notice)
         console.print(line, soft_wrap=True, highlight=False)
+    for line in file_lines(result.files):
+        console.print(line, soft_wrap=True, highlight=False)
     console.print(summary_line(result.summary), soft_wrap=True, highlight=False)
 
 
@@ -85,6 +87,29 @@ def finding_line(diagnostic: Diagnostic) -> Text:
         " ",
         (diagnostic.message, "dim" if diagnostic.severity is Severity.INFO else ""),
     )
+
+
+PER_FILE_LINES = 20  # more files than this: one line counting those without citations
+
+
+def file_lines(files: list[FileCounts]) -> Iterable[Text]:
+    """`path: 14 citations, 10 references, 3 links` per file of a run of several, a zero in yellow;
+    for a large run only how many files had no citation."""
+    if len(files) < 2:
+        return
+    if len(files) > PER_FILE_LINES:
+        none = sum(1 for counts in files if not counts.citations)
+        if none:
+            yield Text(f"No citations in {none} of {len(files)} files.", style="yellow")
+        return
+    for counts in files:
+        parts = [
+            Text(count(number, noun), style="yellow" if not number and noun == "citation" else "")
+            for number, noun in (
+                (counts.citations, "citation"), (counts.references, "reference"), (counts.links, "link")
+            )
+        ]
+        yield Text(f"{counts.path}: ").append_text(Text(", ").join(parts))
 
 
 def summary_line(summary: Summary) -> Text:
