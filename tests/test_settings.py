@@ -164,7 +164,7 @@ _NUMBERS = st.one_of(
     st.sampled_from([0, 1, -1, 0.0, 1e-9, 1e308, -0.0, 2**63, 1024, 1025]),
 )
 _SCALARS = st.one_of(_NUMBERS, st.booleans(), st.text(max_size=30), st.sampled_from(_WEIRD_PATHS))
-_VALUES = st.one_of(
+setting_values = st.one_of(
     _SCALARS,
     st.lists(_SCALARS, max_size=3),
     st.dictionaries(st.text(min_size=1, max_size=8), _SCALARS, max_size=2),
@@ -175,7 +175,7 @@ _FLAGS = [s.option for s in SETTINGS if s.option and s.check.__name__ != "boolea
 _SWITCHES = ["--offline", "--no-links", "--no-verify", "--uncited-bib", "--allow-private", "--no-cache"]
 
 
-def _toml(value: Any) -> str:
+def toml_value(value: Any) -> str:
     """A TOML value (nan, inf, tables inline); strings as JSON strings, which TOML reads alike."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -186,8 +186,8 @@ def _toml(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return "{ " + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml(v)}" for k, v in value.items()) + " }"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return "{ " + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}" for k, v in value.items()) + " }"
 
 
 def _as_flag(value: Any) -> str:
@@ -197,7 +197,7 @@ def _as_flag(value: Any) -> str:
 
 
 @contextlib.contextmanager
-def _scratch() -> Any:
+def scratch_tree() -> Any:
     """A tiny tree with odd entries, as the working directory (hypothesis reruns need a fresh one)."""
     old = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as outside:
@@ -218,12 +218,14 @@ def _scratch() -> Any:
             assert (root / "dir").is_dir() and not (root / "dir.corrupt").exists()
 
 
-def _run_anything(args: list[str]) -> None:
-    err = io.StringIO()
+def run_cli_anywhere(args: list[str], stdin: bytes = b"Stdin (Smith, 2019).\n") -> str:
+    """`main(args)` in this process with `stdin` on standard input: exit 0-3 and no traceback, or an
+    AssertionError. Returns what it printed on standard output."""
+    err, out = io.StringIO(), io.StringIO()
     saved = sys.stdin
-    sys.stdin = io.TextIOWrapper(io.BytesIO(b"Stdin (Smith, 2019).\n"), encoding="utf-8")
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
     try:
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
             code = main(args)
     except SystemExit as exc:  # argparse: an unknown flag or a missing value
         code = exc.code if isinstance(exc.code, int) else 2
@@ -231,6 +233,7 @@ def _run_anything(args: list[str]) -> None:
         sys.stdin = saved
     assert code in (0, 1, 2, 3), (args, code, err.getvalue())
     assert "Traceback" not in err.getvalue(), err.getvalue()
+    return out.getvalue()
 
 
 _PROPERTY = settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
@@ -238,7 +241,7 @@ _PROPERTY = settings(max_examples=100, deadline=None, database=None, suppress_he
 
 @_PROPERTY
 @given(
-    options=st.lists(st.tuples(st.sampled_from(_FLAGS), _VALUES), max_size=4),
+    options=st.lists(st.tuples(st.sampled_from(_FLAGS), setting_values), max_size=4),
     switches=st.lists(st.sampled_from(_SWITCHES), max_size=2),
     output=st.one_of(st.none(), st.sampled_from([*_WEIRD_PATHS, "out-link", "-", "report.json"])),
     paths=st.lists(st.sampled_from(["a.md", "-", "dir", "", "a\x00b", "missing.md"]), max_size=2),
@@ -251,28 +254,28 @@ def test_any_command_line_settings_end_in_exit_zero_to_three(
         args += [flag, _as_flag(value)]
     if output is not None:
         args += ["-o", output]
-    with _scratch():
-        _run_anything([*args, *(paths or ["a.md"])])
+    with scratch_tree():
+        run_cli_anywhere([*args, *(paths or ["a.md"])])
 
 
-_KEYS_AND_ODD = st.one_of(st.sampled_from(KEYS), st.sampled_from(["tool", "refcheck", "x-y", "select.x"]))
+config_keys = st.one_of(st.sampled_from(KEYS), st.sampled_from(["tool", "refcheck", "x-y", "select.x"]))
 
 
 @_PROPERTY
 @given(
-    table=st.dictionaries(_KEYS_AND_ODD, _VALUES, max_size=4),
+    table=st.dictionaries(config_keys, setting_values, max_size=4),
     raw=st.one_of(st.none(), st.binary(max_size=60), st.text(max_size=60).map(str.encode)),
     as_pyproject=st.booleans(),
 )
 def test_any_config_file_ends_in_exit_zero_to_three(
     table: dict[str, Any], raw: bytes | None, as_pyproject: bool
 ) -> None:
-    body = "\n".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in table.items()).encode("utf-8")
+    body = "\n".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in table.items()).encode("utf-8")
     if raw is not None:
         body += b"\n" + raw
-    with _scratch() as root:
+    with scratch_tree() as root:
         if as_pyproject:
             (root / "pyproject.toml").write_bytes(b"[tool.refcheck]\n" + body)
         else:
             (root / ".refcheck.toml").write_bytes(body)
-        _run_anything(["--offline", "a.md"])
+        run_cli_anywhere(["--offline", "a.md"])
