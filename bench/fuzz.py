@@ -1,8 +1,11 @@
 """A long property-based run (not in CI): the properties of `tests/test_properties.py` on many inputs.
 
 Generated Markdown (60 % of the inputs), arbitrary bytes decoded then parsed (20 %) and generated
-BibTeX (20 %): no exception, every position inside its file, the same result twice. Prints how many
-inputs each property saw and the failures (hypothesis's shrunk example) if any.
+BibTeX (20 %): no exception, every position inside its file, the same result twice. Then the whole
+command line, in this process (10 % more each): documents fed through standard input (any bytes,
+Markdown in UTF-8, UTF-16 or with a BOM) must give a UTF-8 JSON report, and config files (valid-ish
+settings, hostile values, broken TOML) must give exit 0-3; never a traceback. Prints how many inputs
+each property saw and the failures (hypothesis's shrunk example) if any.
 
     python bench/fuzz.py [--examples 100000] [--seed N]
 """
@@ -10,6 +13,7 @@ inputs each property saw and the failures (hypothesis's shrunk example) if any.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -26,12 +30,71 @@ from hypothesis import strategies as st  # noqa: E402
 
 from refcheck.sources import decode  # noqa: E402
 from tests.test_properties import bibtex, check_bibtex_properties, check_markdown_properties, markdown  # noqa: E402
+from tests.test_settings import config_keys, run_cli_anywhere, scratch_tree, setting_values, toml_value  # noqa: E402
 
 
 def _bytes_property(data: bytes) -> None:
     text, _ = decode(data, "f.md")
     if text is not None:
         check_markdown_properties(text)
+
+
+# -- the command line: standard input and config files ---------------------------------------------
+
+_ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-be", "latin-1"]
+stdin_documents = st.one_of(
+    st.binary(max_size=400),
+    st.tuples(markdown, st.sampled_from(_ENCODINGS)).map(lambda m: m[0].encode(m[1], "replace")),
+    st.tuples(markdown, st.binary(max_size=8)).map(lambda m: m[0].encode() + m[1]),
+)
+_STDIN_ARGS = st.sampled_from([[], ["--max-file-size", "100"], ["--select", "RC1"], ["-o", "out.json"]])
+
+
+def _stdin_property(case: tuple[bytes, list[str]]) -> None:
+    data, extra = case
+    with scratch_tree() as root:
+        printed = run_cli_anywhere(["--offline", "--format", "json", *extra, "-"], stdin=data)
+        report = (root / "out.json").read_bytes().decode("utf-8") if "-o" in extra else printed
+        if "-o" not in extra:
+            report.encode("utf-8")  # no lone surrogates: the report is UTF-8 text
+        assert json.loads(report)["summary"]["files"] == 1
+
+
+# Values a user would write (so that the run goes past the config and checks the document), mixed
+# with the hostile ones of the property test.
+_PLAUSIBLE: dict[str, list[Any]] = {
+    "select": [["ALL"], ["RC2"], ["RC201", "year-mismatch"]], "ignore": [[], ["RC202"]],
+    "fail_on": ["error", "warning", "info"], "exclude": [["drafts/**"], "vendor"],
+    "per_file_ignores": [{"*.md": ["RC202"]}], "root_dir": [".", "dir"], "bib": [[], ["refs.bib"]],
+    "max_file_size": ["10MB", 100, "1KiB"], "jobs": [1, 2], "uncited_bib": [True, False],
+    "offline": [True], "links": [False], "verify": [False], "timeout": [0.5, 20], "timeout_total": [1, 600],
+    "retries": [0, 3], "retry_wait": [0, 0.1], "max_concurrency": [1, 128], "max_per_host": [1, 8],
+    "host_interval": [0, 0.5], "allow_private": [False], "allow_hosts": [["127.0.0.1"]],
+    "accept": [["200..=299", 429], 200], "exclude_urls": [["localhost", "^https://x"]],
+    "headers": [{"h.example": {"Accept-Language": "en"}}], "cache": [False, "c.sqlite", "new/c.sqlite"],
+    "cache_max_age": ["1d", 3600], "arxiv_api_url": ["http://127.0.0.1:9/api"], "arxiv_interval": [3],
+    "crossref_api_url": ["http://127.0.0.1:9"], "mailto": ["a@example.org"], "user_agent": ["ci"],
+}
+_plausible_entry = st.sampled_from(sorted(_PLAUSIBLE)).flatmap(
+    lambda key: st.tuples(st.just(key), st.sampled_from(_PLAUSIBLE[key]))
+)
+config_files = st.tuples(
+    st.lists(st.one_of(_plausible_entry, _plausible_entry, st.tuples(config_keys, setting_values)), max_size=6),
+    st.one_of(st.none(), st.binary(max_size=40), st.sampled_from([b"[" * 3000, b"x = [" * 2000, b"\xff", b"a.b = 1"])),
+    st.booleans(),
+)
+
+
+def _config_property(case: tuple[list[tuple[str, Any]], bytes | None, bool]) -> None:
+    entries, raw, as_pyproject = case
+    body = "\n".join(f"{json.dumps(key)} = {toml_value(value)}" for key, value in dict(entries).items()).encode()
+    if raw is not None:
+        body += b"\n" + raw
+    with scratch_tree() as root:
+        (root / "pyproject.toml" if as_pyproject else root / ".refcheck.toml").write_bytes(
+            b"[tool.refcheck]\n" + body if as_pyproject else body
+        )
+        run_cli_anywhere(["--offline", "a.md"])  # --offline: a plausible config must not reach the network
 
 
 def run(name: str, strategy: st.SearchStrategy[Any], prop: Callable[[Any], None], examples: int, rng_seed: int) -> int:
@@ -70,6 +133,10 @@ def main() -> None:
     failures += run("markdown", markdown, check_markdown_properties, int(args.examples * share["markdown"]), args.seed)
     failures += run("bytes", st.binary(max_size=400), _bytes_property, int(args.examples * share["bytes"]), args.seed)
     failures += run("bibtex", bibtex, check_bibtex_properties, int(args.examples * share["bibtex"]), args.seed)
+    cli_share = {"stdin": 0.1, "config": 0.1}  # on top of the 100 %: each runs the whole command line
+    stdin_cases = st.tuples(stdin_documents, _STDIN_ARGS)
+    failures += run("stdin", stdin_cases, _stdin_property, int(args.examples * cli_share["stdin"]), args.seed)
+    failures += run("config", config_files, _config_property, int(args.examples * cli_share["config"]), args.seed)
     print(f"total: {args.examples} inputs asked, {failures} failing properties")
     sys.exit(1 if failures else 0)
 

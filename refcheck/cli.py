@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,8 @@ from refcheck import __version__, rules
 from refcheck.config import Config, load_config
 from refcheck.errors import RefcheckError, UsageError
 from refcheck.model import RunResult, Severity
+from refcheck.output import Target, output_target, write_report
+from refcheck.sources import STDIN, read_stdin
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -28,16 +29,6 @@ def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
-    return number
-
-
 def _shard(value: str) -> tuple[int, int]:
     index, _, count = value.partition("/")
     if not (index.strip().isdigit() and count.strip().isdigit() and 1 <= int(index) <= int(count)):
@@ -47,14 +38,16 @@ def _shard(value: str) -> tuple[int, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="refcheck", description="Check the references and citations of Markdown documents.")
-    p.add_argument("paths", nargs="*", type=Path, help="files or directories to check ('-' reads standard input)")
+    p.add_argument("paths", nargs="*", help="files or directories to check ('-' reads standard input)")
     p.add_argument("--version", action="version", version=f"refcheck {__version__}")
     p.add_argument("--config", type=Path, help="read settings from this file instead of searching upward")
     out = p.add_argument_group("output")
     out.add_argument(
         "--format", default="console", choices=["console", "json", "sarif", "github", "markdown", "gitlab"]
     )
-    out.add_argument("--output", "-o", type=Path, help="also write the report in --format to this file")
+    out.add_argument(
+        "--output", "-o", help="also write the report in --format to this file (a regular file; - is standard output)"
+    )
     out.add_argument("--quiet", "-q", action="store_true", help="print findings only")
     out.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     out.add_argument("--explain", metavar="CODE", help="print a rule's explanation and exit")
@@ -70,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     inp.add_argument("--exclude", action="append", help="path glob not to check (repeatable)")
     inp.add_argument("--uncited-bib", action="store_true", default=None, help="report uncited BibTeX entries")
     inp.add_argument("--max-file-size", help="skip larger files (default 10MB)")
-    inp.add_argument("--jobs", "-j", type=_positive, help="parallel workers for parsing and matching (default: cores)")
+    inp.add_argument("--jobs", "-j", help="parallel workers for parsing and matching (default: cores)")
     inp.add_argument(
         "--shard", type=_shard, metavar="K/N", help="check only the K-th of N slices of the files (CI matrices)"
     )
@@ -78,13 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     net.add_argument("--offline", action="store_true", default=None, help="run no network stage")
     net.add_argument("--no-links", dest="links", action="store_false", default=None, help="skip link checking")
     net.add_argument("--no-verify", dest="verify", action="store_false", default=None, help="skip metadata lookups")
-    net.add_argument("--timeout", type=float, help="seconds for one request (default 20)")
-    net.add_argument("--timeout-total", type=float, help="seconds for all network stages together")
-    net.add_argument("--retries", type=int)
-    net.add_argument("--retry-wait", type=float, help="first backoff step in seconds")
-    net.add_argument("--max-concurrency", type=int)
-    net.add_argument("--max-per-host", type=int)
-    net.add_argument("--host-interval", type=float)
+    net.add_argument("--timeout", help="seconds for one request (default 20)")
+    net.add_argument("--timeout-total", help="seconds for all network stages together")
+    net.add_argument("--retries")
+    net.add_argument("--retry-wait", help="first backoff step in seconds")
+    net.add_argument("--max-concurrency")
+    net.add_argument("--max-per-host")
+    net.add_argument("--host-interval")
     net.add_argument("--allow-private", action="store_true", default=None)
     net.add_argument(
         "--allow-host", dest="allow_hosts", action="append", help="host, IP or CIDR allowed although private"
@@ -97,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     net.add_argument("--user-agent")
     net.add_argument("--mailto", help="contact address for Crossref's polite pool")
     net.add_argument("--arxiv-api-url")
-    net.add_argument("--arxiv-interval", type=float)
+    net.add_argument("--arxiv-interval")
     net.add_argument("--crossref-api-url")
     return p
 
@@ -136,6 +129,7 @@ _OVERRIDES = (
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line, as typed: `config` checks them with the file's."""
     values = {key: getattr(args, key) for key in _OVERRIDES if getattr(args, key, None) is not None}
     if args.ignore is not None:
         values["ignore"] = args.ignore
@@ -159,32 +153,30 @@ def _list_rules() -> int:
     return EXIT_OK
 
 
-def _write_atomic(path: Path, chunks: Iterable[str]) -> None:
-    """Write through a temporary file and a rename: an interrupted run leaves no half-written report."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.writelines(chunks)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _report(result: RunResult, args: argparse.Namespace) -> None:
+def _report(result: RunResult, args: argparse.Namespace, target: Target | None) -> None:
     from refcheck.report import make_console, render_chunks, render_console
 
-    if args.output is not None:
+    if target is not None:
         try:
-            _write_atomic(args.output, render_chunks(result, args.format))
+            write_report(target, render_chunks(result, args.format))
         except OSError as exc:
-            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot write {target.shown}: {exc.strerror or exc}") from None
     color = {"always": True, "never": False}.get(args.color)
-    if args.format == "console" or args.output is not None:
+    if target is not None and target.stream is sys.stdout:
+        return  # `-o -`, `-o /dev/stdout`: the report in --format is what standard output gets
+    if args.format == "console" or target is not None:
         render_console(result, make_console(sys.stdout, color=color), quiet=args.quiet)
     else:
         sys.stdout.writelines(render_chunks(result, args.format))
+
+
+def _paths(given: Sequence[str]) -> list[Path]:
+    for path in given:
+        if not path:
+            raise UsageError("an empty path ('') was given")
+        if "\x00" in path:
+            raise UsageError(f"a path cannot contain a NUL byte, got {path!r}")
+    return [Path(path) for path in given] or [Path(".")]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -197,18 +189,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         config: Config = load_config(Path.cwd(), args.config, _overrides(args))
         if args.extend_ignore:
             config = config.replace(ignore=config.ignore | rules.expand_selectors(args.extend_ignore))
-        paths = args.paths or [Path(".")]
-        stdin_text = sys.stdin.read() if any(str(p) == "-" for p in paths) else None
+        paths = _paths(args.paths)
+        target = output_target(args.output) if args.output is not None else None
+        stdin = read_stdin(config.max_file_size) if STDIN in paths else None
         from refcheck.pipeline import check
 
         result = check(
             paths,
             config,
-            stdin_text=stdin_text,
+            stdin=stdin,
             progress=sys.stderr.isatty() and args.format == "console",
             shard=args.shard,
         )
-        _report(result, args)
+        _report(result, args, target)
         if result.interrupted:
             print("refcheck: interrupted; the findings above are those of the files checked so far", file=sys.stderr)
             return EXIT_INTERRUPTED

@@ -41,7 +41,7 @@ from refcheck.model import (
     Summary,
     Suppression,
 )
-from refcheck.sources import STDIN, discover, display_path, read_source
+from refcheck.sources import STDIN, discover, display_path, read_source, text_bytes
 
 _PARALLEL_MIN_FILES = 16
 
@@ -51,7 +51,7 @@ class _Job:
     """What every file's check needs besides the file; sent to each worker once."""
 
     config: Config
-    stdin_text: str | None = None
+    stdin: bytes | None = None  # standard input's bytes, decoded like a file's
     keep_documents: bool = False  # the network stages read references, identifiers and links
     path_status: PathStatus = field(default_factory=PathStatus)  # link targets, stat'ed once per process
 
@@ -130,7 +130,7 @@ def _is_fragment_link(url: str) -> bool:
 
 def _check_file(job: _Job, path: Path) -> _Checked:
     """Read, parse and match one file; local links whose target needs no other file's anchors."""
-    source = read_source(path, job.config.max_file_size, job.stdin_text)
+    source = read_source(path, job.config.max_file_size, job.stdin)
     out = _Checked(path, source.display_path)
     if source.text is None:
         out.readable = False
@@ -269,12 +269,15 @@ def check(
     paths: Sequence[Path],
     config: Config,
     *,
+    stdin: bytes | None = None,
     stdin_text: str | None = None,
     progress: bool = False,
     shard: tuple[int, int] | None = None,
 ) -> RunResult:
     """Check the Markdown files under `paths`; the library entry point the CLI uses.
 
+    `-` among `paths` is standard input: its bytes (`stdin`), decoded and checked exactly like a file's;
+    `stdin_text` is the same as text (undecodable bytes kept as surrogates come back as bytes).
     `shard=(K, N)` checks the K-th of N slices of the files; files of other slices are still read for
     the anchors their links point to and the Manubot tags they define. Ctrl-C ends the run early with
     the findings of the files checked so far (`RunResult.interrupted`).
@@ -286,7 +289,9 @@ def check(
     all_files = discover(paths, config.exclude)
     files = shard_of(all_files, shard) if shard else all_files
     network = not config.offline and (config.links or config.verify)
-    job = _Job(config, stdin_text, keep_documents=network)
+    if stdin is None and stdin_text is not None:
+        stdin = text_bytes(stdin_text)
+    job = _Job(config, stdin, keep_documents=network)
     checked: list[_Checked] = []
     interrupted = False
     results = check_files(files, job)

@@ -6,9 +6,12 @@ import codecs
 import fnmatch
 import functools
 import os
+import stat
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from refcheck import rules
 from refcheck.errors import UsageError
@@ -105,6 +108,33 @@ def discover(paths: Iterable[Path], exclude: Iterable[str]) -> list[Path]:
     return [path for _, path in sorted((display_path(p), p) for p in unique.values())]
 
 
+def non_regular_file(where: Path) -> str | None:
+    """Why `where` cannot be a file refcheck writes: it exists and is not a regular file (following a
+    symlink); None when it is a regular file or absent."""
+    try:
+        info = os.lstat(where)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        return f"cannot be examined ({getattr(exc, 'strerror', None) or exc})"
+    link = stat.S_ISLNK(info.st_mode)
+    if link:
+        try:
+            info = os.stat(where)
+        except OSError:
+            return "is a symbolic link to nothing"
+    if stat.S_ISREG(info.st_mode):
+        return None
+    kind = (
+        "a directory" if stat.S_ISDIR(info.st_mode)
+        else "a FIFO" if stat.S_ISFIFO(info.st_mode)
+        else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+        else "a socket" if stat.S_ISSOCK(info.st_mode)
+        else "not a regular file"
+    )
+    return f"is a symbolic link to {kind}" if link else f"is {kind}"
+
+
 def _diag(display: str, code: str, message: str, line: int = 1) -> Diagnostic:
     return Diagnostic(display, Span(line, 1, line, 2), code, message, rules.get(code).severity)
 
@@ -130,25 +160,71 @@ def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
                             "characters", line)]
 
 
-def read_source(path: Path, max_size: int, stdin_text: str | None = None) -> Source:
+_CHUNK = 1 << 20
+
+
+def read_bounded(handle: BinaryIO, limit: int, first: int = _CHUNK) -> bytes:
+    """At most `limit + 1` bytes of a stream (one more than allowed says it is too large), read in
+    chunks: a pipe has no size, and a large limit must not allocate a buffer of that size."""
+    chunks: list[bytes] = []
+    total = 0
+    want = first
+    while total <= limit:
+        chunk = handle.read(max(1, min(want, limit + 1 - total)))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        want = _CHUNK
+    return b"".join(chunks)
+
+
+def read_stdin(limit: int) -> bytes:
+    """Standard input as bytes, up to `limit + 1` of them; decoded later exactly like a file's."""
+    stream = sys.stdin
+    if stream is None:  # closed (`refcheck - <&-`)
+        return b""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # replaced by a text-only stream (an embedding program, a test)
+        return text_bytes(stream.read(limit + 1))
+    return read_bounded(buffer, limit)
+
+
+def text_bytes(text: str) -> bytes:
+    """Bytes of text that may carry undecodable input as surrogates (`surrogateescape`): those bytes
+    come back as they were, so the decoding reports them (RC104)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _too_large(path: Path, display: str, max_size: int, size: int | None = None) -> Source:
+    what = "standard input" if path == STDIN else "file"
+    told = f"{what} is {size:,} bytes, over max_file_size ({max_size:,})" if size is not None else (
+        f"{what} is over max_file_size ({max_size:,} bytes)")
+    return Source(path, display, None, [_diag(display, "RC105", f"{told}; skipped")])
+
+
+def read_source(path: Path, max_size: int, stdin: bytes | None = None) -> Source:
+    """A file (or standard input's bytes, `stdin`) read and decoded: RC102, RC104, RC105 alike."""
     display = display_path(path)
     if path == STDIN:
-        return Source(path, display, stdin_text or "")
-    try:
-        size = path.stat().st_size
-        if size > max_size:
-            return Source(path, display, None, [_diag(display, "RC105", f"file is {size:,} bytes, over max_file_size "
-                                                       f"({max_size:,}); skipped")])
-        with path.open("rb") as handle:
-            # Bounded: a pipe or a growing file has no reliable size. Asking for the size first spares
-            # allocating a max_size buffer for every small file.
-            data = handle.read(size + 1)
-            if len(data) > size:
-                data += handle.read(max_size + 1 - len(data))
+        data = stdin or b""
         if len(data) > max_size:
-            return Source(path, display, None, [_diag(display, "RC105", f"file is over max_file_size "
-                                                       f"({max_size:,} bytes); skipped")])
-    except OSError as exc:
-        return Source(path, display, None, [_diag(display, "RC102", f"cannot read: {exc.strerror or exc}")])
+            return _too_large(path, display, max_size)
+    else:
+        try:
+            size = path.stat().st_size
+            if size > max_size:
+                return _too_large(path, display, max_size, size)
+            with path.open("rb") as handle:
+                # Bounded: a pipe or a growing file has no reliable size. Asking for the size first
+                # spares a large buffer for every small file.
+                data = read_bounded(handle, max_size, first=size + 1)
+            if len(data) > max_size:
+                return _too_large(path, display, max_size)
+        except OSError as exc:
+            return Source(path, display, None, [_diag(display, "RC102", f"cannot read: {exc.strerror or exc}")])
     text, diagnostics = decode(data, display)
     return Source(path, display, text, diagnostics)

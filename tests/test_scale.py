@@ -111,13 +111,14 @@ def test_check_rejects_an_impossible_shard(tree: Path, shard: tuple[int, int]) -
         _run(1, shard)
 
 
-@pytest.mark.parametrize(
-    "args", [["--shard", "3/2"], ["--shard", "0/2"], ["--shard", "1"], ["--shard", "a/b"], ["--jobs", "0"]]
-)
-def test_cli_rejects_bad_shard_and_jobs_values(
-    tree: Path, args: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.parametrize("args", [["--shard", "3/2"], ["--shard", "0/2"], ["--shard", "1"], ["--shard", "a/b"]])
+def test_cli_rejects_bad_shard_values(tree: Path, args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["--offline", *args, "."])
     assert exc.value.code == 2
     assert "refcheck: error: argument" in capsys.readouterr().err
+
+
+def test_cli_rejects_zero_jobs_with_the_config_check(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--offline", "--jobs", "0", "."]) == 2
+    assert "refcheck: error: --jobs: expected a whole number from 1 to 1024, got 0" in capsys.readouterr().err
