@@ -14,14 +14,13 @@ from typing import Any
 
 import yaml
 
-from refcheck import bib, citations, identifiers, rules
+from refcheck import bib, bibliographies, citations, identifiers
 from refcheck.anchors import AnchorSet
 from refcheck.blocks import Leaf, parse_blocks
 from refcheck.inline import InlineScan, normalize_label, scan_inline
 from refcheck.model import (
     Citation,
     CitationKind,
-    Diagnostic,
     Document,
     Identifier,
     IdentifierKind,
@@ -49,7 +48,7 @@ _FOOTNOTE_DEF_LINE = re.compile(r"^(?P<lead>[ \t>]*)\[\^(?P<label>[^\]\s]+)\]:[ 
 _DIRECTIVE = re.compile(
     r"<!--\s*refcheck:\s*(?P<verb>disable-next-line|disable-line|disable|enable)\b(?P<codes>[^>]*?)-->", re.I
 )
-_MANUBOT_TAG_DEF = re.compile(r"^\[@(?P<key>tag:[^\]\s]+)\]:\s*(?P<target>\S+)")
+_MANUBOT_TAG_DEF = re.compile(r"^\[@(?P<key>[^\]\s]+)\]:\s*(?P<target>\S+)")  # a tag or an alias
 
 
 @dataclass(slots=True)
@@ -91,8 +90,12 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
     return {}, 0
 
 
-def parse_markdown(text: str, path: Path, display_path: str) -> Document:
-    """Build the `Document` of one file from its decoded text (any newline style)."""
+def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bool = False) -> Document:
+    """Build the `Document` of one file from its decoded text (any newline style).
+
+    `bibliography`: a bibliography applies besides the front matter's (its project declares one), so
+    a bare `@key` is a citation. Front-matter declarations are recorded, and found by the pipeline.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     doc = Document(path=path, display_path=display_path, line_count=len(lines))
@@ -107,7 +110,7 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
             builder.code_lines.update(line for line, _ in leaf.lines)
     builder.link_labels = {normalize_label(v.get("label", k)) for k, v in env.get("ref_links", {}).items()}
 
-    _bibliography_from_front_matter(builder, front, lines[:front_lines])
+    doc.bib_declarations = bibliographies.declarations(lines[:front_lines])
     footnote_leaves = _footnote_definitions(builder, env)
     sections = _assign_sections(leaves)
     _link_definitions(builder, env, sections)
@@ -118,7 +121,7 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
     known = citations.KnownNames.from_references(doc.references)
     # Bare `@key` is pandoc's only with a bibliography in front matter; a README's ```bibtex blocks
     # sit beside GitHub @mentions.
-    has_bib = bool(doc.bib_files)
+    has_bib = bool(doc.bib_declarations) or bibliography
     for leaf in leaves:
         if leaf.first_line in builder.footnote_lines:
             continue  # lazy continuation of a footnote definition, handled with it
@@ -129,33 +132,6 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
     doc.anchors = builder.anchors.ids
     _suppressions(builder, leaves, footnote_leaves)
     return doc
-
-
-def _bibliography_from_front_matter(builder: _Builder, front: dict[str, Any], front_lines: list[str]) -> None:
-    value = front.get("bibliography")
-    names = (
-        [value]
-        if isinstance(value, str)
-        else [v for v in value if isinstance(v, str)]
-        if isinstance(value, list)
-        else []
-    )
-    base = builder.doc.path.parent
-    for name in names:
-        path = base / name
-        builder.doc.bib_files.append(path)
-        if not path.is_file():
-            line = next((i + 1 for i, text in enumerate(front_lines) if name in text), 1)
-            column = front_lines[line - 1].find(name) + 1 if line <= len(front_lines) else 1
-            builder.doc.diagnostics.append(
-                Diagnostic(
-                    builder.doc.display_path,
-                    Span(line, max(column, 1), line, max(column, 1) + len(name)),
-                    "RC103",
-                    f"bibliography file {name} not found",
-                    rules.get("RC103").severity,
-                )
-            )
 
 
 def heading_title(text: str) -> tuple[str, str | None]:

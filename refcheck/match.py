@@ -109,6 +109,12 @@ class Matcher:
         self.tag_keys = tag_keys
         self.uncited_bib = uncited_bib
         self.cited: set[int] = set()  # id() of references something cites
+        self.no_bibliography_said = False
+        # Cited by identifier (`[@doi:…]`) with no list of its own: the bibliography is built from the
+        # identifiers when the document is rendered, so a name and year missing from it are not judged.
+        self.partial_bib = not self.own and any(
+            c.kind is CitationKind.PANDOC and is_manubot_key(c.key or "") for c in doc.citations
+        )
         self.author_year_pool = [*self.own, *self.footnotes.values(), *self.bib]
         # Pool positions by first-author surname key: a citation is compared only with the entries
         # that can match its first author, in pool order.
@@ -222,6 +228,8 @@ class Matcher:
             return  # a link is its own reference in a document without a list
         if not self._has_list_or_bib() and self._has_any_bibliography():
             return
+        if self.partial_bib:
+            return
         self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
 
     def _first_author_candidates(self, c: Citation) -> list[Reference]:
@@ -269,6 +277,8 @@ class Matcher:
             self.out.add("RC201", c.span, f"[^{c.key}]: no footnote definition")
 
     def _link_label(self, c: Citation) -> None:
+        if (c.key or "").startswith("@"):
+            return  # `[@alias]` used where `[@alias]: doi:…` defines it: a Manubot citation, defined
         ref = self.link_defs.get(c.key or "")
         if ref is not None:
             self._cite(ref)
@@ -285,6 +295,8 @@ class Matcher:
                     if _same_identifier(c, ref):
                         self._cite(ref)
             return
+        if key in self.tag_keys or key in self.doc.tag_definitions:
+            return  # a Manubot alias: `[@key]: doi:…` in this or another file
         self._keyed(c)
 
     def _keyed(self, c: Citation) -> None:
@@ -292,8 +304,19 @@ class Matcher:
         if ref is not None:
             self._cite(ref)
             return
+        if self.doc.bib_unavailable:
+            return  # a bibliography it needs was not read (RC103 or a notice said so): not judged
         if not self.bib and not self.doc.bib_files:
-            self.out.add("RC201", c.span, f"@{c.key}: no bibliography to look it up in")
+            # One root cause: said once, at the first such citation, with how many were not judged.
+            if not self.no_bibliography_said:
+                self.no_bibliography_said = True
+                others = sum(
+                    1
+                    for x in self.doc.citations
+                    if x.kind is c.kind and x is not c and x.key and not is_manubot_key(x.key)
+                )
+                more = f"; {others} more such citations not judged" if others else ""
+                self.out.add("RC201", c.span, f"@{c.key}: no bibliography to look it up in{more}")
         else:
             self.out.add("RC201", c.span, f"@{c.key}: no entry with this key in the bibliography")
 
