@@ -17,7 +17,6 @@ from pathlib import Path
 from refcheck import rules
 from refcheck.bibliographies.project import Declared, Project
 from refcheck.model import Diagnostic, Document
-from refcheck.sources import display_path
 
 _MAX_DIRECTORY_FILES = 200
 _NOT_JUDGED = "the citations that need it are not judged"
@@ -64,10 +63,12 @@ class _Finder:
     def look(self, name: str, folders: Sequence[Path]) -> _Look:
         result = _Look()
         candidates = [Path(name)] if os.path.isabs(name) else [folder / name for folder in folders]
-        for candidate in dict.fromkeys(Path(os.path.normpath(c)) for c in candidates):
+        for index, candidate in enumerate(dict.fromkeys(Path(os.path.abspath(c)) for c in candidates)):
             place = display_path(candidate)
             if not _inside(Path(os.path.realpath(candidate)), self.limits):
                 result.outside.append(place)
+                if index == 0:
+                    break  # the name leaves the project from where it is written: nothing else is tried
                 continue
             result.places.append(place)
             try:
@@ -156,6 +157,14 @@ class _Finder:
     def _unread(self, notice: str) -> None:
         self.out.unavailable = True
         self.out.notices.append(notice)
+
+
+def display_path(path: Path) -> str:
+    """`path` as the user would write it from the working directory (symlinks not followed: one may loop)."""
+    try:
+        return os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
+    except ValueError:  # another drive on Windows
+        return str(path)
 
 
 def _inside(path: Path, limits: Sequence[Path]) -> bool:
