@@ -110,6 +110,10 @@ class Matcher:
         self.uncited_bib = uncited_bib
         self.cited: set[int] = set()  # id() of references something cites
         self.no_bibliography_said = False
+        self.keyed_by_line: dict[int, list[Citation]] = {}
+        for citation in doc.citations:
+            if citation.kind in (CitationKind.PANDOC, CitationKind.DISTILL) and citation.key:
+                self.keyed_by_line.setdefault(citation.span.line, []).append(citation)
         # Cited by identifier (`[@doi:…]`) with no list of its own: the bibliography is built from the
         # identifiers when the document is rendered, so a name and year missing from it are not judged.
         self.partial_bib = not self.own and any(
@@ -172,6 +176,9 @@ class Matcher:
             chosen = linked or exact
             for ref in chosen:
                 self._cite(ref)
+            keyed = self._keyed_next_to(c)
+            if len(chosen) > 1 and keyed in chosen:
+                return  # "Bommasani et al. (2024) <d-cite key=…>": the key says which entry
             if len(chosen) > 1 and not linked and len({_work_key(r) for r in chosen}) > 1:
                 lines = ", ".join(str(r.span.line) for r in chosen)
                 self.out.add(
@@ -198,7 +205,7 @@ class Matcher:
         if by_author:
             # The entry the citation's link names (by identifier, else by URL) is the one it meant.
             linked_entry = next((r for r in by_id if r in by_author), None) or next(
-                (r for r in by_author if _cites_url(c, r)), by_author[0]
+                (r for r in by_author if _cites_url(c, r)), self._keyed_next_to(c) or by_author[0]
             )
             self._year_differs(c, linked_entry, by_author)
             return
@@ -231,6 +238,13 @@ class Matcher:
         if self.partial_bib:
             return
         self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
+
+    def _keyed_next_to(self, c: Citation) -> Reference | None:
+        """The entry a `[@key]` / `<d-cite key>` right after a narrative citation names, if any."""
+        for other in self.keyed_by_line.get(c.span.end_line, ()):
+            if 0 <= other.span.column - c.span.end_column <= 2:
+                return self.bib_keys.get(other.key or "")
+        return None
 
     def _first_author_candidates(self, c: Citation) -> list[Reference]:
         """The pool's entries whose first author shares a surname key with the citation's, in pool order."""

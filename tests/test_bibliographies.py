@@ -297,3 +297,19 @@ def test_worker_processes_find_the_same_bibliographies(tmp_path: Path) -> None:
         ("docs/p00.md", 1, 14),
         ("docs/p01.md", 1, 14),
     ]
+
+
+def test_a_key_right_after_a_narrative_citation_says_which_entry_it_means(run_json: RunJson) -> None:
+    two = (
+        "@misc{path, author={Bommasani, Rishi and Arora, S.}, title={A Path}, year={2024}}\n"
+        "@misc{fmti, author={Bommasani, Rishi and Klyman, K.}, title={Transparency}, year={2024}}\n"
+        "@misc{values, author={Birhane, Abeba and Kalluri, P.}, title={Values}, year={2022}}\n"
+    )
+    text = (
+        "---\nbibliography: refs.bib\n---\n"
+        'Bommasani et al. (2024) <d-cite key="fmti"></d-cite> and Bommasani et al. (2024) alone.\n'
+        'Birhane et al. (2021) <d-cite key="values"></d-cite>.\n'
+    )
+    code, data = run_json({"refs.bib": two, "a.md": text})
+    assert (code, findings(data)) == (1, [(4, 58, "RC204"), (5, 1, "RC203")])
+    assert data["diagnostics"][1]["message"].endswith("(line 3)")
