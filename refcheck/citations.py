@@ -67,7 +67,8 @@ _NUMERIC_PART = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
 _PANDOC_BRACKET = re.compile(r"\[(?<![\]\\!]\[)(?P<body>[^\[\]\n]*?-?@[^\[\]]*?)\](?![(\[])")
 _PANDOC_KEY = re.compile(r"(?P<neg>-)?@(?P<key>\{[^{}]+\}|[\w][\w:.#$%&\-+?<>~/=]*)")
 _BARE_KEY = re.compile(r"(?:(?P<neg>-)(?<![\w@\[\\`]-)@|@(?<![\w@\[\\`]@))(?P<key>[A-Za-z_][\w:.#$%&\-+?<>~/]*)")
-_QUARTO_XREF = re.compile(r"^(?:fig|tbl|sec|eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|alg|apx)-")
+# Quarto `@fig-x` and pandoc-crossref (Manubot) `@fig:x` cross-references.
+_QUARTO_XREF = re.compile(r"^(?:fig|tbl|sec|eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|alg|apx)[-:]")
 _MANUBOT_PREFIXES = ("doi:", "arxiv:", "pmid:", "pmcid:", "url:", "isbn:", "wikidata:", "tag:", "raw:")
 # MyST roles as markdown-it's myst_role plugin reads them: `{name}` directly before a code span, the
 # `{` not escaped. Only the citation roles of sphinxcontrib-bibtex and mystmd count; `{ref}`, `{numref}`,
@@ -469,7 +470,7 @@ def pandoc(ctx: Context) -> Iterator[Found]:
         taken.append((bracket_start, bracket_end))
         written = ctx.text[bracket_start:bracket_end]
         for index, (pos, key) in enumerate(items):
-            if "-" in key and _QUARTO_XREF.match(key):
+            if _QUARTO_XREF.match(key):
                 continue
             start, end = (bracket_start, bracket_end) if index == 0 else (pos, pos + len(key) + 1)
             arxiv, doi = _manubot(key)

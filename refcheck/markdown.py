@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from refcheck import bib, citations, identifiers, rules
+from refcheck import bib, bibliographies, citations, identifiers, rules
 from refcheck.anchors import AnchorSet
 from refcheck.blocks import Leaf, parse_blocks
 from refcheck.inline import InlineScan, normalize_label, scan_inline
@@ -68,7 +68,7 @@ _CITATION_LIKE = re.compile(
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _NOT_NEWLINE = re.compile(r"[^\n]")
 _KEYED = frozenset([CitationKind.PANDOC, CitationKind.MYST, CitationKind.DISTILL])
-_MANUBOT_TAG_DEF = re.compile(r"^\[@(?P<key>tag:[^\]\s]+)\]:\s*(?P<target>\S+)")
+_MANUBOT_TAG_DEF = re.compile(r"^\[@(?P<key>[^\]\s]+)\]:\s*(?P<target>\S+)")  # a tag or an alias
 
 
 @dataclass(slots=True)
@@ -110,8 +110,12 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
     return {}, 0
 
 
-def parse_markdown(text: str, path: Path, display_path: str) -> Document:
-    """Build the `Document` of one file from its decoded text (any newline style)."""
+def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bool = False) -> Document:
+    """Build the `Document` of one file from its decoded text (any newline style).
+
+    `bibliography`: a bibliography applies besides the front matter's (its project declares one), so
+    a bare `@key` is a citation. Front-matter declarations are recorded, and found by the pipeline.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     doc = Document(path=path, display_path=display_path, line_count=len(lines))
@@ -126,7 +130,7 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
             builder.code_lines.update(line for line, _ in leaf.lines)
     builder.link_labels = {normalize_label(v.get("label", k)) for k, v in env.get("ref_links", {}).items()}
 
-    _bibliography_from_front_matter(builder, front, lines[:front_lines])
+    doc.bib_declarations = bibliographies.declarations(lines[:front_lines])
     footnote_leaves = _footnote_definitions(builder, env)
     sections = _assign_sections(leaves)
     _link_definitions(builder, env, sections)
@@ -137,7 +141,7 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
     known = citations.KnownNames.from_references(doc.references)
     # Bare `@key` is pandoc's only with a bibliography in front matter; a README's ```bibtex blocks
     # sit beside GitHub @mentions.
-    has_bib = bool(doc.bib_files)
+    has_bib = bool(doc.bib_declarations) or bibliography
     for leaf in leaves:
         if leaf.first_line in builder.footnote_lines:
             continue  # lazy continuation of a footnote definition, handled with it
@@ -151,33 +155,6 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
     if not doc.citations:
         _unread_citations(builder, front_lines)
     return doc
-
-
-def _bibliography_from_front_matter(builder: _Builder, front: dict[str, Any], front_lines: list[str]) -> None:
-    value = front.get("bibliography")
-    names = (
-        [value]
-        if isinstance(value, str)
-        else [v for v in value if isinstance(v, str)]
-        if isinstance(value, list)
-        else []
-    )
-    base = builder.doc.path.parent
-    for name in names:
-        path = base / name
-        builder.doc.bib_files.append(path)
-        if not path.is_file():
-            line = next((i + 1 for i, text in enumerate(front_lines) if name in text), 1)
-            column = front_lines[line - 1].find(name) + 1 if line <= len(front_lines) else 1
-            builder.doc.diagnostics.append(
-                Diagnostic(
-                    builder.doc.display_path,
-                    Span(line, max(column, 1), line, max(column, 1) + len(name)),
-                    "RC103",
-                    f"bibliography file {name} not found",
-                    rules.get("RC103").severity,
-                )
-            )
 
 
 def heading_title(text: str) -> tuple[str, str | None]:
@@ -256,7 +233,7 @@ def _unread_sections(builder: _Builder, leaves: list[Leaf]) -> None:
         [r.span.line for r in doc.references if r.path == doc.display_path]
         + [r.span.line for r in doc.tag_definitions.values()]
     )
-    keyed = bool(doc.bib_files) or any(c.kind in _KEYED for c in doc.citations)
+    keyed = bool(doc.bib_files or doc.bib_declarations) or any(c.kind in _KEYED for c in doc.citations)
     for index, title in starts:
         leaf = leaves[index]
         end_line = len(builder.lines) + 1

@@ -109,6 +109,16 @@ class Matcher:
         self.tag_keys = tag_keys
         self.uncited_bib = uncited_bib
         self.cited: set[int] = set()  # id() of references something cites
+        self.no_bibliography_said = False
+        self.keyed_by_line: dict[int, list[Citation]] = {}
+        for citation in doc.citations:
+            if citation.kind in (CitationKind.PANDOC, CitationKind.DISTILL) and citation.key:
+                self.keyed_by_line.setdefault(citation.span.line, []).append(citation)
+        # Cited by identifier (`[@doi:…]`) with no list of its own: the bibliography is built from the
+        # identifiers when the document is rendered, so a name and year missing from it are not judged.
+        self.partial_bib = not self.own and any(
+            c.kind is CitationKind.PANDOC and is_manubot_key(c.key or "") for c in doc.citations
+        )
         self.author_year_pool = [*self.own, *self.footnotes.values(), *self.bib]
         # Pool positions by first-author surname key: a citation is compared only with the entries
         # that can match its first author, in pool order.
@@ -167,6 +177,9 @@ class Matcher:
             chosen = linked or exact
             for ref in chosen:
                 self._cite(ref)
+            keyed = self._keyed_next_to(c)
+            if len(chosen) > 1 and keyed in chosen:
+                return  # "Bommasani et al. (2024) <d-cite key=…>": the key says which entry
             if len(chosen) > 1 and not linked and len({_work_key(r) for r in chosen}) > 1:
                 lines = ", ".join(str(r.span.line) for r in chosen)
                 self.out.add(
@@ -193,7 +206,7 @@ class Matcher:
         if by_author:
             # The entry the citation's link names (by identifier, else by URL) is the one it meant.
             linked_entry = next((r for r in by_id if r in by_author), None) or next(
-                (r for r in by_author if _cites_url(c, r)), by_author[0]
+                (r for r in by_author if _cites_url(c, r)), self._keyed_next_to(c) or by_author[0]
             )
             self._year_differs(c, linked_entry, by_author)
             return
@@ -223,7 +236,16 @@ class Matcher:
             return  # a link is its own reference in a document without a list
         if not self._has_list_or_bib() and self._has_any_bibliography():
             return
+        if self.partial_bib:
+            return
         self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
+
+    def _keyed_next_to(self, c: Citation) -> Reference | None:
+        """The entry a `[@key]` / `<d-cite key>` right after a narrative citation names, if any."""
+        for other in self.keyed_by_line.get(c.span.end_line, ()):
+            if 0 <= other.span.column - c.span.end_column <= 2:
+                return self.bib_keys.get(other.key or "")
+        return None
 
     def _first_author_candidates(self, c: Citation) -> list[Reference]:
         """The pool's entries whose first author shares a surname key with the citation's, in pool order."""
@@ -270,6 +292,8 @@ class Matcher:
             self.out.add("RC201", c.span, f"[^{c.key}]: no footnote definition")
 
     def _link_label(self, c: Citation) -> None:
+        if (c.key or "").startswith("@"):
+            return  # `[@alias]` used where `[@alias]: doi:…` defines it: a Manubot citation, defined
         ref = self.link_defs.get(c.key or "")
         if ref is not None:
             self._cite(ref)
@@ -286,6 +310,8 @@ class Matcher:
                     if _same_identifier(c, ref):
                         self._cite(ref)
             return
+        if key in self.tag_keys or key in self.doc.tag_definitions:
+            return  # a Manubot alias: `[@key]: doi:…` in this or another file
         self._keyed(c)
 
     def _myst(self, c: Citation) -> None:
@@ -301,9 +327,20 @@ class Matcher:
         if ref is not None:
             self._cite(ref)
             return
+        if self.doc.bib_unavailable:
+            return  # a bibliography it needs was not read (RC103 or a notice said so): not judged
         name = f"{c.text[: c.text.index('}') + 1]} key {c.key}" if c.kind is CitationKind.MYST else f"@{c.key}"
         if not self.bib and not self.doc.bib_files:
-            self.out.add("RC201", c.span, f"{name}: no bibliography to look it up in")
+            # One root cause: said once, at the first such citation, with how many were not judged.
+            if not self.no_bibliography_said:
+                self.no_bibliography_said = True
+                others = sum(
+                    1
+                    for x in self.doc.citations
+                    if x.kind is c.kind and x is not c and x.key and not is_manubot_key(x.key)
+                )
+                more = f"; {others} more such citations not judged" if others else ""
+                self.out.add("RC201", c.span, f"{name}: no bibliography to look it up in{more}")
         else:
             self.out.add("RC201", c.span, f"{name}: no entry with this key in the bibliography")
 

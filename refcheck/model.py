@@ -176,6 +176,14 @@ class Suppression:
         return self.first_line <= line <= self.last_line and (not self.codes or code in self.codes)
 
 
+@dataclass(frozen=True, slots=True)
+class BibDeclaration:
+    """A `bibliography:` name in a document's front matter, as written, and where."""
+
+    name: str
+    span: Span
+
+
 @dataclass(slots=True)
 class Document:
     """Everything later stages need from one Markdown file; they never re-read the Markdown."""
@@ -188,7 +196,9 @@ class Document:
     identifiers: list[Identifier] = field(default_factory=list)  # every arXiv ID / DOI mention
     anchors: set[str] = field(default_factory=set)  # heading slugs, {#id}, HTML id/name
     suppressions: list[Suppression] = field(default_factory=list)
-    bib_files: list[Path] = field(default_factory=list)  # from front matter `bibliography:`
+    bib_declarations: list[BibDeclaration] = field(default_factory=list)  # front matter `bibliography:`
+    bib_files: list[Path] = field(default_factory=list)  # the bibliographies found for it (refcheck.bibliographies)
+    bib_unavailable: bool = False  # a bibliography it needs could not be read: keyed citations not judged
     front_matter: dict[str, Any] = field(default_factory=dict)
     has_reference_section: bool = False
     tag_definitions: dict[str, Reference] = field(default_factory=dict)  # Manubot [@tag:x]: …

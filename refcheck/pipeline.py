@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from refcheck import bib, rules
+from refcheck import bib, bibliographies, rules
 from refcheck.config import Config
 from refcheck.errors import UsageError
 from refcheck.local_links import PathStatus, check_local_links, is_remote
@@ -72,6 +72,7 @@ class _Checked:
     references: int = 0
     links: int = 0
     bib_used: int = 0
+    notices: list[str] = field(default_factory=list)  # config files' bibliography problems, said once per run
     fragment_links: list[Link] = field(default_factory=list)  # `file.md#x`: anchors of another file
     unmatched: Document | None = None  # cites Manubot tags: matched once every file's tags are known
     document: Document | None = None  # for the network stages
@@ -87,21 +88,27 @@ def shard_of(files: Sequence[Path], shard: tuple[int, int]) -> list[Path]:
 
 def _bib_references(doc: Document, config: Config, out: _Checked) -> list[Reference]:
     refs: list[Reference] = []
+    seen: set[str] = set()
     for path in [*doc.bib_files, *config.bib]:
-        if not path.is_file():
-            continue  # a missing front-matter bibliography is reported by the parser
+        real = os.path.realpath(path)
+        if real in seen:
+            continue
+        seen.add(real)
         try:
-            result = bib.load_bib(path, display_path(path))
+            result = bibliographies.load_bibliography(path, display_path(path))
         except bib.BibFileError as exc:  # unreadable: said once per file, the documents still checked
             severity = rules.get("RC103").severity
             out.bib_diagnostics.append(Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC103", str(exc), severity))
+            doc.bib_unavailable = True
             continue
         refs.extend(result.references)
         out.bib_diagnostics.extend(result.diagnostics)
+        doc.bib_unavailable |= bibliographies.unreadable(result)
         if not result.references and not result.diagnostics:  # read, but nothing in it was an entry
             message = f"bibliography {path.name}: 0 entries read"
-            if path.suffix.lower() != ".bib":
-                message += " (refcheck reads BibTeX; this file's format is not understood)"
+            if path.suffix.lower() not in (".bib", ".json", ".yaml", ".yml"):
+                message += " (refcheck reads BibTeX, CSL JSON and CSL YAML; this file's format is not understood)"
+                doc.bib_unavailable = True  # its keys are unknown, so the citations that need them are not judged
             severity = rules.get("RC106").severity
             out.bib_diagnostics.append(Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC106", message, severity))
     return refs
@@ -113,8 +120,11 @@ def _match(doc: Document, config: Config, tag_keys: set[str], out: _Checked) -> 
     out.bib_used = used
 
 
-def _cites_tags(doc: Document) -> bool:
-    return any(c.kind is CitationKind.PANDOC and (c.key or "").lower().startswith("tag:") for c in doc.citations)
+def _cites_tags(doc: Document, manubot: bool) -> bool:
+    """Whether a citation may be defined in another file: a Manubot tag, or in a Manubot project any alias."""
+    return any(
+        c.kind is CitationKind.PANDOC and (manubot or (c.key or "").lower().startswith("tag:")) for c in doc.citations
+    )
 
 
 def _is_fragment_link(url: str) -> bool:
@@ -136,15 +146,20 @@ def _check_file(job: _Job, path: Path) -> _Checked:
         out.readable = False
         out.diagnostics = source.diagnostics
         return out
-    doc = parse_markdown(source.text, path if path != STDIN else Path.cwd() / "-", source.display_path)
-    out.diagnostics = [*source.diagnostics, *doc.diagnostics]
+    doc_path = path if path != STDIN else Path.cwd() / "-"
+    project = bibliographies.project_of(doc_path.parent)
+    doc = parse_markdown(source.text, doc_path, source.display_path, bibliography=project.declares)
+    found = bibliographies.resolve(doc, project, job.config.bib)
+    doc.bib_files, doc.bib_unavailable = found.files, found.unavailable
+    out.notices = found.notices
+    out.diagnostics = [*source.diagnostics, *doc.diagnostics, *found.diagnostics]
     out.anchors = doc.anchors
     out.suppressions = doc.suppressions
     out.tag_keys = tuple(doc.tag_definitions)
     out.citations = len(doc.citations)
     out.references = sum(1 for r in doc.references if r.source is not ReferenceSource.TAG_DEF)
     out.links = len(doc.links)
-    if _cites_tags(doc):
+    if _cites_tags(doc, project.manubot):
         out.unmatched = doc
     else:
         _match(doc, job.config, set(), out)
@@ -230,11 +245,11 @@ def _tag_sources(checked: Sequence[_Checked], files: Sequence[Path], all_files: 
 
 
 def _tag_definitions_elsewhere(paths: Sequence[Path], config: Config) -> set[str]:
-    """Manubot tags defined in files outside this shard (only files that mention `[@tag:` are parsed)."""
+    """Manubot tags and aliases defined in files outside this shard (only files with `[@` are parsed)."""
     keys: set[str] = set()
     for path in paths:
         try:
-            if path.stat().st_size > config.max_file_size or b"[@tag:" not in path.read_bytes():
+            if path.stat().st_size > config.max_file_size or b"[@" not in path.read_bytes():
                 continue
         except OSError:
             continue
@@ -325,6 +340,7 @@ def check(
     except KeyboardInterrupt:
         interrupted = True
     diagnostics.extend(bib_diags.values())
+    notices = list(dict.fromkeys(notice for item in checked for notice in item.notices))
 
     stage = StageResult()
     if network and not interrupted:
@@ -335,7 +351,7 @@ def check(
         except KeyboardInterrupt:
             interrupted = True
 
-    result = RunResult(notices=list(stage.notices), incomplete=stage.incomplete, interrupted=interrupted)
+    result = RunResult(notices=[*notices, *stage.notices], incomplete=stage.incomplete, interrupted=interrupted)
     if interrupted:
         result.notices.append(f"interrupted: {len(checked)} of {len(files)} files checked")
     suppressions = {item.display_path: item.suppressions for item in checked}

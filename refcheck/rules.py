@@ -59,14 +59,18 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC103", "bib-error", _E,
-        "A BibTeX entry that fails to parse (the rest of the file still counts), or a `bibliography:` "
-        "file that does not exist.",
-        "Citations of a broken or missing entry are reported as undefined, and pandoc fails on the same "
-        "file when it builds the document.",
+        "A BibTeX entry that fails to parse (the rest of the file still counts), a CSL JSON/YAML file "
+        "that is not JSON/YAML, or a `bibliography:` file that is found nowhere the site generator "
+        "looks (the message names every place searched), lies outside the project, or is a symlink loop.",
+        "Citations of a broken entry are reported as undefined, and pandoc fails on the same file when "
+        "it builds the document. The citations that need a missing bibliography are not judged (one "
+        "finding, not one per citation); a bibliography declared in a config file (`_quarto.yml`, "
+        "`mkdocs.yml`, `_config.yml`, `myst.yml`, `index.Rmd`) that is missing is said as a notice.",
         "---\nbibliography: references.bib\n---\n\nScaling laws [@kaplan2020] hold.\n\n"
-        "<!-- references.bib does not exist next to this file -->\n",
+        "<!-- references.bib does not exist next to this file nor on the generator's search path -->\n",
         "Fix the entry's syntax (braces, commas, quotes) or the path in `bibliography:`; paths are "
-        "relative to the Markdown file.",
+        "relative to the Markdown file, then to the generator's search path (see the README). A "
+        "bibliography built elsewhere can be named with `--bib`.",
     ),
     Rule(
         "RC104", "encoding-replaced", _W,

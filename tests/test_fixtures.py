@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 
 from refcheck.cli import main
+from refcheck.sources import MARKDOWN_SUFFIXES
 
 REPO = Path(__file__).resolve().parent.parent
-FIXTURES = sorted(p for p in (REPO / "fixtures").rglob("*.md") if p.name != "README.md")
+FIXTURES = sorted(
+    p for p in (REPO / "fixtures").rglob("*") if p.suffix.lower() in MARKDOWN_SUFFIXES and p.name != "README.md"
+)
 
 
 def _run(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

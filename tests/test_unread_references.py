@@ -104,13 +104,18 @@ def test_bibliography_with_no_entry_read_is_said_once_in_that_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    Path("refs.json").write_text('[{"id": "smith2020", "title": "A study"}]\n', encoding="utf-8")
+    Path("refs.ris").write_text("TY  - JOUR\nID  - smith2020\nTI  - A study\nER  -\n", encoding="utf-8")
     for name in ("a.md", "b.md"):
-        Path(name).write_text("---\nbibliography: refs.json\n---\nSee [@smith2020].\n", encoding="utf-8")
+        Path(name).write_text("---\nbibliography: refs.ris\n---\nSee [@smith2020].\n", encoding="utf-8")
     data = run_json(["a.md", "b.md"], capsys)
     found = [(d["path"], d["line"], d["column"], d["message"]) for d in data["diagnostics"] if d["code"] == "RC106"]  # type: ignore[attr-defined, index]
     assert found == [
-        ("refs.json", 1, 1, "bibliography refs.json: 0 entries read (refcheck reads BibTeX; this file's format is not understood)")
+        (
+            "refs.ris",
+            1,
+            1,
+            "bibliography refs.ris: 0 entries read (refcheck reads BibTeX, CSL JSON and CSL YAML; this file's format is not understood)",
+        )
     ]
 
 
