@@ -231,8 +231,7 @@ class Cache:
             self._run(lambda db: db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", row))
         except sqlite3.Error as exc:
             self._writable = False  # one failed write (a lock held elsewhere, a full disk) is waited for once
-            if not any("cache write failed" in w for w in self.warnings):
-                self.warnings.append(f"cache write failed: {exc}; nothing more is stored this run")
+            self.warnings.append(f"cache {self.path}: write failed ({exc}); nothing more is stored this run")
 
     def delete(self, namespace: str, key: str) -> None:
         if self._db is None or not self._writable:
