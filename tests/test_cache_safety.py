@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -96,8 +97,16 @@ def test_the_working_directory_as_cache_is_not_renamed(tmp_path: Path, monkeypat
 
 
 def test_a_device_is_not_opened(tmp_path: Path) -> None:
-    with Cache(Path(os.devnull)) as cache:
+    # A private null device in the test's own directory, never /dev/null itself: code that moves a
+    # "corrupt" cache aside would rename the system's device node.
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot create a device node: {exc}")
+    with Cache(device) as cache:
         assert not cache.enabled and "is a device" in cache.warnings[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null"] and stat.S_ISCHR(device.lstat().st_mode)
 
 
 def test_a_cache_written_before_the_marker_is_adopted_with_its_entries(tmp_path: Path) -> None:
