@@ -4,7 +4,8 @@ Starts the loopback servers of `tests/links/hostile.py` (slowloris, endless body
 never completes, a request never answered, garbage instead of HTTP), points a document's links and the
 arXiv and Crossref APIs at them, and runs `refcheck --timeout-total T` as a subprocess, with the default
 per-request timeout (20 s). Prints, as medians of `--runs` runs, the wall time and its overrun past T:
-for all servers at once and for each alone.
+for all servers at once and for each alone. Then the time from Ctrl-C (SIGINT, sent once the lookups and
+link requests are out, without `--timeout-total`) to the process's exit.
 
     python bench/deadline.py [--timeout-total 5] [--runs 3]
 """
@@ -12,6 +13,8 @@ for all servers at once and for each alone.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -59,6 +62,30 @@ def run(servers: dict[str, HostileServer], timeout_total: float) -> float:
     return wall
 
 
+def interrupt(server: HostileServer) -> float:
+    """Seconds from SIGINT to exit of a run waiting on `server` for its lookups and links."""
+    with tempfile.TemporaryDirectory() as directory:
+        (Path(directory) / "doc.md").write_text(_document({"silent": server}).replace("https://", "http://"),
+                                                 encoding="utf-8")
+        argv = [
+            sys.executable, "-m", "refcheck", "--no-cache", "--format", "json", "--allow-host", "127.0.0.1",
+            "--arxiv-interval", "0", "--arxiv-api-url", server.url("/api/query"), "doc.md",
+        ]
+        before = server.connections
+        proc = subprocess.Popen(argv, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": directory})
+        while server.connections < before + 2:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        sent = time.monotonic()
+        os.kill(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        took = time.monotonic() - sent
+    if proc.returncode != 130 or "Traceback" in err:
+        raise SystemExit(f"refcheck did not end as interrupted (exit {proc.returncode}):\n{err}")
+    return took
+
+
 def _startup() -> float:
     started_at = time.monotonic()
     subprocess.run([sys.executable, "-m", "refcheck", "--version"], check=True, capture_output=True,
@@ -83,6 +110,8 @@ def main() -> None:
             wall = statistics.median(walls)
             print(f"  {name:14s}: {wall:6.2f} s wall, overrun {wall - args.timeout_total:+6.2f} s"
                   f"  (max {max(walls) - args.timeout_total:+.2f} s)")
+        stops = [interrupt(servers["silent"]) for _ in range(args.runs)]
+        print(f"  Ctrl-C        : {statistics.median(stops):6.2f} s from SIGINT to exit 130 (max {max(stops):.2f} s)")
     finally:
         for server in servers.values():
             server.close()

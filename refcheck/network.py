@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import asyncio
+import contextlib
+import threading
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from refcheck.cache import Cache, default_cache_path
 from refcheck.config import Config
@@ -18,6 +21,8 @@ from refcheck.model import (
     Span,
     StageResult,
 )
+
+T = TypeVar("T")
 
 
 def _cache_path(config: Config) -> Path | None:
@@ -47,7 +52,8 @@ def run_network(
     """
     # Imported here: --offline runs never load httpx.
     from refcheck.links import check_links
-    from refcheck.verify import VerifyResult, verify_references
+    from refcheck.verify import VerifyResult
+    from refcheck.verify.stage import verify_references_async
 
     total = StageResult()
     occurrences = [
@@ -58,32 +64,81 @@ def run_network(
     ]
     by_identifier = [item for item in occurrences if config.verify and _identifier_url(item[1].url)]
     others = [item for item in occurrences if not (config.verify and _identifier_url(item[1].url))]
-    with Cache(_cache_path(config)) as cache, ThreadPoolExecutor(max_workers=1) as pool:
-        verifying: Future[VerifyResult] | None = None
-        if config.verify:
-            refs = [r for d in documents for r in d.references if r.source is not ReferenceSource.TAG_DEF]
-            verifying = pool.submit(
-                verify_references,
-                refs,
-                _link_identifiers(documents),
-                config,
-                cache,
-                deadline=deadline,
-                progress=progress and not (config.links and others),
-            )
-        if config.links and others:
-            _merge(total, check_links(others, config, cache, deadline=deadline, progress=progress))
-        if verifying is not None:
-            verified = verifying.result()
-            _merge(total, verified)
-            if config.links:
-                rest = [item for item in by_identifier if not _answered(item[1].url, verified.resolved)]
-                if rest:
-                    _merge(total, check_links(rest, config, cache, deadline=deadline, progress=progress))
+    with Cache(_cache_path(config), deadline=deadline) as cache:
+        verifying: _Background[VerifyResult] | None = None
+        try:
+            if config.verify:
+                refs = [r for d in documents for r in d.references if r.source is not ReferenceSource.TAG_DEF]
+                verifying = _Background(
+                    verify_references_async(
+                        refs,
+                        _link_identifiers(documents),
+                        config,
+                        cache,
+                        deadline=deadline,
+                        progress=progress and not (config.links and others),
+                    )
+                )
+            if config.links and others:
+                _merge(total, check_links(others, config, cache, deadline=deadline, progress=progress))
+            if verifying is not None:
+                verified = verifying.result()
+                _merge(total, verified)
+                if config.links:
+                    rest = [item for item in by_identifier if not _answered(item[1].url, verified.resolved)]
+                    if rest:
+                        _merge(total, check_links(rest, config, cache, deadline=deadline, progress=progress))
+        except KeyboardInterrupt:
+            if verifying is not None:
+                verifying.cancel()  # Ctrl-C: the lookups end now, not after their timeouts and retries
+            raise
         for warning in cache.warnings:
             if warning not in total.notices:
                 total.notices.append(warning)
     return total
+
+
+class _Background(Generic[T]):
+    """A coroutine run to its end on its own event loop, in a daemon thread; `cancel()` ends it from
+    another thread (its `finally` blocks run), and a thread stuck past that is not waited for at exit."""
+
+    def __init__(self, work: Coroutine[Any, Any, T]) -> None:
+        self._work = work
+        self._started = threading.Event()
+        self._done = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[T] | None = None
+        self._outcome: T | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._main, name="refcheck-verify", daemon=True).start()
+
+    def _main(self) -> None:
+        try:
+            self._outcome = asyncio.run(self._run())
+        except BaseException as exc:  # handed to the caller of `result()`
+            self._error = exc
+        finally:
+            self._done.set()
+
+    async def _run(self) -> T:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._started.set()
+        return await self._work
+
+    def result(self) -> T:
+        while not self._done.wait(0.1):  # a short wait: Ctrl-C is seen between two
+            pass
+        if self._error is not None:
+            raise self._error
+        return self._outcome  # type: ignore[return-value]
+
+    def cancel(self, grace: float = 0.5) -> None:
+        """Cancel the work and wait up to `grace` seconds for it to wind down."""
+        if self._started.wait(grace) and self._loop is not None and self._task is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already closed: the work is over
+                self._loop.call_soon_threadsafe(self._task.cancel)
+        self._done.wait(grace)
 
 
 def _identifier_url(url: str) -> bool:

@@ -20,14 +20,23 @@ def test_values_expire(tmp_path: Path) -> None:
         assert cache.get("arxiv", "https://a.example") is None
 
 
-def test_corrupt_file_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
+def corrupt_cache(path: Path) -> None:
+    """A cache refcheck made (its marker in the header intact) whose pages are then overwritten."""
+    with Cache(path) as cache:
+        cache.put("link", "k", {"v": 1}, ttl=60)
+    data = path.read_bytes()
+    path.write_bytes(data[:100] + b"\xff" * (len(data) - 100))
+
+
+def test_a_corrupt_cache_of_refchecks_own_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
-    path.write_bytes(b"this is not a database" * 100)
+    corrupt_cache(path)
     with Cache(path) as cache:
         assert cache.enabled
-        assert any("corrupt" in w for w in cache.warnings)
-        cache.put("link", "k", {"v": 1}, ttl=60)
-        assert cache.get("link", "k") == {"v": 1}
+        assert any("corrupt" in w and "rebuilt" in w for w in cache.warnings)
+        cache.put("link", "k", {"v": 2}, ttl=60)
+        assert cache.get("link", "k") == {"v": 2}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.sqlite3"]  # nothing moved aside
 
 
 def test_a_locked_file_is_waited_for_not_rebuilt(tmp_path: Path) -> None:

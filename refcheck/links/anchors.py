@@ -1,13 +1,14 @@
 """Remote `#fragment` checks: which fragments need no check, and a bounded streaming scan of HTML for
-`id`/`name` attributes, decompressing gzip/deflate bodies itself so that a bomb is never inflated."""
+`id`/`name` attributes (bodies decoded by `refcheck.body.BodyDecoder`, so a bomb is never inflated)."""
 
 from __future__ import annotations
 
 import html
 import re
-import zlib
 from collections.abc import Iterable
 from urllib.parse import unquote
+
+from refcheck.body import BodyDecoder as BodyDecoder  # re-exported: the link stage decodes with it
 
 MAX_SCAN_BYTES = 8 * 1024 * 1024  # decoded bytes of a page read for anchors, at most
 _TAIL = 1024  # bytes kept between chunks so an attribute split across two reads is still seen
@@ -36,34 +37,6 @@ def is_html(content_type: str | None) -> bool:
         return True  # servers that omit it mostly serve HTML; a miss only costs a bounded read
     media = content_type.split(";", 1)[0].strip().lower()
     return media in ("text/html", "application/xhtml+xml")
-
-
-class BodyDecoder:
-    """Content-Encoding identity/gzip/deflate, inflating at most `limit` bytes in total."""
-
-    def __init__(self, encoding: str | None, limit: int) -> None:
-        codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
-        codings = [c for c in codings if c != "identity"]
-        if any(c not in ("gzip", "x-gzip", "deflate") for c in codings) or len(codings) > 1:
-            raise ValueError(f"content-encoding {encoding!r} not supported")
-        self._zlib = zlib.decompressobj(47) if codings else None  # 47: gzip or zlib header, detected
-        self.remaining = limit
-        self.truncated = False
-
-    def decode(self, data: bytes) -> bytes:
-        if self.remaining <= 0:
-            self.truncated = True
-            return b""
-        if self._zlib is None:
-            out = data[: self.remaining]
-            if len(out) < len(data):
-                self.truncated = True
-        else:
-            out = self._zlib.decompress(data, self.remaining)
-            if self._zlib.unconsumed_tail:
-                self.truncated = True
-        self.remaining -= len(out)
-        return out
 
 
 class AnchorScan:

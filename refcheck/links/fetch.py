@@ -24,7 +24,7 @@ from refcheck.links.anchors import MAX_SCAN_BYTES, AnchorScan, BodyDecoder, is_h
 from refcheck.links.connect import AddressRefused, ConnectFailed, ResolveFailed, is_reset, underlying_errors
 from refcheck.links.limits import Limits
 from refcheck.links.outcome import Outcome
-from refcheck.links.policy import CHECKED_SCHEMES
+from refcheck.links.policy import CHECKED_SCHEMES, url_problem
 
 T = TypeVar("T")
 
@@ -156,8 +156,12 @@ class Fetcher:
                 hops += 1
                 try:
                     target = current.join(answer.location).copy_with(fragment=None)
-                except (httpx.InvalidURL, UnicodeError, ValueError):
-                    return Outcome("RC401", f"redirect to a malformed URL {answer.location!r}", answer.status)
+                    invalid = url_problem(target)
+                except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+                    invalid = str(exc) or type(exc).__name__
+                if invalid is not None:
+                    problem = f"redirect to an invalid URL {answer.location!r} ({invalid})"
+                    return Outcome("RC401", problem, answer.status)
                 if hops > MAX_REDIRECTS:
                     return Outcome("RC401", f"too many redirects (more than {MAX_REDIRECTS})", answer.status)
                 if target.scheme not in CHECKED_SCHEMES:
@@ -223,6 +227,10 @@ class Fetcher:
                     # stage counts a cancelled check so), not slow.
                     raise asyncio.CancelledError from None
                 failure = Outcome("RC402", f"no complete answer within {self.config.timeout:g} s")
+            except UnicodeError as exc:
+                # httpx prepares the next request of every redirect and decodes its host on the way: a
+                # Location whose host is not valid IDNA (`http://xn--/`) fails there.
+                return Outcome("RC401", f"redirect to an invalid URL ({exc})")
             except httpx.RemoteProtocolError as exc:
                 if "without sending" not in str(exc) and not is_reset(exc):
                     return Outcome("RC401", f"invalid HTTP response ({exc})")

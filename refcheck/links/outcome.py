@@ -35,16 +35,19 @@ class Outcome:
 
     @classmethod
     def cached(cls, value: dict[str, Any], fragments: set[str], config: Config) -> Outcome | None:
-        """The cached outcome, or None when it cannot answer for these fragments and settings."""
-        status, code = value.get("status"), value.get("code")
-        anchors = value.get("anchors")
-        if not isinstance(status, int) or not config.accepts(status) or code not in CACHEABLE:
+        """The cached outcome, or None when it cannot answer for these fragments and settings, or when
+        the row is not one refcheck wrote (a value of the wrong type is a miss, never a finding)."""
+        status, code, problem = value.get("status"), value.get("code"), value.get("problem", "")
+        anchors, final = value.get("anchors"), value.get("final")
+        if type(status) is not int or not (code is None or (isinstance(code, str) and code in CACHEABLE)):
             return None
-        if not isinstance(anchors, list) or not fragments <= set(anchors):
+        if not isinstance(problem, str) or not (final is None or isinstance(final, str)):
             return None
-        final = value.get("final")
-        return cls(code=code, problem=str(value.get("problem", "")), status=status,
-                   final_url=final if isinstance(final, str) else None,
+        if not isinstance(anchors, list) or not all(isinstance(a, str) for a in anchors):
+            return None
+        if not config.accepts(status) or not fragments <= set(anchors):
+            return None
+        return cls(code=code, problem=problem, status=status, final_url=final,
                    anchors_found=frozenset(fragments), from_cache=True)
 
 

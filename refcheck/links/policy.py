@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+import httpx
+
 from refcheck.config import Config
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -13,6 +15,9 @@ CHECKED_SCHEMES = frozenset({"http", "https"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _TEMPLATE = re.compile(r"\{\{|\{%|\$\{|<%")
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: not public, not `is_private`
+# WHATWG URL's forbidden domain code points (beyond controls and space), and DNS's length limits.
+_FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+MAX_LABEL, MAX_NAME = 63, 253
 
 
 def skip_reason(url: str, config: Config) -> str | None:
@@ -26,6 +31,45 @@ def skip_reason(url: str, config: Config) -> str | None:
     for pattern in config.exclude_urls:
         if pattern.search(url):
             return f"excluded by exclude_urls {pattern.pattern!r}"
+    return None
+
+
+def parse_url(url: str) -> httpx.URL | str:
+    """`url` parsed for a request, or why no client can request it (an invalid URL)."""
+    try:
+        parsed = httpx.URL(url)
+        return url_problem(parsed) or parsed
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # idna's IDNAError is a UnicodeError
+        return str(exc) or type(exc).__name__
+
+
+def url_problem(url: httpx.URL) -> str | None:
+    """Why a parsed URL cannot be requested (bad port, host not a domain name or IP), or None."""
+    try:
+        host = url.host  # decodes IDNA labels: raises for `xn--` labels that are not Punycode
+        port = url.port
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        return f"host {url.raw_host.decode('ascii', 'replace')!r}: {exc}"
+    if not host:
+        return "no host"
+    if port is not None and not 0 < port <= 65535:
+        return f"port {port} is out of range (1-65535)"
+    raw = url.raw_host.decode("ascii", "replace")
+    try:
+        ipaddress.ip_address(raw.split("%", 1)[0])
+        return None
+    except ValueError:
+        pass
+    if _FORBIDDEN_IN_HOST.search(raw):
+        return f"host {raw!r} contains a character a host name cannot"
+    name = raw[:-1] if raw.endswith(".") else raw
+    if len(name) > MAX_NAME:
+        return f"host name longer than {MAX_NAME} characters"
+    for label in name.split("."):
+        if not label:
+            return f"host {raw!r} has an empty label"
+        if len(label) > MAX_LABEL:
+            return f"host label {label[:20]}… longer than {MAX_LABEL} characters"
     return None
 
 

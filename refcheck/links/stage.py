@@ -22,7 +22,7 @@ from refcheck.links.connect import GuardedBackend, OriginPools, Resolver
 from refcheck.links.fetch import ACCEPT, Fetcher, ssl_context
 from refcheck.links.limits import Limits
 from refcheck.links.outcome import CACHEABLE, Occurrence, Outcome, Target, diagnostic, occurrence_diagnostics
-from refcheck.links.policy import AddressPolicy, skip_reason
+from refcheck.links.policy import AddressPolicy, parse_url, skip_reason
 from refcheck.links.reachability import Reachability
 from refcheck.model import Link, StageResult
 
@@ -41,9 +41,9 @@ def group(occurrences: Sequence[tuple[str, Link]], config: Config, result: Stage
         base, has_hash, fragment = link.url.partition("#")
         url = parsed.get(base)
         if url is None:
-            url = parsed[base] = _parse(base)
+            url = parsed[base] = parse_url(base)
         if isinstance(url, str):
-            result.diagnostics.append(diagnostic(path, link, "RC401", f"malformed URL ({url}): {link.url}"))
+            result.diagnostics.append(diagnostic(path, link, "RC401", f"invalid URL ({url}): {link.url}"))
             continue
         key = str(url)
         target = targets.get(key)
@@ -54,14 +54,6 @@ def group(occurrences: Sequence[tuple[str, Link]], config: Config, result: Stage
             target.fragments.add(fragment)
         target.occurrences.append(Occurrence(path, link, fragment if checked else None))
     return list(targets.values())
-
-
-def _parse(url: str) -> httpx.URL | str:
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
-        return str(exc) or type(exc).__name__
-    return parsed if parsed.host else "no host"
 
 
 def check_links(

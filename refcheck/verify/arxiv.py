@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from refcheck.verify.fetch import Pacer, Policy, Unavailable, get
+from refcheck.verify.fetch import Answer, Pacer, Policy, Unavailable, get
 from refcheck.verify.records import Lookup, Record, Status
 
 BATCH_SIZE = 100
@@ -30,6 +30,8 @@ _WITHDRAWN = re.compile(
     re.IGNORECASE,
 )
 _NOTICE_SPAN = 300  # only the opening of a long abstract can be a notice
+MAX_DEPTH = 32  # an Atom feed nests 4 deep (feed, entry, author, name)
+_PARSE_STEP = 64 * 1024
 
 
 class FeedError(ValueError):
@@ -63,14 +65,37 @@ def _text(element: ET.Element, tag: str) -> str | None:
     return " ".join(value.split()) if value and value.strip() else None
 
 
+def _parse_bounded(body: bytes) -> ET.Element:
+    """The document's root, parsed incrementally; refused as soon as it nests deeper than a feed can."""
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+    root: ET.Element | None = None
+    depth = 0
+    try:
+        for start in range(0, len(body), _PARSE_STEP):
+            parser.feed(body[start : start + _PARSE_STEP])
+            for item in parser.read_events():  # ("start" | "end", Element): no namespace events asked
+                event, element = item  # type: ignore[misc]  # typeshed's union includes 1-tuples
+                if event == "start":
+                    depth += 1
+                    if root is None and isinstance(element, ET.Element):
+                        root = element
+                    if depth > MAX_DEPTH:
+                        raise FeedError(f"the response nests elements more than {MAX_DEPTH} deep")
+                else:
+                    depth -= 1
+        parser.close()
+    except ET.ParseError as exc:
+        raise FeedError(f"the response is not XML ({exc})") from None
+    if root is None:
+        raise FeedError("the response is not XML (no element)")
+    return root
+
+
 def parse_feed(body: bytes) -> Feed:
     """Records and error entries of an arXiv API response. Refuses DTDs (no entity expansion)."""
     if _DECLARATION.search(body):
         raise FeedError("the response declares a DOCTYPE or entities; refused")
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise FeedError(f"the response is not XML ({exc})") from None
+    root = _parse_bounded(body)
     if root.tag != f"{_ATOM}feed":
         raise FeedError("the response is not an Atom feed")
     feed = Feed()
@@ -132,7 +157,7 @@ class ArxivSource:
     def requests(self) -> int:
         return self.pacer.sent
 
-    async def _query(self, ids: Sequence[str]) -> httpx.Response:
+    async def _query(self, ids: Sequence[str]) -> Answer:
         params = {"id_list": ",".join(ids), "max_results": str(len(ids))}
         return await get(self.client, self.url, self.pacer, self.policy, params)
 
@@ -163,7 +188,7 @@ class ArxivSource:
             for i in ids
         }
 
-    async def _rejected(self, ids: Sequence[str], response: httpx.Response) -> dict[str, Lookup]:
+    async def _rejected(self, ids: Sequence[str], response: Answer) -> dict[str, Lookup]:
         """HTTP 400: one malformed ID spoils the batch. Find it (named in the error, else by halving)."""
         try:
             errors = parse_feed(response.content).errors

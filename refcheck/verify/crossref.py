@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import httpx
 
-from refcheck.verify.fetch import Limiter, Policy, Unavailable, get
+from refcheck.verify.fetch import Answer, Limiter, Policy, Unavailable, get
 from refcheck.verify.records import Lookup, Record, Status
 
 SOURCE = "Crossref"
@@ -81,10 +81,10 @@ def parse_work(doi: str, message: dict[str, Any]) -> Record:
     )
 
 
-def _message(response: httpx.Response) -> dict[str, Any] | None:
+def _message(response: Answer) -> dict[str, Any] | None:
     try:
         data = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # json stops at the interpreter's recursion limit (~1,000 deep)
         return None
     message = data.get("message") if isinstance(data, dict) else None
     return message if isinstance(message, dict) else None
@@ -104,7 +104,7 @@ class CrossrefSource:
     def requests(self) -> int:
         return self.limiter.sent
 
-    async def _get(self, path: str) -> httpx.Response:
+    async def _get(self, path: str) -> Answer:
         return await get(self.client, f"{self.base_url}{path}", self.limiter, self.policy)
 
     async def lookup(self, doi: str) -> Lookup:

@@ -13,8 +13,21 @@ from typing import Any, Protocol
 
 import httpx
 
+from refcheck.body import ACCEPT_ENCODING, BodyTooLarge, read_body
+
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 120.0  # a source asking for a longer pause is treated as unavailable for this run
+MAX_BODY = 10 * 1024 * 1024  # decoded bytes of one answer: a batch of 100 arXiv entries is ~0.5 MB
+MAX_REDIRECTS = 5
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP answer, its body read whole (within `MAX_BODY`) and decoded."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
 
 
 class Unavailable(Exception):
@@ -202,9 +215,30 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+async def _fetch(client: httpx.AsyncClient, url: str, params: Mapping[str, str] | None) -> Answer:
+    """GET `url`, following redirects here (httpx would read every redirect's body whole), with the
+    final body read within `MAX_BODY`."""
+    request = client.build_request("GET", url, params=params, headers={"Accept-Encoding": ACCEPT_ENCODING})
+    for _ in range(MAX_REDIRECTS + 1):
+        response = await client.send(request, stream=True, follow_redirects=False)
+        try:
+            if response.next_request is None:
+                try:
+                    body = await read_body(response, MAX_BODY)
+                except BodyTooLarge as exc:
+                    raise Unavailable(f"answer larger than {MAX_BODY // 2**20} MiB ({exc})") from None
+                except ValueError as exc:
+                    raise Unavailable(f"unreadable answer ({exc})") from None
+                return Answer(response.status_code, response.headers, body)
+            request = response.next_request
+        finally:
+            await response.aclose()
+    raise Unavailable(f"more than {MAX_REDIRECTS} redirects")
+
+
 async def get(
     client: httpx.AsyncClient, url: str, gate: Gate, policy: Policy, params: Mapping[str, str] | None = None
-) -> httpx.Response:
+) -> Answer:
     """GET with retries on 5xx, 429, timeouts and transport errors; other statuses are returned.
 
     Raises `Unavailable` when the retries or the deadline run out.
@@ -219,7 +253,7 @@ async def get(
             timeout = policy.request_timeout()
             gate.sent += 1
             try:
-                response = await asyncio.wait_for(client.get(url, params=params), timeout)
+                response = await asyncio.wait_for(_fetch(client, url, params), timeout)
             except asyncio.TimeoutError:
                 problem = f"no answer within {timeout:g} s"
                 continue

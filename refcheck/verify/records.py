@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 RECORD_TTL = 30 * 86400.0  # a found record is reused for 30 days
@@ -34,8 +34,24 @@ class Record:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Record:
-        return cls(**{**data, "authors": tuple(data["authors"]), "years": tuple(data["years"])})
+    def from_json(cls, data: Any) -> Record:
+        """The record `to_json` wrote; ValueError for anything else (a cache row of another shape)."""
+        if not isinstance(data, dict) or set(data) != _RECORD_FIELDS:
+            raise ValueError("not a record")
+        authors, years = data["authors"], data["years"]
+        if data["source"] not in ("arxiv", "crossref") or not isinstance(data["identifier"], str):
+            raise ValueError("not a record")
+        if not (isinstance(authors, list) and all(isinstance(a, str) for a in authors)):
+            raise ValueError("authors")
+        if not (isinstance(years, list) and all(type(y) is int for y in years)):
+            raise ValueError("years")
+        if any(data[name] is not None and not isinstance(data[name], str) for name in _OPTIONAL_TEXT):
+            raise ValueError("a text field of another type")
+        return cls(**{**data, "authors": tuple(authors), "years": tuple(years)})
+
+
+_RECORD_FIELDS = frozenset(f.name for f in fields(Record))
+_OPTIONAL_TEXT = ("title", "published", "doi", "journal_ref", "withdrawn", "retracted_by")
 
 
 class Status(enum.Enum):
@@ -69,11 +85,20 @@ class Lookup:
         return value, (RECORD_TTL if self.exists else NOT_FOUND_TTL)
 
     @classmethod
-    def from_cache(cls, value: dict[str, Any] | None) -> Lookup | None:
+    def from_cache(cls, value: dict[str, Any] | None, key: tuple[str, str] | None = None) -> Lookup | None:
+        """The lookup stored under `key` (source, identifier); None for a row of any other shape."""
         if not value or value.get("format") != _CACHE_FORMAT:
             return None
+        detail = value.get("detail", "")
         try:
-            record = Record.from_json(value["record"]) if value.get("record") else None
-            return cls(Status(value["status"]), record, str(value.get("detail", "")))
+            status = Status(value.get("status"))
+            record = Record.from_json(value["record"]) if "record" in value else None
         except (KeyError, TypeError, ValueError):
             return None
+        if status is Status.UNAVAILABLE or not isinstance(detail, str):
+            return None  # never stored: not a row refcheck wrote
+        if (record is None) == (status is Status.FOUND):
+            return None  # a found identifier has its record, and only a found one
+        if record is not None and key is not None and (record.source, record.identifier) != key:
+            return None  # another identifier's record
+        return cls(status, record, detail)

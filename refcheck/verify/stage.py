@@ -189,7 +189,7 @@ async def verify_references_async(
     wanted |= {lookup_key(i) for _, _, i in link_identifiers if i.valid}
     lookups: dict[Key, Lookup] = {}
     for key in wanted:
-        cached = Lookup.from_cache(cache.get(*key))
+        cached = Lookup.from_cache(cache.get(*key), key)
         if cached is not None:
             lookups[key] = cached
     missing = wanted - lookups.keys()

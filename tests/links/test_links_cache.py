@@ -8,9 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from linkserver import Server
 
 from refcheck.cache import Cache
+from refcheck.cli import main
 
 
 def test_second_run_makes_no_request(server: Server, check, tmp_path: Path) -> None:
@@ -85,9 +87,51 @@ def test_two_processes_share_one_cache(server: Server, check, tmp_path: Path) ->
 
 def test_a_corrupt_cache_is_rebuilt_with_a_notice(server: Server, check, tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
-    path.write_bytes(b"this is not a database\n" * 200)
+    with Cache(path) as cache:
+        cache.put("link", "k", {"v": 1}, ttl=60)
+    data = path.read_bytes()
+    path.write_bytes(data[:100] + b"\xff" * (len(data) - 100))  # refcheck's marker kept, pages broken
     with Cache(path) as cache:
         result = check([server.url("/ok/corrupt")], cache=cache)
         assert check([server.url("/ok/corrupt")], cache=cache).requests == 0
     assert result.diagnostics == []
     assert len(result.notices) == 1 and "corrupt" in result.notices[0] and "rebuilt" in result.notices[0]
+
+
+def _seed(path: Path, namespace: str, key: str, value: str) -> None:
+    """A row written by someone else into a refcheck cache."""
+    import sqlite3
+
+    Cache(path).close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, 1e12)", (namespace, key, value))
+    db.commit()
+    db.close()
+
+
+BAD_LINK_ROWS = [
+    '{"status": "200", "code": null, "problem": "", "final": null, "anchors": ["intro"]}',
+    '{"status": true, "code": null, "problem": "", "final": null, "anchors": ["intro"]}',
+    '{"status": 200, "code": [], "problem": "", "final": null, "anchors": ["intro"]}',
+    '{"status": 200, "code": null, "problem": "", "final": null, "anchors": [["intro"]]}',
+    '{"status": 200, "code": null, "problem": 5, "final": null, "anchors": ["intro"]}',
+    '{"status": 200, "code": "RC403", "problem": "", "final": 7, "anchors": ["intro"]}',
+    '{"status": 200, "code": null, "problem": "", "final": null, "anchors": "intro"}',
+]
+
+
+@pytest.mark.parametrize("row", BAD_LINK_ROWS)
+def test_a_link_row_of_the_wrong_shape_is_a_miss(
+    server: Server, tmp_path: Path, row: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.sqlite3"
+    url = server.url("/status/404/badrow")
+    _seed(path, "link", url, row)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "doc.md").write_text(f"- [x]({url}#intro)\n", encoding="utf-8")
+    code = main(["--cache", str(path), "--no-verify", "--format", "json", "--allow-host", "127.0.0.1",
+                 "--retries", "0", "doc.md"])
+    data = json.loads(capsys.readouterr().out)
+    assert [(d["line"], d["column"], d["code"]) for d in data["diagnostics"]] == [(1, 3, "RC401")]
+    assert data["diagnostics"][0]["message"].startswith("HTTP 404")  # asked, not answered from the row
+    assert data["notices"] == [] and code == 1
