@@ -1,4 +1,5 @@
-"""Heading anchors as GitHub makes them (slugs, `-1`/`-2` for repeats), explicit `{#id}`, HTML ids."""
+"""Heading anchors as GitHub makes them (slugs, `-1`/`-2` for repeats), explicit `{#id}`, HTML ids, and the
+targets site generators define outside headings (pandoc attributes, MyST labels, Quarto cell labels)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,23 @@ class AnchorSet:
     def add_id(self, value: str) -> None:
         if value:
             self.ids.add(value)
+
+
+# Ids that generators give to blocks and spans, read line by line: pandoc/Quarto attributes `{#fig-x .cls}`
+# on divs, images, spans and code fences; MyST targets `(label)=` and directive options `:label:`/`:name:`;
+# Quarto cell options `#| label: fig-x`.
+_GENERATOR_TARGETS = re.compile(
+    r"\{#(?P<attr>[^\s{}#]+)[^{}\n]*\}"
+    r"|^[ \t>]*\((?P<myst>[^()\s]+)\)=[ \t]*$"
+    r"|^[ \t>]*:(?:label|name):[ \t]+(?P<option>\S+)[ \t]*$"
+    r"|^[ \t]*#\|[ \t]*label:[ \t]*(?P<cell>\S+)[ \t]*$",
+    re.M,
+)
+
+
+def generator_targets(text: str) -> set[str]:
+    """Every id a site generator defines in `text` besides headings and HTML: what `#fragment` links may name."""
+    return {next(g for g in m.groups() if g) for m in _GENERATOR_TARGETS.finditer(text)}
 
 
 def has_anchor(anchors: set[str], fragment: str) -> bool:

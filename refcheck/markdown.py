@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from refcheck import bib, bibliographies, citations, identifiers, rules
-from refcheck.anchors import AnchorSet
+from refcheck.anchors import AnchorSet, generator_targets
 from refcheck.blocks import Leaf, parse_blocks
 from refcheck.inline import InlineScan, normalize_label, scan_inline
 from refcheck.model import (
@@ -149,7 +149,7 @@ def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bo
         _scan_leaf(builder, leaf, context, known, has_bib)
     for leaf in footnote_leaves:
         _scan_leaf(builder, leaf, LinkContext.FOOTNOTE, known, has_bib)
-    doc.anchors = builder.anchors.ids
+    doc.anchors = builder.anchors.ids | generator_targets(text)
     _suppressions(builder, leaves, footnote_leaves)
     _unread_sections(builder, leaves)
     if not doc.citations:

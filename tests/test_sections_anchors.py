@@ -146,3 +146,34 @@ def test_html_ids_and_names_are_anchors() -> None:
 
 def test_reference_source_enum_values_are_stable() -> None:
     assert ReferenceSource.LIST.value == "list"
+
+
+@pytest.mark.parametrize(
+    ("target", "definition"),
+    [
+        ("fig1", ":::{figure} images/fig1.png\n:label: fig1\nA caption.\n:::"),  # MyST directive option
+        ("fig2", "```{figure} images/fig2.png\n:name: fig2\n```"),  # Sphinx/Jupyter Book option
+        ("intro", "(intro)=\n## Introduction"),  # MyST target before a heading
+        ("fig-plot", "![A plot](plot.png){#fig-plot width=50%}"),  # pandoc/Quarto image attribute
+        ("correspondence", "::: {#correspondence}\nWrite to us.\n:::"),  # pandoc fenced div
+        ("fig-cell", "```{r}\n#| label: fig-cell\nplot(x)\n```"),  # Quarto cell option
+        ("eq:energy", "$$E = mc^2$$ {#eq:energy}"),  # pandoc-crossref equation label
+    ],
+)
+def test_targets_that_generators_define_are_anchors(target: str, definition: str) -> None:
+    doc = parse_markdown(f"See [this](#{target}).\n\n{definition}\n", Path("a.md"), "a.md")
+    assert target in doc.anchors
+
+
+def test_a_generator_target_does_not_hide_a_missing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from refcheck.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    page = Path("a.md")
+    page.write_text("See [one](#fig1) and [two](#fig9).\n\n:::{figure} x.png\n:label: fig1\n:::\n", encoding="utf-8")
+    main(["--offline", "--no-cache", "--select", "RC405", str(page)])
+    out = capsys.readouterr().out
+    assert "a.md:1:22 RC405 #fig9" in out
+    assert "#fig1" not in out
