@@ -487,6 +487,9 @@ class Matcher:
             keys += [("DOI", i.value) for i in ref.dois if i.valid]
             if ref.title and len(ref.title.split()) >= 4:
                 keys.append(("title", _norm_title(ref.title)))
+            entry_text = _norm_title(ref.text)
+            if len(entry_text.split()) >= 4:  # the same entry written twice, whatever could be read of it
+                keys.append(("text", entry_text))
             for key in dict.fromkeys(keys):
                 first = seen.get(key)
                 if first is None:

@@ -108,6 +108,13 @@ CASES = [
         [],
         id="possessives",
     ),
+    # the same entry written twice is a duplicate even when no title or identifier could be read
+    pytest.param(
+        "Money [^1].\n\n## References\n\n- W. Dai, b-money, http://www.weidai.com/bmoney.txt, 1998.\n"
+        "- W. Dai, b-money, http://www.weidai.com/bmoney.txt, 1998.\n\n[^1]: Note.\n",
+        [(6, 3, "RC205")],
+        id="same-entry-text-twice",
+    ),
     # an author typo linked to its entry's anchor is one RC207, not RC201 + RC202
     pytest.param(
         "As [Votobel 2010](#Vontobel) shows.\n\n## References\n\n"
