@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs, urlsplit
 
 from refcheck import identifiers, rules
 from refcheck.citations import is_manubot_key
@@ -19,21 +20,61 @@ from refcheck.model import (
     Reference,
     ReferenceSource,
     Span,
+    Suppression,
 )
 from refcheck.names import surname_keys
 
 _OWN_LIST = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
+_NOWHERE = Span(1, 1, 1, 2)
 _SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
 _PUNCTUATION = re.compile(r"[^\w\s]")
+# `<span id="he16resnet">`, `<a name="Vontobel">` in an entry: what `[He et al., 2016](#he16resnet)` names.
+_ENTRY_ANCHOR = re.compile(r"""<[A-Za-z]+\s[^>]*?\b(?:id|name)\s*=\s*["']?([^"'\s>]+)""")
+# Hosts whose addresses are pages of one paper (a link there identifies the work, RC210 not RC201).
+_PAPER_HOSTS = re.compile(
+    r"(?:^|\.)(?:arxiv\.org|doi\.org|openreview\.net|aclanthology\.org|aclweb\.org|proceedings\.neurips\.cc"
+    r"|papers\.nips\.cc|neurips\.cc|dl\.acm\.org|ieeexplore\.ieee\.org|link\.springer\.com|semanticscholar\.org"
+    r"|proceedings\.mlr\.press|openaccess\.thecvf\.com|jmlr\.org|citeseerx\.ist\.psu\.edu|aaai\.org"
+    r"|biorxiv\.org|medrxiv\.org|ssrn\.com|jstor\.org|sciencedirect\.com|nature\.com|science\.org"
+    r"|pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov|researchgate\.net|papers\.ssrn\.com|iclr\.cc|icml\.cc)$"
+)
+_HEX_PAPER_ID = re.compile(r"/([0-9a-f]{32})(?:-|/|$)")  # NeurIPS proceedings: abstract and PDF share it
+_ACL_ID = re.compile(r"^/(?:anthology/)?([A-Za-z]?\d{2,4}[.-][\w.-]+?)(?:\.pdf)?/?$")
 
 
 @dataclass(slots=True)
 class _Findings:
     path: str
+    suppressions: Sequence[Suppression] = ()
     items: list[Diagnostic] = field(default_factory=list)
+    groups: dict[Hashable, int] = field(default_factory=dict)  # root cause → index of its first finding
+    related: dict[int, list[Span]] = field(default_factory=dict)
 
-    def add(self, code: str, span: Span, message: str, path: str | None = None) -> None:
+    def add(
+        self, code: str, span: Span, message: str, path: str | None = None, *, group: Hashable | None = None
+    ) -> None:
+        """One finding; a `group` already seen (the same mismatch again) only adds a place to the first."""
+        if group is not None:
+            if any(s.covers(span.line, code) for s in self.suppressions):
+                return  # a suppressed place neither reports nor joins the others
+            key = (code, group)
+            first = self.groups.get(key)
+            if first is not None:
+                self.related.setdefault(first, []).append(span)
+                return
+            self.groups[key] = len(self.items)
         self.items.append(Diagnostic(path or self.path, span, code, message, rules.get(code).severity))
+
+    def finish(self) -> list[Diagnostic]:
+        """The findings, each first place of a repeated mismatch naming the others."""
+        for index, spans in self.related.items():
+            item = self.items[index]
+            lines = ", ".join(str(line) for line in dict.fromkeys(s.line for s in spans))
+            many = "s" if len(spans) > 1 else ""
+            several = "s" if "," in lines else ""
+            message = f"{item.message} (and {len(spans)} more place{many}: line{several} {lines})"
+            self.items[index] = replace(item, message=message, related=tuple(spans))
+        return self.items
 
 
 def _label(citation: Citation) -> str:
@@ -85,11 +126,63 @@ def _by_identifier(citation: Citation, refs: Sequence[Reference]) -> list[Refere
 
 
 def _cites_url(citation: Citation, ref: Reference) -> bool:
-    return bool(citation.url) and _norm_url(citation.url or "") in {_norm_url(u) for u in ref.urls}
+    """The citation links to one of the entry's addresses, or to another page of the same paper."""
+    if not citation.url or citation.url.startswith("#"):
+        return False
+    cited = _work_url_key(citation.url)
+    return cited != "" and cited in {_work_url_key(u) for u in ref.urls}
 
 
 def _norm_url(url: str) -> str:
     return _SCHEME_AND_WWW.sub("", url).rstrip("/").split("#")[0]
+
+
+def _work_url_key(url: str) -> str:
+    """What a paper's address says about the paper: abstract and PDF pages of one paper share it."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    if host.endswith("arxiv.org") and (arxiv := identifiers.arxiv_from_url(url)):
+        return "arxiv:" + identifiers.make_identifier(IdentifierKind.ARXIV, arxiv, _NOWHERE).value
+    if host.endswith("openreview.net") and (ids := parse_qs(parts.query).get("id")):
+        return "openreview:" + ids[0]
+    if host.endswith(("neurips.cc", "nips.cc")) and (hexes := _HEX_PAPER_ID.search(parts.path)):
+        return "neurips:" + hexes.group(1)
+    if host.endswith(("aclanthology.org", "aclweb.org")) and (acl := _ACL_ID.match(parts.path)):
+        return "acl:" + acl.group(1).lower()
+    return _norm_url(url).removesuffix(".pdf")
+
+
+def _identifies_work(citation: Citation) -> bool:
+    """The citation's link names one paper: an arXiv ID, a DOI, a paper page or a PDF."""
+    if citation.arxiv_id or citation.doi:
+        return True
+    if not citation.url:
+        return False
+    parts = urlsplit(citation.url.strip())
+    if parts.scheme not in ("http", "https"):
+        return False
+    path = parts.path.rstrip("/")
+    if path.lower().endswith(".pdf") or "type=pdf" in parts.query.lower():
+        return True
+    return bool(path or parts.query) and _PAPER_HOSTS.search(parts.netloc.lower().split(":")[0]) is not None
+
+
+def _count_fits(citation: Citation, ref: Reference) -> bool:
+    """"A and B" fits an entry of exactly two authors, "A et al." one of three or more (or a list cut
+    short with "et al."), "A" alone an entry of one author."""
+    if citation.et_al:
+        return len(ref.authors) >= 3 or ref.et_al
+    if len(citation.authors) > 1:
+        return len(ref.authors) == 2 and not ref.et_al
+    return len(ref.authors) == 1 and not ref.et_al
+
+
+def _link_label(citation: Citation) -> str:
+    """The text of a `[label](url)` citation, without the Markdown around it."""
+    text = citation.text
+    if text.startswith("[") and "](" in text:
+        text = text[1 : text.rindex("](")]
+    return text.strip("*_ ")
 
 
 class Matcher:
@@ -97,7 +190,7 @@ class Matcher:
 
     def __init__(self, doc: Document, bib_refs: Sequence[Reference], tag_keys: set[str], *, uncited_bib: bool) -> None:
         self.doc = doc
-        self.out = _Findings(doc.display_path)
+        self.out = _Findings(doc.display_path, doc.suppressions)
         self.own = [r for r in doc.references if r.source in _OWN_LIST]
         self.bib = [*bib_refs, *(r for r in doc.references if r.source is ReferenceSource.BIB)]
         self.footnotes = {r.key.casefold(): r for r in doc.references if r.source is ReferenceSource.FOOTNOTE and r.key}
@@ -120,6 +213,11 @@ class Matcher:
             c.kind is CitationKind.PANDOC and is_manubot_key(c.key or "") for c in doc.citations
         )
         self.author_year_pool = [*self.own, *self.footnotes.values(), *self.bib]
+        self.by_anchor: dict[str, Reference] = {}
+        for ref in self.own:
+            if "=" in ref.text:
+                for anchor in _ENTRY_ANCHOR.findall(ref.text):
+                    self.by_anchor.setdefault(anchor, ref)
         # Pool positions by first-author surname key: a citation is compared only with the entries
         # that can match its first author, in pool order.
         self.by_surname: dict[str, list[int]] = {}
@@ -146,7 +244,7 @@ class Matcher:
         self._duplicates()
         self._entry_identifiers()
         self._malformed_identifiers()
-        return self.out.items
+        return self.out.finish()
 
     # -- citations ---------------------------------------------------------------------------
 
@@ -162,19 +260,21 @@ class Matcher:
             # With no list, bibliography or footnotes at all, names and years in prose are informal
             # mentions (tables of results, inline links): nothing to check them against.
             if c.url is None and self.doc.has_reference_section:
-                self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
+                self._add("RC201", c, None, f"{_label(c)}: no reference list entry matches")
             return
         by_author = [r for r in self._first_author_candidates(c) if _author_matches(c, r)]
         by_year = [r for r in by_author if _year_matches(c.year, r.year)]
         if by_year:
             exact = [r for r in by_year if r.year == c.year] or by_year
-            linked = [r for r in exact if _same_identifier(c, r) is True]
+            linked = [r for r in exact if self._links_to(c, r)]
             if not linked:
-                other = [r for r in by_author if r not in by_year and _same_identifier(c, r) is True]
+                other = [r for r in by_author if r not in by_year and self._links_to(c, r)]
                 if other:  # the link names another entry by these authors: its year is what differs
-                    self._year_differs(c, other[0], other[:1])
+                    self._year_differs(c, other[0])
                     return
-            chosen = linked or exact
+            # Co-authors tell entries of one first author and year apart: "A and B" is the two-author one.
+            fitting = {_work_key(r) for r in exact if _count_fits(c, r)}
+            chosen = linked or [r for r in exact if _work_key(r) in fitting] or exact
             for ref in chosen:
                 self._cite(ref)
             keyed = self._keyed_next_to(c)
@@ -182,9 +282,10 @@ class Matcher:
                 return  # "Bommasani et al. (2024) <d-cite key=…>": the key says which entry
             if len(chosen) > 1 and not linked and len({_work_key(r) for r in chosen}) > 1:
                 lines = ", ".join(str(r.span.line) for r in chosen)
-                self.out.add(
+                self._add(
                     "RC204",
-                    c.span,
+                    c,
+                    chosen[0],
                     f"{_label(c)} matches {len(chosen)} entries (lines {lines}); add a/b suffixes to tell them apart",
                 )
                 return
@@ -192,45 +293,47 @@ class Matcher:
             if _same_identifier(c, ref) is False:
                 self._identifier_mismatch(c, ref)
             return
-        by_id = _by_identifier(c, pool)
+        by_link = self._linked_entries(c, pool)
         if by_author and all(_same_identifier(c, r) is False for r in by_author):
-            # Same author, another year and another identifier: a different work with no entry.
+            # Same author, another year and a link to another work: that work has no entry.
             what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
-            self.out.add(
-                "RC201",
-                c.span,
-                f"{_label(c)}: no reference list entry has {what} (the entry by "
+            self._add(
+                "RC210",
+                c,
+                None,
+                f"{_label(c)}: the list has no entry for {what} (the entry by "
                 f"{by_author[0].authors[0].title()} on line {by_author[0].span.line} is another work)",
             )
             return
         if by_author:
-            # The entry the citation's link names (by identifier, else by URL) is the one it meant.
-            linked_entry = next((r for r in by_id if r in by_author), None) or next(
-                (r for r in by_author if _cites_url(c, r)), self._keyed_next_to(c) or by_author[0]
+            # The entry the citation's link names (by identifier, URL or anchor) is the one it meant,
+            # else the entry of the nearest year.
+            linked_entry = next((r for r in by_link if r in by_author), None) or self._keyed_next_to(c) or min(
+                by_author, key=lambda r: _year_distance(c.year, r.year)
             )
-            self._year_differs(c, linked_entry, by_author)
+            self._year_differs(c, linked_entry)
             return
-        if by_id:
-            ref = by_id[0]
+        if by_link:
+            ref = by_link[0]
             self._cite(ref)
+            if not ref.authors:
+                return  # an entry without readable authors: the link alone ties them
             if _year_matches(c.year, ref.year):
-                named = ref.authors[0].title() if ref.authors else "?"
-                self.out.add(
+                named = ref.authors[0].title()
+                self._add(
                     "RC207",
-                    c.span,
+                    c,
+                    ref,
                     f"{_label(c)}: the linked entry (line {ref.span.line}) is by {named}, not {c.authors[0].title()}",
                 )
             else:
-                self.out.add(
+                self._add(
                     "RC201",
-                    c.span,
+                    c,
+                    ref,
                     f"{_label(c)}: no entry by {c.authors[0].title()} ({c.year}); "
-                    f"the linked identifier belongs to the entry on line {ref.span.line}",
+                    f"the link belongs to the entry on line {ref.span.line}",
                 )
-            return
-        url_refs = [r for r in pool if _cites_url(c, r)]
-        if url_refs:
-            self._cite(url_refs[0])
             return
         if c.url is not None and not self._has_list_or_bib():
             return  # a link is its own reference in a document without a list
@@ -238,7 +341,33 @@ class Matcher:
             return
         if self.partial_bib:
             return
-        self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
+        if _identifies_work(c):
+            what = f"arXiv {c.arxiv_id}" if c.arxiv_id else f"doi:{c.doi}" if c.doi else "the linked work"
+            self._add("RC210", c, None, f"{_label(c)}: {what} is linked but not in the reference list")
+            return
+        self._add("RC201", c, None, f"{_label(c)}: no reference list entry matches")
+
+    def _links_to(self, c: Citation, ref: Reference) -> bool:
+        """The citation's link names this entry: same identifier, same paper address, or its anchor."""
+        if _same_identifier(c, ref) is True or _cites_url(c, ref):
+            return True
+        return bool(c.url and c.url.startswith("#") and self.by_anchor.get(c.url[1:]) is ref)
+
+    def _linked_entries(self, c: Citation, pool: Sequence[Reference]) -> list[Reference]:
+        """The entries a citation's link names, in pool order (identifiers first, then addresses)."""
+        found = _by_identifier(c, pool)
+        if not found and c.url:
+            if c.url.startswith("#"):
+                anchored = self.by_anchor.get(c.url[1:])
+                found = [anchored] if anchored is not None else []
+            else:
+                found = [r for r in pool if _cites_url(c, r)]
+        return found
+
+    def _add(self, code: str, c: Citation, ref: Reference | None, message: str) -> None:
+        """A citation's finding; the same mismatch cited again joins the first as another place."""
+        cited = (c.kind, c.authors, c.year, c.key, c.arxiv_id, c.doi, _norm_url(c.url) if c.url else None)
+        self.out.add(code, c.span, message, group=(id(ref) if ref is not None else None, cited))
 
     def _keyed_next_to(self, c: Citation) -> Reference | None:
         """The entry a `[@key]` / `<d-cite key>` right after a narrative citation names, if any."""
@@ -256,15 +385,11 @@ class Matcher:
             positions.update(self.by_surname.get(key, ()))
         return [self.author_year_pool[p] for p in sorted(positions)]
 
-    def _year_differs(self, c: Citation, ref: Reference, candidates: Sequence[Reference]) -> None:
-        """RC203 against `ref`, naming the years of every entry the citation could have meant."""
+    def _year_differs(self, c: Citation, ref: Reference) -> None:
+        """RC203 against `ref`, naming that entry's own year."""
         self._cite(ref)
-        years = sorted({r.year for r in candidates if r.year})
-        self.out.add(
-            "RC203",
-            c.span,
-            f"{_label(c)}: year {c.year} differs from the entry's {' / '.join(years)} (line {ref.span.line})",
-        )
+        message = f"{_label(c)}: year {c.year} differs from the entry's {ref.year} (line {ref.span.line})"
+        self._add("RC203", c, ref, message)
 
     def _has_list_or_bib(self) -> bool:
         return bool(self.own or self.bib) or self.doc.has_reference_section
@@ -275,21 +400,21 @@ class Matcher:
     def _identifier_mismatch(self, c: Citation, ref: Reference) -> None:
         cited = c.arxiv_id or c.doi
         entry = ", ".join(dict.fromkeys(i.value for i in (ref.arxiv_ids if c.arxiv_id else ref.dois)))
-        self.out.add("RC206", c.span, f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}")
+        self._add("RC206", c, ref, f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}")
 
     def _numeric(self, c: Citation) -> None:
         match = [r for r in self.own if r.key == c.key]
         if match:
             self._cite(match[0])
         else:
-            self.out.add("RC201", c.span, f"[{c.key}]: no reference numbered {c.key}")
+            self._add("RC201", c, None, f"[{c.key}]: no reference numbered {c.key}")
 
     def _footnote(self, c: Citation) -> None:
         ref = self.footnotes.get((c.key or "").casefold())
         if ref is not None:
             self._cite(ref)
         else:
-            self.out.add("RC201", c.span, f"[^{c.key}]: no footnote definition")
+            self._add("RC201", c, None, f"[^{c.key}]: no footnote definition")
 
     def _link_label(self, c: Citation) -> None:
         if (c.key or "").startswith("@"):
@@ -298,13 +423,13 @@ class Matcher:
         if ref is not None:
             self._cite(ref)
         else:
-            self.out.add("RC201", c.span, f"{_label(c)}: no link definition for [{c.key}]")
+            self._add("RC201", c, None, f"{_label(c)}: no link definition for [{c.key}]")
 
     def _pandoc(self, c: Citation) -> None:
         key = c.key or ""
         if is_manubot_key(key):
             if key.lower().startswith("tag:") and key not in self.tag_keys:
-                self.out.add("RC201", c.span, f"@{key}: no [@{key}]: definition in any checked file")
+                self._add("RC201", c, None, f"@{key}: no [@{key}]: definition in any checked file")
             elif (c.arxiv_id or c.doi) and self.bib:
                 for ref in self.bib:
                     if _same_identifier(c, ref):
@@ -342,19 +467,26 @@ class Matcher:
                 more = f"; {others} more such citations not judged" if others else ""
                 self.out.add("RC201", c.span, f"{name}: no bibliography to look it up in{more}")
         else:
-            self.out.add("RC201", c.span, f"{name}: no entry with this key in the bibliography")
+            self._add("RC201", c, None, f"{name}: no entry with this key in the bibliography")
 
     def _identifier_link(self, c: Citation) -> None:
         if not self.doc.has_reference_section:
             return  # no reference list: the link is its own reference
         pool = [*self.own, *self.footnotes.values(), *self.link_defs.values(), *self.bib]
-        found = _by_identifier(c, pool)
+        found = _by_identifier(c, pool) or [r for r in pool if _cites_url(c, r) or self._names_entry(c, r)]
         if found:
             for ref in found:
                 self._cite(ref)
             return
+        # Not an author–year citation but a link to a work (`[DCGAN](https://arxiv.org/…)`): the link
+        # identifies it, so its absence from a selective list is worth an info, not an error.
         what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
-        self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry has {what}")
+        self._add("RC210", c, None, f"{_label(c)}: no reference list entry has {what}")
+
+    @staticmethod
+    def _names_entry(c: Citation, ref: Reference) -> bool:
+        """The link's text is the entry's title (`[Attention Is All You Need](…pdf)`)."""
+        return bool(ref.title) and _norm_title(_link_label(c)) == _norm_title(ref.title or "")
 
     # -- entries -----------------------------------------------------------------------------
 
@@ -392,6 +524,9 @@ class Matcher:
             keys += [("DOI", i.value) for i in ref.dois if i.valid]
             if ref.title and len(ref.title.split()) >= 4:
                 keys.append(("title", _norm_title(ref.title)))
+            entry_text = _norm_title(ref.text)
+            if len(entry_text.split()) >= 4:  # the same entry written twice, whatever could be read of it
+                keys.append(("text", entry_text))
             for key in dict.fromkeys(keys):
                 first = seen.get(key)
                 if first is None:
@@ -441,6 +576,12 @@ class Matcher:
             code = "RC301" if ident.kind is IdentifierKind.ARXIV else "RC302"
             what = "arXiv ID" if ident.kind is IdentifierKind.ARXIV else "DOI"
             self.out.add(code, ident.span, f"malformed {what} {ident.raw!r}: {ident.problem or 'invalid'}")
+
+
+def _year_distance(cited: str | None, entry: str | None) -> int:
+    if not cited or not entry or not cited[:4].isdigit() or not entry[:4].isdigit():
+        return 10_000
+    return abs(int(cited[:4]) - int(entry[:4]))
 
 
 def _work_key(ref: Reference) -> str:

@@ -50,6 +50,7 @@ class Diagnostic:
     code: str
     message: str
     severity: Severity
+    related: tuple[Span, ...] = ()  # other places with the same root cause (JSON `related`, SARIF)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.column, self.code, self.message)

@@ -37,7 +37,9 @@ def normalise_surname(name: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_FOLD)
     text = _SPACES.sub(" ", text.casefold()).strip(" .,;:")
-    return _APOSTROPHE_SPACE.sub("'", text)
+    text = _APOSTROPHE_SPACE.sub("'", text)
+    # A possessive is not part of the name: "Halpern's (2019)" cites Halpern.
+    return text[:-2] if text.endswith("'s") and len(text) > 3 else text
 
 
 @functools.lru_cache(maxsize=4096)

@@ -103,8 +103,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC201", "undefined-citation", _E,
-        "An in-text citation (author–year, numeric, footnote, `[@key]`, link label, or a link to an "
-        "arXiv/DOI address) with no matching entry or definition.",
+        "An in-text citation (author–year, numeric, footnote, `[@key]`, link label) with no matching "
+        "entry or definition and no link that identifies the work (such a link makes it RC210). "
+        "The same citation repeated is one finding that names the other places.",
         "The reader cannot find the work; in drafted text the cited work may not exist at all.",
         "As shown by Smith et al. (2020), scaling helps.\n\n## References\n\n"
         "- Jones, A. (2019). Another study. Journal of Studies.\n",
@@ -124,7 +125,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC203", "year-mismatch", _E,
-        "A citation whose author matches an entry but whose year differs.",
+        "A citation whose author matches an entry but whose year differs; the message names that "
+        "entry's own year, and a year cited wrongly in several places is one finding naming them all.",
         "One of the two years is wrong, and readers looking the work up by author and year will not "
         "find it.",
         "Loss falls as a power law (Kaplan et al., 2021).\n\n## References\n\n"
@@ -133,7 +135,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC204", "ambiguous-citation", _W,
-        "A citation that matches more than one entry (two 'Smith 2020' entries without a/b suffixes).",
+        "A citation that matches more than one entry (two 'Smith 2020' entries without a/b suffixes). "
+        "Co-authors decide first: 'A and B' fits an entry with exactly those two authors, 'A et al.' one "
+        "with three or more, and a link to one entry's identifier, URL or anchor picks it.",
         "The reader cannot tell which work is meant.",
         "This was shown before (Smith, 2020).\n\n## References\n\n"
         "- Smith, A. (2020). A first study. Journal A.\n"
@@ -162,7 +166,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC207", "author-mismatch", _E,
-        "A citation whose year and link fit an entry but whose author name does not ('Kaplin et al.').",
+        "A citation whose year and link (identifier, URL or `#anchor` of the entry) fit an entry but whose "
+        "author name does not ('Kaplin et al.'): one finding, not an undefined citation plus an uncited "
+        "entry.",
         "A misspelt or wrong author name is the commonest slip in drafted citations, and it hides the "
         "work from anyone searching by name.",
         "Loss follows a power law [Kaplin et al., 2020](https://arxiv.org/abs/2001.08361).\n\n"
@@ -178,6 +184,18 @@ RULES: tuple[Rule, ...] = (
         "## References\n\n"
         "- Kaplan, J. et al. (2018). Scaling laws for neural language models. arXiv:2001.08361\n",
         "Correct the year or the identifier; arXiv:2001.08361 was announced in January 2020.",
+    ),
+    Rule(
+        "RC210", "unlisted-linked-work", _I,
+        "A citation that links to the work itself (an arXiv or DOI address, a paper page such as "
+        "OpenReview, ACL Anthology, NeurIPS proceedings, ACM, IEEE, Springer, Semantic Scholar, or a PDF) "
+        "but has no entry in the document's reference list, which is selective.",
+        "Not an error: the link identifies the work. It is said so that a list meant to be complete can "
+        "be completed; a citation with neither an entry nor such a link is RC201.",
+        "Contrastive learning [Chen et al., 2020](https://arxiv.org/abs/2002.05709) works.\n\n"
+        "## References\n\n"
+        "- Kaplan, J. et al. (2020). Scaling laws for neural language models. arXiv:2001.08361\n",
+        "Add an entry for the work if the list is meant to be complete, or leave it: the link suffices.",
     ),
     Rule(
         "RC301", "malformed-arxiv-id", _E,

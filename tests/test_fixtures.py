@@ -49,7 +49,7 @@ def test_example_post_reports_exactly_the_missing_images_and_the_unlisted_arxiv_
         (22, 1, "RC404"),
         (42, 1, "RC404"),
         (50, 1, "RC404"),
-        (52, 70, "RC201"),
+        (52, 70, "RC210"),
     ]
     assert "2502.19187" in data["diagnostics"][-1]["message"]
     assert code == 1

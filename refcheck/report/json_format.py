@@ -46,12 +46,18 @@ def iter_json(result: RunResult) -> Iterator[str]:
 def _diagnostic_text(diagnostic: Diagnostic) -> str:
     """`diagnostic_object` laid out as `json.dumps(indent=2)` lays it out inside the list, written
     directly: the indenting encoder is pure Python and was most of the report's time."""
+    if diagnostic.related:  # rare: the encoder itself, re-indented to sit in the list
+        text = json.dumps(diagnostic_object(diagnostic), indent=2, ensure_ascii=False)
+        return "\n".join("    " + line for line in text.split("\n"))
     return _DIAGNOSTIC_TEMPLATE % tuple(
         value if isinstance(value, int) else _string(value) for value in _diagnostic_values(diagnostic)
     )
 
 
 DIAGNOSTIC_KEYS = ("path", "line", "column", "end_line", "end_column", "code", "name", "severity", "message")
+# Optional last key: the other places of the same root cause (absent when there are none).
+RELATED_KEY = "related"
+SPAN_KEYS = ("line", "column", "end_line", "end_column")
 _DIAGNOSTIC_TEMPLATE = "    {\n" + ",\n".join(f'      "{key}": %s' for key in DIAGNOSTIC_KEYS) + "\n    }"
 # A JSON string literal, non-ASCII kept (`ensure_ascii=False`): the C encoder `json` itself uses.
 _string: Callable[[str], str] = json.encoder.encode_basestring
@@ -71,7 +77,10 @@ def summary_object(summary: Summary) -> dict[str, int]:
 
 
 def diagnostic_object(diagnostic: Diagnostic) -> dict[str, Any]:
-    return dict(zip(DIAGNOSTIC_KEYS, _diagnostic_values(diagnostic), strict=True))
+    data: dict[str, Any] = dict(zip(DIAGNOSTIC_KEYS, _diagnostic_values(diagnostic), strict=True))
+    if diagnostic.related:
+        data[RELATED_KEY] = [dict(zip(SPAN_KEYS, span, strict=True)) for span in diagnostic.related]
+    return data
 
 
 def _diagnostic_values(diagnostic: Diagnostic) -> tuple[str | int, ...]:
@@ -106,6 +115,10 @@ def from_json_object(data: Mapping[str, Any], *, incomplete: bool = False) -> Ru
                 str(d["code"]),
                 str(d["message"]),
                 Severity.parse(str(d["severity"])),
+                tuple(
+                    Span(int(r["line"]), int(r["column"]), int(r["end_line"]), int(r["end_column"]))
+                    for r in d.get(RELATED_KEY, ())
+                ),
             )
             for d in data["diagnostics"]
         ]

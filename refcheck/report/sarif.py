@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from refcheck import __version__, rules
-from refcheck.model import Diagnostic, RunResult, Severity
+from refcheck.model import Diagnostic, RunResult, Severity, Span
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -66,25 +66,32 @@ def rule_object(rule: rules.Rule) -> dict[str, Any]:
 
 
 def result_object(diagnostic: Diagnostic) -> dict[str, Any]:
-    span = diagnostic.span
-    return {
+    result: dict[str, Any] = {
         "ruleId": diagnostic.code,
         "ruleIndex": RULE_INDEX[diagnostic.code],
         "level": LEVELS[diagnostic.severity],
         "message": {"text": diagnostic.message},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": artifact_location(diagnostic.path),
-                    "region": {
-                        "startLine": span.line,
-                        "startColumn": span.column,
-                        "endLine": span.end_line,
-                        "endColumn": span.end_column,
-                    },
-                }
-            }
-        ],
+        "locations": [physical_location(diagnostic.path, diagnostic.span)],
+    }
+    if diagnostic.related:  # the other places of the same root cause
+        result["relatedLocations"] = [
+            {"id": index, **physical_location(diagnostic.path, span)}
+            for index, span in enumerate(diagnostic.related, start=1)
+        ]
+    return result
+
+
+def physical_location(path: str, span: Span) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": artifact_location(path),
+            "region": {
+                "startLine": span.line,
+                "startColumn": span.column,
+                "endLine": span.end_line,
+                "endColumn": span.end_column,
+            },
+        }
     }
 
 
