@@ -17,6 +17,8 @@ from refcheck.model import Diagnostic, Document, IdentifierKind, Reference, Refe
 _LISTED = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
 _NO_YEAR = (ReferenceSource.LINK_DEF, ReferenceSource.TAG_DEF)
 _PUNCTUATION = re.compile(r"[^\w\s]")
+# shortDOI (`10/gf29tr`), which doi.org resolves: not the DOI syntax, but no mistake either.
+_SHORT_DOI = re.compile(r"10/[a-z0-9]+", re.IGNORECASE)
 _MIN_TITLE_WORDS, _MIN_TITLE_CHARS = 4, 25  # shorter "titles" ("Access Denied") tell no work apart
 
 
@@ -115,7 +117,7 @@ def _malformed(bib: Sequence[Reference]) -> Iterable[Diagnostic]:
     document's own, reported by the matcher)."""
     for ref in bib:
         for ident in (*ref.arxiv_ids, *ref.dois):
-            if not ident.valid:
+            if not ident.valid and not _SHORT_DOI.fullmatch(ident.raw):
                 code = "RC301" if ident.kind is IdentifierKind.ARXIV else "RC302"
                 what = "arXiv ID" if ident.kind is IdentifierKind.ARXIV else "DOI"
                 message = f"malformed {what} {ident.raw!r} in entry {ref.key}: {ident.problem or 'invalid'}"

@@ -132,9 +132,11 @@ def parse_markdown(text: str, path: Path, display_path: str) -> Document:
     sections = _assign_sections(leaves)
     _link_definitions(builder, env, sections)
     _reference_entries(builder, leaves, sections)
-    _reading_lists(builder, leaves, sections)
     _embedded_bibtex(builder, leaves)
     doc.has_reference_section = any(kind is ReferenceSource.LIST for kind in sections.values())
+    listed = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING, ReferenceSource.BIB)
+    if not doc.has_reference_section and not doc.bib_files and not any(r.source in listed for r in doc.references):
+        _reading_lists(builder, leaves, sections)  # a document with its own list cites from that list
 
     known = citations.KnownNames.from_references(
         [r for r in doc.references if r.source is not ReferenceSource.READING_LIST]
@@ -391,6 +393,8 @@ def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, Re
 
 _READING_LIST_MIN = 3  # items read as entries before a list counts as a reading list
 _READING_LIST_SHARE = 0.6  # and the share of its items they must be
+_ENTRY_MAX_WORDS = 80  # longer list items are prose
+_LINK_ENTRY_MAX_WORDS = 30  # an item that is little more than a paper's link
 _PAPERISH = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)|arxiv|doi", re.I)
 
 
@@ -409,9 +413,12 @@ def _reading_entry(builder: _Builder, leaf: Leaf) -> Reference | None:
         body, span=span, path=builder.doc.display_path, source=ReferenceSource.READING_LIST, key=key,
         locate=_locator(leaf, offset),
     )
-    if ref.arxiv_ids or ref.dois or (ref.authors and ref.year and ref.title and not ref.is_organisation):
+    words = len(body.split())
+    if words > _ENTRY_MAX_WORDS:
+        return None  # a paragraph of prose that links papers, not an entry
+    if ref.authors and ref.year and ref.title and not ref.is_organisation:
         return ref
-    return None
+    return ref if (ref.arxiv_ids or ref.dois) and words <= _LINK_ENTRY_MAX_WORDS else None
 
 
 def _sections_with_bibtex(leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> dict[int, bool]:
