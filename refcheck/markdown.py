@@ -35,7 +35,7 @@ from refcheck.model import (
     Span,
     Suppression,
 )
-from refcheck.references import parse_entry
+from refcheck.references import parse_entry, title_links
 
 _SECTION_WORDS = r"references?|bibliography|works\s+cited|sources|literature(?:\s+cited)?|citations?|cited\s+works"
 _SECTION_TITLE = re.compile(rf"^(?:[\w./ -]+:\s*)?(?:\d+(?:\.\d+)*\.?\s+)?(?P<word>{_SECTION_WORDS})\s*:?$", re.I)
@@ -414,8 +414,8 @@ def _reading_entry(builder: _Builder, leaf: Leaf) -> Reference | None:
         locate=_locator(leaf, offset),
     )
     words = len(body.split())
-    if words > _ENTRY_MAX_WORDS:
-        return None  # a paragraph of prose that links papers, not an entry
+    if words > _ENTRY_MAX_WORDS or title_links(body) > 1:
+        return None  # prose that links papers, not an entry (an entry names one work)
     if ref.authors and ref.year and ref.title and not ref.is_organisation:
         return ref
     return ref if (ref.arxiv_ids or ref.dois) and words <= _LINK_ENTRY_MAX_WORDS else None

@@ -371,7 +371,7 @@ def _work_key(ref: Reference) -> str:
 
 def _readable(ref: Reference) -> bool:
     """An entry refcheck can match: author and year, an identifier, or at least a URL."""
-    return bool(ref.authors and ref.year) or bool(ref.arxiv_ids or ref.dois or ref.urls)
+    return bool(ref.authors and (ref.year or ref.year_raw)) or bool(ref.arxiv_ids or ref.dois or ref.urls)
 
 
 def _short(ref: Reference) -> str:

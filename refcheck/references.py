@@ -356,6 +356,12 @@ def _quote_inside(link_text: str) -> bool:
     return any(q in stripped[1:] for q in _OPEN_QUOTES) and stripped[:1] not in _OPEN_QUOTES
 
 
+def title_links(text: str) -> int:
+    """How many links of an entry's Markdown text have a title-like text (not `pdf`, `code`, a URL)."""
+    plain = markdown_to_plain(text)
+    return sum(1 for start, end, _ in plain.links if _title_like(plain.text[start:end]))
+
+
 def _title_like(link_text: str) -> bool:
     stripped = link_text.strip(" \"'“”[]().,:")
     if not stripped or _GENERIC_LINK.match(stripped):
