@@ -33,6 +33,12 @@ _YEAR = re.compile(r"(?<!\d)((?:1[5-9]|20)\d{2})([a-z])?(?!\d)")
 _ARXIV_EPRINT = re.compile(
     r"(?i:arxiv:)?\s*(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Za-z-]+)?/\d{7}(?:v\d+)?)"
 )
+# What a `year` field may say instead of a year without being wrong.
+_NOT_YET = re.compile(
+    r"(?:forthcoming|in\s+press|to\s+appear|submitted|accepted|in\s+preparation|preprint|unpublished|n\.?\s?d\.?|"
+    r"no\s+date|undated)\W*$",
+    re.IGNORECASE,
+)
 _LATEX_URL = re.compile(r"\\url\{([^{}]*)\}")
 _ENTRY_HEAD = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s]*)")
 # Fields whose text may hold an arXiv ID or DOI besides the dedicated ones.
@@ -212,11 +218,18 @@ def _reference(
         authors = tuple(s for s in (normalise_surname(name) for name in surnames) if s)
         stripped = names_field[0].strip()
         is_organisation = len(surnames) == 1 and stripped.startswith("{") and stripped.endswith("}")
-    year = None
+    year = year_raw = None
+    year_span: Span | None = None
     for name in ("year", "date"):
         if name in fields and (match := _YEAR.search(fields[name][0])):
             year = match.group(0)
+            year_span = placer.value_span(fields[name][1], year, span)
             break
+    if year is None:
+        written = fields.get("year", fields.get("date", ("", None)))
+        value = written[0].strip().strip("{}\"").strip()
+        if value and not _NOT_YET.match(value):  # "forthcoming", "in press", "n.d." are no mistake
+            year_raw, year_span = value, placer.value_span(written[1], value, span)
     title = latex_to_text(fields["title"][0]) if "title" in fields else None
     arxiv_ids, dois = _identifiers(fields, placer, span)
     urls: list[str] = []
@@ -239,6 +252,8 @@ def _reference(
         urls=tuple(dict.fromkeys(urls)),
         kind=entry.entry_type.lower(),
         is_organisation=is_organisation,
+        year_span=year_span,
+        year_raw=year_raw,
     )
 
 

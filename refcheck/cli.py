@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     out.add_argument("--quiet", "-q", action="store_true", help="print findings only")
     out.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    out.add_argument(
+        "--show-infos", action="store_true", default=None, help="list info findings (default: one line per code)"
+    )
     out.add_argument("--explain", metavar="CODE", help="print a rule's explanation and exit")
     out.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     sel = p.add_argument_group("rules")
@@ -102,6 +105,7 @@ _OVERRIDES = (
     "root_dir",
     "exclude",
     "uncited_bib",
+    "show_infos",
     "max_file_size",
     "jobs",
     "offline",
@@ -153,7 +157,7 @@ def _list_rules() -> int:
     return EXIT_OK
 
 
-def _report(result: RunResult, args: argparse.Namespace, target: Target | None) -> None:
+def _report(result: RunResult, args: argparse.Namespace, target: Target | None, config: Config) -> None:
     from refcheck.report import make_console, render_chunks, render_console
 
     if target is not None:
@@ -165,7 +169,8 @@ def _report(result: RunResult, args: argparse.Namespace, target: Target | None) 
     if target is not None and target.stream is sys.stdout:
         return  # `-o -`, `-o /dev/stdout`: the report in --format is what standard output gets
     if args.format == "console" or target is not None:
-        render_console(result, make_console(sys.stdout, color=color), quiet=args.quiet)
+        console = make_console(sys.stdout, color=color)
+        render_console(result, console, quiet=args.quiet, show_infos=config.show_infos, offline=config.offline)
     else:
         sys.stdout.writelines(render_chunks(result, args.format))
 
@@ -201,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=sys.stderr.isatty() and args.format == "console",
             shard=args.shard,
         )
-        _report(result, args, target)
+        _report(result, args, target, config)
         if result.interrupted:
             print("refcheck: interrupted; the findings above are those of the files checked so far", file=sys.stderr)
             return EXIT_INTERRUPTED

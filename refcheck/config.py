@@ -38,6 +38,7 @@ class Config:
     root_dir: Path | None = None
     bib: tuple[Path, ...] = ()
     uncited_bib: bool = False
+    show_infos: bool = False  # list info findings in the console instead of one line per code
     max_file_size: int = 10 * 1000 * 1000
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     offline: bool = False
@@ -380,6 +381,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("root_dir", path),
     Setting("bib", paths),
     Setting("uncited_bib", boolean),
+    Setting("show_infos", boolean),
     Setting("max_file_size", size(high=1000**4)),
     Setting("jobs", number(low=1, high=1024, integer=True)),
     Setting("offline", boolean),

@@ -19,6 +19,7 @@ from refcheck import bib, bibliographies, citations, identifiers, rules
 from refcheck.anchors import AnchorSet, generator_targets
 from refcheck.blocks import Leaf, parse_blocks
 from refcheck.inline import InlineScan, normalize_label, scan_inline
+from refcheck.malformed import malformed_links
 from refcheck.model import (
     Citation,
     CitationKind,
@@ -34,7 +35,7 @@ from refcheck.model import (
     Span,
     Suppression,
 )
-from refcheck.references import parse_entry
+from refcheck.references import parse_entry, title_links
 
 _SECTION_WORDS = r"references?|bibliography|works\s+cited|sources|literature(?:\s+cited)?|citations?|cited\s+works"
 _SECTION_TITLE = re.compile(rf"^(?:[\w./ -]+:\s*)?(?:\d+(?:\.\d+)*\.?\s+)?(?P<word>{_SECTION_WORDS})\s*:?$", re.I)
@@ -68,7 +69,7 @@ _CITATION_LIKE = re.compile(
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _NOT_NEWLINE = re.compile(r"[^\n]")
 _KEYED = frozenset([CitationKind.PANDOC, CitationKind.MYST, CitationKind.DISTILL])
-_MANUBOT_TAG_DEF = re.compile(r"^\[@(?P<key>[^\]\s]+)\]:\s*(?P<target>\S+)")  # a tag or an alias
+_MANUBOT_DEF = re.compile(r"^\[@(?P<key>[^\]\s]+)\]:\s*(?P<target>\S+)")
 
 
 @dataclass(slots=True)
@@ -137,8 +138,13 @@ def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bo
     _reference_entries(builder, leaves, sections)
     _embedded_bibtex(builder, leaves)
     doc.has_reference_section = any(kind is ReferenceSource.LIST for kind in sections.values())
+    listed = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING, ReferenceSource.BIB)
+    if not doc.has_reference_section and not doc.bib_files and not any(r.source in listed for r in doc.references):
+        _reading_lists(builder, leaves, sections)  # a document with its own list cites from that list
 
-    known = citations.KnownNames.from_references(doc.references)
+    known = citations.KnownNames.from_references(
+        [r for r in doc.references if r.source is not ReferenceSource.READING_LIST]
+    )
     # Bare `@key` is pandoc's only with a bibliography in front matter; a README's ```bibtex blocks
     # sit beside GitHub @mentions.
     has_bib = bool(doc.bib_declarations) or bibliography
@@ -325,6 +331,73 @@ def _reference_entries(builder: _Builder, leaves: list[Leaf], sections: dict[int
     doc.references.sort(key=lambda r: (r.path, r.span))
 
 
+def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> None:
+    """Lists of papers outside reference sections (a README's reading list, a numbered roadmap): runs of
+    list items or `[n]` paragraphs, headings between them allowed, whose items mostly read as entries
+    (author and year and title, or an arXiv ID / DOI). Their entries are checked (years, identifiers),
+    never expected to be cited; the leaves become reference-list context (their links are no citations)."""
+    run: list[tuple[Leaf, Reference | None]] = []
+    seen_items: set[tuple[int, ...]] = set()
+    for leaf in [*leaves, None]:
+        if leaf is not None and (leaf.kind == "heading" or (leaf.item is not None and leaf.item in seen_items)):
+            continue  # headings and an item's later paragraphs do not end a run
+        candidate = (
+            leaf is not None
+            and leaf.kind == "paragraph"
+            and sections.get(id(leaf)) is None
+            and leaf.first_line not in builder.footnote_lines
+            and (leaf.item is not None or _ENTRY_START.match(leaf.text) is not None)
+        )
+        if candidate and leaf is not None:
+            if leaf.item is not None:
+                seen_items.add(leaf.item)
+            run.append((leaf, _reading_entry(builder, leaf)))
+            continue
+        entries = [ref for _, ref in run if ref is not None]
+        if len(entries) >= _READING_LIST_MIN and len(entries) >= _READING_LIST_SHARE * len(run):
+            kept = {leaf.item for leaf, ref in run if ref is not None}
+            for item_leaf in leaves:
+                if item_leaf.item is not None and item_leaf.item in kept:
+                    sections[id(item_leaf)] = ReferenceSource.READING_LIST
+            for run_leaf, ref in run:
+                if ref is not None:
+                    sections[id(run_leaf)] = ReferenceSource.READING_LIST
+                    builder.doc.references.append(ref)
+                    builder.doc.identifiers.extend((*ref.arxiv_ids, *ref.dois))
+        run = []
+    builder.doc.references.sort(key=lambda r: (r.path, r.span))
+
+
+_READING_LIST_MIN = 3  # items read as entries before a list counts as a reading list
+_READING_LIST_SHARE = 0.6  # and the share of its items they must be
+_ENTRY_MAX_WORDS = 80  # longer list items are prose
+_LINK_ENTRY_MAX_WORDS = 30  # an item that is little more than a paper's link
+_PAPERISH = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)|arxiv|doi", re.I)
+
+
+def _reading_entry(builder: _Builder, leaf: Leaf) -> Reference | None:
+    """The item as an entry when it reads as one (authors, year and title, or an identifier), else None."""
+    text = leaf.text
+    if not _PAPERISH.search(text):
+        return None
+    m = _ENTRY_START.match(text)
+    offset = m.end() if m else 0
+    body = text[offset:].rstrip()
+    indent = len(text) - len(text.lstrip(" \t"))
+    span = leaf.span(indent, len(text.split("\n")[0].rstrip()))
+    key = m.group("num") if m else (str(leaf.item_number) if leaf.item_number is not None else None)
+    ref = parse_entry(
+        body, span=span, path=builder.doc.display_path, source=ReferenceSource.READING_LIST, key=key,
+        locate=_locator(leaf, offset),
+    )
+    words = len(body.split())
+    if words > _ENTRY_MAX_WORDS or title_links(body) > 1:
+        return None  # prose that links papers, not an entry (an entry names one work)
+    if ref.authors and ref.year and ref.title and not ref.is_organisation:
+        return ref
+    return ref if (ref.arxiv_ids or ref.dois) and words <= _LINK_ENTRY_MAX_WORDS else None
+
+
 def _sections_with_bibtex(leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> dict[int, bool]:
     """For each leaf index inside a reference section: whether that section holds BibTeX code blocks."""
     result: dict[int, bool] = {}
@@ -413,12 +486,35 @@ def _link_definitions(builder: _Builder, env: dict[str, Any], sections: dict[int
 
 
 def _manubot_tags(builder: _Builder) -> None:
+    """Manubot `[@tag:x]: doi:…` and `[@alias]: arxiv:…` lines: tags, their identifiers (RC301/RC302),
+    and a key defined twice (RC205)."""
+    doc = builder.doc
+    first: dict[str, int] = {}
     for index, line in enumerate(builder.lines):
-        m = _MANUBOT_TAG_DEF.match(line)
-        if m and index + 1 not in builder.code_lines:
-            span = Span(index + 1, 1, index + 1, len(line.rstrip()) + 1)
-            ref = Reference(ReferenceSource.TAG_DEF, span, line.strip(), builder.doc.display_path, key=m.group("key"))
-            builder.doc.tag_definitions[m.group("key")] = ref
+        m = _MANUBOT_DEF.match(line)
+        if not m or index + 1 in builder.code_lines:
+            continue
+        key = m.group("key")
+        span = Span(index + 1, 1, index + 1, len(line.rstrip()) + 1)
+        if key in first:
+            message = f"[@{key}] is defined twice (first definition on line {first[key]})"
+            doc.diagnostics.append(Diagnostic(doc.display_path, span, "RC205", message, rules.get("RC205").severity))
+            continue
+        first[key] = index + 1
+        doc.identifiers.extend(_manubot_target(m.group("target"), index + 1, m.start("target") + 1))
+        if key.startswith("tag:"):
+            doc.tag_definitions[key] = Reference(ReferenceSource.TAG_DEF, span, line.strip(), doc.display_path, key=key)
+
+
+def _manubot_target(target: str, line: int, column: int) -> Iterable[Identifier]:
+    """The identifier a Manubot definition points to (`doi:…`, `arxiv:…`, a doi.org or arxiv.org URL)."""
+    prefix, _, value = target.partition(":")
+    kind = {"doi": IdentifierKind.DOI, "arxiv": IdentifierKind.ARXIV}.get(prefix.lower())
+    if kind is not None and value:
+        start = column + len(prefix) + 1
+        yield identifiers.make_identifier(kind, value, Span(line, start, line, start + len(value)))
+    elif prefix.lower() in ("http", "https"):
+        yield from _identifiers_of_url(target, Span(line, column, line, column + len(target)))
 
 
 def _identifiers_of_url(url: str, span: Span) -> Iterable[Identifier]:
@@ -535,6 +631,10 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
         found = [f for f in found if f.kind in kept]
     for item in found:
         doc.citations.append(item.to_citation(leaf.span(item.start, item.end)))
+    cited = {item.start for item in found}
+    for bad in malformed_links(leaf.text, scan, builder.link_labels, cited):
+        span = leaf.span(bad.start, bad.end)
+        doc.diagnostics.append(Diagnostic(doc.display_path, span, "RC409", bad.message, rules.get("RC409").severity))
 
 
 def _html_items(builder: _Builder, leaf: Leaf, scan: InlineScan, context: LinkContext) -> None:
@@ -546,6 +646,8 @@ def _html_items(builder: _Builder, leaf: Leaf, scan: InlineScan, context: LinkCo
         span = leaf.span(tag.start, tag.end)
         if tag.name == "a" and tag.attrs.get("href"):
             doc.links.append(Link(tag.attrs["href"], span, LinkKind.HTML_A, LinkContext.HTML, ""))
+            if context is LinkContext.PROSE:
+                _html_identifier_link(doc, tag.attrs["href"], span, leaf.text[tag.start : tag.end])
         elif tag.name in ("img", "source") and tag.attrs.get("src"):
             doc.links.append(
                 Link(tag.attrs["src"], span, LinkKind.HTML_IMG, LinkContext.HTML, tag.attrs.get("alt", ""))
@@ -554,6 +656,19 @@ def _html_items(builder: _Builder, leaf: Leaf, scan: InlineScan, context: LinkCo
             for key in re.split(r"[,\s]+", tag.attrs["key"].strip()):
                 if key:
                     doc.citations.append(Citation(CitationKind.DISTILL, span, leaf.text[tag.start : tag.end], key=key))
+
+
+def _html_identifier_link(doc: Document, url: str, span: Span, text: str) -> None:
+    """`<a href>` to arXiv or doi.org in prose: a citation of that identifier, as a Markdown link is."""
+    found = list(_identifiers_of_url(url, span))
+    if not found:
+        return
+    doc.identifiers.extend(found)
+    valid = [i for i in found if i.valid]
+    arxiv = next((i.value for i in valid if i.kind is IdentifierKind.ARXIV), None)
+    doi = next((i.value for i in valid if i.kind is IdentifierKind.DOI), None)
+    if arxiv or doi:
+        doc.citations.append(Citation(CitationKind.IDENTIFIER_LINK, span, text, arxiv_id=arxiv, doi=doi, url=url))
 
 
 def _suppressions(builder: _Builder, leaves: list[Leaf], extra: list[Leaf]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
@@ -11,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from refcheck import identifiers, rules
 from refcheck.citations import is_manubot_key
+from refcheck.entries import check_entries
 from refcheck.model import (
     Citation,
     CitationKind,
@@ -241,8 +241,6 @@ class Matcher:
             self._check(citation)
         self._uncited()
         self._unparsed()
-        self._duplicates()
-        self._entry_identifiers()
         self._malformed_identifiers()
         return self.out.finish()
 
@@ -517,53 +515,6 @@ class Matcher:
             if ref.source is ReferenceSource.LIST and not _readable(ref):
                 self.out.add("RC101", ref.span, f"cannot read an author and year or an identifier in: {_short(ref)}")
 
-    def _duplicates(self) -> None:
-        seen: dict[tuple[str, str], Reference] = {}
-        for ref in self.own:
-            keys = [("arXiv ID", i.value) for i in ref.arxiv_ids if i.valid]
-            keys += [("DOI", i.value) for i in ref.dois if i.valid]
-            if ref.title and len(ref.title.split()) >= 4:
-                keys.append(("title", _norm_title(ref.title)))
-            entry_text = _norm_title(ref.text)
-            if len(entry_text.split()) >= 4:  # the same entry written twice, whatever could be read of it
-                keys.append(("text", entry_text))
-            for key in dict.fromkeys(keys):
-                first = seen.get(key)
-                if first is None:
-                    seen[key] = ref
-                elif first is not ref:
-                    self.out.add("RC205", ref.span, f"same {key[0]} as the entry on line {first.span.line}")
-                    break
-
-    def _entry_identifiers(self) -> None:
-        this_year = _dt.date.today().year
-        for ref in self.own:
-            values = {i.value for i in ref.arxiv_ids if i.valid}
-            if len(values) > 1:
-                first = ref.arxiv_ids[0]
-                other = next(i for i in ref.arxiv_ids if i.valid and i.value != first.value)
-                self.out.add("RC206", other.span, f"entry names arXiv {first.value} but also {other.value}")
-            dois = {i.value for i in ref.dois if i.valid and not i.value.startswith("10.48550/")}
-            if len(dois) > 1:
-                first_doi, other_doi = sorted(dois)[:2]
-                self.out.add("RC206", ref.span, f"entry names DOI {first_doi} but also {other_doi}")
-            year = ref.year[:4] if ref.year and ref.year[:4].isdigit() else None
-            if year is None:
-                continue
-            if int(year) > this_year + 1:
-                self.out.add("RC209", ref.span, f"year {ref.year} is in the future")
-                continue
-            arxiv = ref.arxiv_id
-            ym = identifiers.arxiv_year_month(arxiv) if arxiv else None
-            if ym is not None:
-                earliest = ym[0] - 1 if ym[1] == 1 else ym[0]
-                if int(year) < earliest:
-                    self.out.add(
-                        "RC209",
-                        ref.span,
-                        f"year {ref.year} is before arXiv {arxiv} was announced ({ym[0]}-{ym[1]:02d})",
-                    )
-
     def _malformed_identifiers(self) -> None:
         seen: set[tuple[int, int, str]] = set()
         for ident in self.doc.identifiers:
@@ -595,7 +546,7 @@ def _work_key(ref: Reference) -> str:
 
 def _readable(ref: Reference) -> bool:
     """An entry refcheck can match: author and year, an identifier, or at least a URL."""
-    return bool(ref.authors and ref.year) or bool(ref.arxiv_ids or ref.dois or ref.urls)
+    return bool(ref.authors and (ref.year or ref.year_raw)) or bool(ref.arxiv_ids or ref.dois or ref.urls)
 
 
 def _short(ref: Reference) -> str:
@@ -617,5 +568,5 @@ def check_document(
     """Every citation/reference diagnostic of one document, and how many external bib entries it cites."""
     external = list(bib_refs)
     matcher = Matcher(doc, external, tag_keys, uncited_bib=uncited_bib)
-    diagnostics = matcher.run()
+    diagnostics = [*matcher.run(), *check_entries(doc, external)]
     return diagnostics, sum(1 for ref in external if id(ref) in matcher.cited)

@@ -90,6 +90,7 @@ class ReferenceSource(enum.Enum):
     FOOTNOTE = "footnote"  # a footnote definition
     LINK_DEF = "link-definition"  # [label]: url
     TAG_DEF = "tag-definition"  # Manubot [@tag:x]: doi:…
+    READING_LIST = "reading-list"  # an item of a list of papers under any heading: checked, never cited
 
 
 class IdentifierKind(enum.Enum):
@@ -127,6 +128,8 @@ class Reference:
     urls: tuple[str, ...] = ()
     kind: str | None = None  # BibTeX entry type, when known
     is_organisation: bool = False
+    year_span: Span | None = None  # where the year (or what stands for it) is written
+    year_raw: str | None = None  # what stands where a year should be when it is not one ("20xx")
 
     @property
     def arxiv_id(self) -> str | None:

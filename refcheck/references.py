@@ -168,6 +168,8 @@ _LEAD_WORDS = re.compile(r"(?:see(?: also)?|cf\.|e\.g\.|i\.e\.)[,:]?\s+(?:e\.g\.
 _APA_YEAR = re.compile(r"\(\s*((?:1[89]|20)\d{2}[a-z]?|n\.\s?d\.?)(?:\s*[,;][^()]{0,40})?\s*\)")
 # The look-behind after the first digit (same matches as one in front; `re` skips ahead to a 1 or a 2).
 _YEAR = re.compile(r"((?:1(?<![\w.:/#-]1)[89]|2(?<![\w.:/#-]2)0)\d{2})([a-z])?(?![\w-]|\.\d)")
+# A year left as a placeholder: `20xx`, `201X`, `19??` (RC209 when it is all an entry has).
+_PLACEHOLDER_YEAR = re.compile(r"(?<![\w/.:#-])(?:1[89]|20)(?:\d[xX?]|[xX]{2}|\?\?)(?![\w?-])")
 _ND = re.compile(r"(?<!\w)n\.\s?d\.(?!\w)", re.IGNORECASE)
 _OPEN_QUOTES = {'"': '"”', "“": '”"', "«": "»", "„": "“”"}
 _OPENING_QUOTE = re.compile("[" + "".join(_OPEN_QUOTES) + "]")
@@ -238,8 +240,13 @@ def parse_entry(
             arxiv_ids.append(
                 make_identifier(IdentifierKind.ARXIV, found.raw[offset:], locate(found.start, found.end))
             )
-    urls = list(dict.fromkeys(text[s:e] for s, e in find_urls(text)))
+    url_ranges = find_urls(text)
+    urls = list(dict.fromkeys(text[s:e] for s, e in url_ranges))
     parsed = parse_plain(markdown_to_plain(text))
+    year_at = _year_position(text, parsed.year, url_ranges)
+    year_raw = None
+    if parsed.year is None and (placeholder := _PLACEHOLDER_YEAR.search(text)):
+        year_raw, year_at = placeholder.group(0), (placeholder.start(), placeholder.end())
     return Reference(
         source=source,
         span=span,
@@ -254,7 +261,19 @@ def parse_entry(
         dois=tuple(dois),
         urls=tuple(urls),
         is_organisation=parsed.is_organisation,
+        year_span=locate(*year_at) if year_at else None,
+        year_raw=year_raw,
     )
+
+
+def _year_position(text: str, year: str | None, url_ranges: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """Where the entry's year is written in its Markdown text: its first occurrence outside a URL."""
+    if not year or year == "n.d.":
+        return None
+    for match in re.finditer(rf"(?<![\w.:/#-]){re.escape(year)}(?![\w-]|\.\d)", text):
+        if not any(s <= match.start() < e for s, e in url_ranges):
+            return match.start(), match.end()
+    return None
 
 
 def parse_plain(plain: PlainText) -> ParsedEntry:
@@ -335,6 +354,12 @@ def _quote_inside(link_text: str) -> bool:
     """`[Lee et al., "Set Transformer", ICML 2019](…)`: a whole citation inside one link."""
     stripped = link_text.strip()
     return any(q in stripped[1:] for q in _OPEN_QUOTES) and stripped[:1] not in _OPEN_QUOTES
+
+
+def title_links(text: str) -> int:
+    """How many links of an entry's Markdown text have a title-like text (not `pdf`, `code`, a URL)."""
+    plain = markdown_to_plain(text)
+    return sum(1 for start, end, _ in plain.links if _title_like(plain.text[start:end]))
 
 
 def _title_like(link_text: str) -> bool:

@@ -146,8 +146,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC205", "duplicate-reference", _W,
-        "Two entries for the same work (the same arXiv ID, the same DOI, or the same title once case and "
-        "punctuation are ignored), or a BibTeX key defined twice.",
+        "Two entries of a reference list for the same work (the same arXiv ID, the same DOI, or the same "
+        "title of at least four words or 25 characters once case and punctuation are ignored), a BibTeX "
+        "key defined twice (in one file, in two bibliography files of one document, or in two ```bibtex "
+        "blocks), or a Manubot `[@tag:…]:` / `[@alias]:` defined twice. Reported at the second, naming the "
+        "first.",
         "Duplicates split citations between two entries, and one of them is usually stale.",
         "## References\n\n"
         "- Vaswani, A. et al. (2017). Attention is all you need. arXiv:1706.03762\n"
@@ -178,8 +181,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC209", "implausible-year", _W,
-        "An entry's year before its arXiv ID allows (IDs record the announcement year and month; "
-        "January allows the year before), or a year in the future.",
+        "An entry's year (list item, reading-list item, footnote, BibTeX, CSL) before its arXiv ID allows "
+        "(IDs record the announcement year and month; January allows the year before), a year in the "
+        "future, or a placeholder that is not a year (`20xx`). `n.d.`, `forthcoming` and `in press` are "
+        "fine. The finding sits on the year.",
         "A paper cannot be published before it is announced, so the year or the identifier is wrong.",
         "## References\n\n"
         "- Kaplan, J. et al. (2018). Scaling laws for neural language models. arXiv:2001.08361\n",
@@ -280,6 +285,15 @@ RULES: tuple[Rule, ...] = (
         "See [issue 12](https://example.com/api/issues/12).\n\n"
         "<!-- the host keeps answering 429 Too Many Requests -->\n",
         "Lower `max_per_host` or raise `host_interval`; a cached run later will retry only this link.",
+    ),
+    Rule(
+        "RC409", "malformed-link", _W,
+        "Link syntax that renders as text, not as a link: `[text][(url)]`, `(text)[url]`, `[text] (url)` "
+        "with a space, or a citation-like `[label]` with no URL and no definition in a paragraph whose "
+        "other citations are links. Never inside code.",
+        "Readers see the brackets and the bare address (or nothing to click), and the link is never checked.",
+        "Learning to label is costly ([Yang et al. 2017][(https://arxiv.org/abs/1701.03551)).\n",
+        "Write an inline link `[text](url)` with no space and no extra brackets, or define the label.",
     ),
     Rule(
         "RC501", "identifier-not-found", _E,

@@ -81,9 +81,9 @@ CASES = [
     ("[Kaplin et al., 2020](https://arxiv.org/abs/2001.08361) (Vaswani et al., 2017)." + REFS, [(1, 1, "RC207")]),
     # RC209 entry year before its arXiv ID allows; January allows the year before
     ("(Kaplan et al., 2019)\n\n## References\n\n- Kaplan, J. (2019). S. arXiv:2001.08361\n", []),
-    ("(Kaplan et al., 2018)\n\n## References\n\n- Kaplan, J. (2018). S. arXiv:2001.08361\n", [(5, 3, "RC209")]),
-    ("(Kaplan et al., 2019)\n\n## References\n\n- Kaplan, J. (2019). S. arXiv:2002.08361\n", [(5, 3, "RC209")]),
-    ("(Kaplan et al., 2031)\n\n## References\n\n- Kaplan, J. (2031). S.\n", [(5, 3, "RC209")]),
+    ("(Kaplan et al., 2018)\n\n## References\n\n- Kaplan, J. (2018). S. arXiv:2001.08361\n", [(5, 15, "RC209")]),
+    ("(Kaplan et al., 2019)\n\n## References\n\n- Kaplan, J. (2019). S. arXiv:2002.08361\n", [(5, 15, "RC209")]),
+    ("(Kaplan et al., 2031)\n\n## References\n\n- Kaplan, J. (2031). S.\n", [(5, 15, "RC209")]),
     # RC301 / RC302 malformed identifiers
     ("(Kaplan et al., 2020)\n\n## References\n\n- Kaplan, J. (2020). S. arXiv:2013.08361\n", [(5, 31, "RC301")]),
     ("(Kaplan et al., 2020)\n\n## References\n\n- Kaplan, J. (2020). S. doi:10.abc/xyz\n", [(5, 29, "RC302")]),

@@ -22,7 +22,7 @@ FILE_ONLY = {"RC102", "RC104", "RC105"}
 # Rules an offline run can fire; their examples are checked by running the real CLI.
 OFFLINE = [
     "RC101", "RC103", "RC201", "RC202", "RC203", "RC204", "RC205", "RC206", "RC207", "RC209",
-    "RC301", "RC302", "RC404", "RC405",
+    "RC301", "RC302", "RC404", "RC405", "RC409",
 ]  # fmt: skip
 
 

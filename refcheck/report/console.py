@@ -47,12 +47,18 @@ def make_console(
     )
 
 
-def render_console(result: RunResult, console: Console, *, quiet: bool = False) -> None:
+def render_console(
+    result: RunResult, console: Console, *, quiet: bool = False, show_infos: bool = True, offline: bool = False
+) -> None:
     """Print `result`: per file a header and its findings, then notices and a summary line.
 
-    `quiet` prints the finding lines alone, and nothing at all when there are none.
+    `quiet` prints the finding lines alone, and nothing at all when there are none. Without
+    `show_infos`, info findings are counted in one line per code instead of listed.
     """
-    for path, group in groupby(result.diagnostics, key=lambda d: d.path):
+    shown = result.diagnostics
+    if not show_infos:
+        shown = [d for d in result.diagnostics if d.severity is not Severity.INFO]
+    for path, group in groupby(shown, key=lambda d: d.path):
         if not quiet:
             console.print(Text(path, style="bold underline"), soft_wrap=True, highlight=False)
         for diagnostic in group:
@@ -61,7 +67,11 @@ def render_console(result: RunResult, console: Console, *, quiet: bool = False) 
             console.print()
     if quiet:
         return
-    for notice in result.notices:
+    if not show_infos:
+        for line in info_lines(result.diagnostics):
+            console.print(line, soft_wrap=True, highlight=False)
+    notices = [*result.notices, *([_OFFLINE_NOTICE] if offline and result.summary.links else [])]
+    for notice in notices:
         line = Text.assemble(("notice", "bold magenta"), ": ", notice)
         console.print(line, soft_wrap=True, highlight=False)
     for line in file_lines(result.files):
@@ -74,6 +84,27 @@ def render_console_text(result: RunResult, *, quiet: bool = False) -> str:
     buffer = io.StringIO()
     render_console(result, make_console(buffer, color=False), quiet=quiet)
     return buffer.getvalue()
+
+
+_OFFLINE_NOTICE = "--offline: remote links and metadata were not checked"
+# What one info finding of a code is about, counted: "RC407: 211 links not checked (…)".
+_INFO_NOUNS: dict[str, tuple[str, str]] = {
+    "RC403": ("link", "permanently redirected"),
+    "RC407": ("link", "not checked (excluded, templates, root-relative paths, unsupported schemes)"),
+    "RC507": ("entry", "with an identifier available"),
+}
+
+
+def info_lines(diagnostics: Iterable[Diagnostic]) -> Iterable[Text]:
+    """One line per info code: how many, what they are about, and how to list them."""
+    counts: dict[str, int] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.severity is Severity.INFO:
+            counts[diagnostic.code] = counts.get(diagnostic.code, 0) + 1
+    for code in sorted(counts):
+        noun, what = _INFO_NOUNS.get(code, ("finding", ""))
+        about = f"{count(counts[code], noun)} {what}".rstrip()
+        yield Text.assemble((code, SEVERITY_STYLES[Severity.INFO]), f": {about}; --show-infos to list")
 
 
 def finding_line(diagnostic: Diagnostic) -> Text:
