@@ -30,6 +30,7 @@ _splitter_log.addHandler(logging.NullHandler())
 _splitter_log.propagate = False
 
 _YEAR = re.compile(r"(?<!\d)((?:1[5-9]|20)\d{2})([a-z])?(?!\d)")
+_EPRINT_CLASSES = re.compile(r"\s*\[[\w.,\s-]*\]$")  # `2204.07651 [cs, math]`
 _ARXIV_EPRINT = re.compile(
     r"(?i:arxiv:)?\s*(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Za-z-]+)?/\d{7}(?:v\d+)?)"
 )
@@ -273,9 +274,10 @@ def _identifiers(
     prefix = fields.get("archiveprefix", fields.get("eprinttype", ("", None)))[0].strip().lower()
     if "eprint" in fields and prefix in {"", "arxiv"}:
         value, line = fields["eprint"]
-        match = _ARXIV_EPRINT.fullmatch(value.strip())
+        value = _EPRINT_CLASSES.sub("", value.strip())  # Zotero writes the primary classes after the ID
+        match = _ARXIV_EPRINT.fullmatch(value)
         if match or prefix == "arxiv":
-            add(IdentifierKind.ARXIV, match.group(1) if match else value.strip(), line)
+            add(IdentifierKind.ARXIV, match.group(1) if match else value, line)
     for name in ("arxiv", "arxivid"):
         if name in fields:
             value, line = fields[name]

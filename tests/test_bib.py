@@ -257,3 +257,14 @@ def test_parse_bib_text_never_fails(text):
         assert diag.code in {"RC103", "RC205"} and diag.span.line >= 5
     for ref in result.references:
         assert ref.span.line >= 5 and ref.source is ReferenceSource.BIB
+
+
+@pytest.mark.parametrize("eprint", ["2204.07651 [cs]", "2003.03485 [cs, math, stat]", "2002.07868 [quant-ph]"])
+def test_zotero_eprint_with_primary_classes_is_the_arxiv_id(eprint: str) -> None:
+    text = f"@article{{z2022,\n  title = {{T}},\n  eprint = {{{eprint}}},\n  archiveprefix = {{arXiv}},\n  year = {{2022}}\n}}\n"
+    result = parse_bib_text(text, "z.bib")
+    (ref,) = result.references
+    (ident,) = ref.arxiv_ids
+    assert ident.valid and ident.value == eprint.split()[0]
+    assert ident.span.line == 3 and ident.span.column == 13
+    assert result.diagnostics == []
