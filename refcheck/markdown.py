@@ -149,6 +149,7 @@ def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bo
         _scan_leaf(builder, leaf, context, known, has_bib)
     for leaf in footnote_leaves:
         _scan_leaf(builder, leaf, LinkContext.FOOTNOTE, known, has_bib)
+    doc.citations = citations.settle_numeric(doc.citations, known)
     doc.anchors = builder.anchors.ids
     _suppressions(builder, leaves, footnote_leaves)
     _unread_sections(builder, leaves)
