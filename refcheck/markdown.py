@@ -67,7 +67,7 @@ _CITATION_LIKE = re.compile(
 )
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _NOT_NEWLINE = re.compile(r"[^\n]")
-_KEYED = frozenset([CitationKind.PANDOC, CitationKind.MYST, CitationKind.DISTILL])
+_KEYED = frozenset([CitationKind.PANDOC, CitationKind.MYST, CitationKind.DISTILL, CitationKind.HUGO])
 _MANUBOT_TAG_DEF = re.compile(r"^\[@(?P<key>[^\]\s]+)\]:\s*(?P<target>\S+)")  # a tag or an alias
 
 
@@ -141,7 +141,7 @@ def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bo
     known = citations.KnownNames.from_references(doc.references)
     # Bare `@key` is pandoc's only with a bibliography in front matter; a README's ```bibtex blocks
     # sit beside GitHub @mentions.
-    has_bib = bool(doc.bib_declarations) or bibliography
+    has_bib = any(not d.site_root for d in doc.bib_declarations) or bibliography
     for leaf in leaves:
         if leaf.first_line in builder.footnote_lines:
             continue  # lazy continuation of a footnote definition, handled with it

@@ -179,10 +179,12 @@ class Suppression:
 
 @dataclass(frozen=True, slots=True)
 class BibDeclaration:
-    """A `bibliography:` name in a document's front matter, as written, and where."""
+    """A `bibliography:` name in a document's front matter, as written, and where; `site_root`: hugo-cite's
+    `bibFile:`, a path from the Hugo site's root."""
 
     name: str
     span: Span
+    site_root: bool = False
 
 
 @dataclass(slots=True)
