@@ -418,6 +418,9 @@ def numeric(ctx: Context) -> Iterator[Found]:
     index = 0
     while index < len(brackets):
         run = [brackets[index]]
+        if ctx.mask[run[0].start() - 1 : run[0].start()] == "]":  # `a[1][2]`, `![1][2]`: not a run of citations
+            index += 1
+            continue
         while index + len(run) < len(brackets) and brackets[index + len(run)].start() == run[-1].end():
             run.append(brackets[index + len(run)])
         index += len(run)
