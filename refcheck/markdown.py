@@ -51,8 +51,9 @@ _DIRECTIVE = re.compile(
     r"<!--\s*refcheck:\s*(?P<verb>disable-next-line|disable-line|disable|enable)\b(?P<codes>[^>]*?)-->", re.I
 )
 # Where a generator puts the bibliography it builds: a reference section holding one is not empty.
+_SHORTCODE = re.compile(r"\s*\{\{[<%].*?[>%]\}\}\s*", re.S)
 _GENERATED_LIST = re.compile(
-    r"\{(?:foot)?bibliography\}|\bid\s*=\s*[\"']?refs\b|\{#refs\b|\\(?:print)?bibliography\b"
+    r"\{(?:foot)?bibliography\}|\{\{[<%]\s*bibliography\b|\bid\s*=\s*[\"']?refs\b|\{#refs\b|\\(?:print)?bibliography\b"
     r"|\{%\s*bibliography\b|<d-bibliography\b|\.\.\s+(?:foot)?bibliography::",
     re.I,
 )
@@ -319,8 +320,9 @@ def _reference_entries(builder: _Builder, leaves: list[Leaf], sections: dict[int
             key = str(leaf.item_number) if leaf.item_number is not None else None
             _add_entry(builder, leaf, 0, len(leaf.text), source, key)
             continue
-        if _BOLD_LINE.match(leaf.text) or bibtex_sections.get(index, False):
-            continue  # a heading-like line, or prose around the BibTeX blocks of a "Citations" section
+        if _BOLD_LINE.match(leaf.text) or bibtex_sections.get(index, False) or _SHORTCODE.fullmatch(leaf.text):
+            continue  # a heading-like line, prose around the BibTeX blocks of a "Citations" section, or a
+            # Hugo shortcode such as hugo-cite's `{{< bibliography cited >}}` that the generator fills
         for start, end, key in _split_numbered(leaf.text):
             _add_entry(builder, leaf, start, end, source, key)
     doc.references.sort(key=lambda r: (r.path, r.span))

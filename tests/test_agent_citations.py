@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,11 +136,13 @@ def _hugo_site(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _json_run(root: Path, target: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]
+def _json_run(
+    root: Path, target: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> dict[str, Any]:
     monkeypatch.chdir(root)
     capsys.readouterr()
     main(["--offline", "--no-cache", "--format", "json", target])
-    result: dict = json.loads(capsys.readouterr().out)  # type: ignore[type-arg]
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
     return result
 
 
@@ -150,7 +153,9 @@ def test_hugo_cite_keys_are_looked_up_in_bibfile_from_the_site_root(
     (root / "content" / "posts" / "a.md").write_text(
         "---\ntitle: A\nbibFile: data/bib.json\n---\n\n"
         'A programmer. {{< cite "Lessig 2002" >}} and {{< cite "-Faure1909" "304" >}}, {{< cite key="Nobody" >}}.\n'
-        'Both {{< cite "Lessig 2002;Missing" >}}; shown {{</* cite "Escaped" */>}} and `{{< cite "code" >}}`.\n',
+        'Both {{< cite "Lessig 2002;Missing" >}}; shown {{</* cite "Escaped" */>}} and `{{< cite "code" >}}`.\n'
+        # The list hugo-cite renders is no entry of a reference list (no RC101, no RC106).
+        "\n## Cited Works\n\n{{< bibliography cited >}}\n\n## Appendix\n\nText.\n",
         encoding="utf-8",
     )
     data = _json_run(root, "content/posts/a.md", monkeypatch, capsys)
