@@ -7,6 +7,7 @@ reference list, venues and products before a year stay quiet, and bare `@key` ne
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -484,10 +485,13 @@ def fullwidth(ctx: Context) -> Iterator[Found]:
 def sup_tag(ctx: Context) -> Iterator[Found]:
     """`<sup>1</sup>`, `<sup>1,2</sup>`; never right after a letter or digit (`m<sup>2</sup>` is a power).
     `<sup>[1]</sup>` is read by the numeric grammar."""
+    closes = list(_SUP_CLOSE.finditer(ctx.text))  # found once: a search per tag would rescan the block
+    starts = [m.start() for m in closes]
     for tag in ctx.scan.tags:
         if tag.name != "sup" or (tag.start > 0 and ctx.text[tag.start - 1].isalnum()):
             continue
-        close = _SUP_CLOSE.search(ctx.text, tag.end)
+        index = bisect.bisect_left(starts, tag.end)
+        close = closes[index] if index < len(closes) else None
         body = _SUP_BODY.fullmatch(ctx.text, tag.end, close.start()) if close else None
         if close and body:
             yield from _numbers(body.group(0), tag.start, close.end(), tag.end, ctx.text[tag.start : close.end()])
