@@ -103,8 +103,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC201", "undefined-citation", _E,
-        "An in-text citation (author–year, numeric, footnote, `[@key]`, link label, or a link to an "
-        "arXiv/DOI address) with no matching entry or definition.",
+        "An in-text citation (author–year, numeric, footnote, `[@key]`, hugo-cite key, link label, or a link "
+        "to an arXiv/DOI address) with no matching entry or definition. Numbers cited in a document with no "
+        "numbered reference list at all are one finding, at the first of them, naming how many.",
         "The reader cannot find the work; in drafted text the cited work may not exist at all.",
         "As shown by Smith et al. (2020), scaling helps.\n\n## References\n\n"
         "- Jones, A. (2019). Another study. Journal of Studies.\n",
