@@ -73,6 +73,7 @@ _SUPERSCRIPT = re.compile(r"\^(?<![\w\\^]\^)(?P<body>\d{1,4}(?:[,–-]\d{1,4})*)
 _FULLWIDTH = re.compile(r"【(?P<body>\s*\d{1,4}(?:\s*[-–,，、]\s*\d{1,4})*\s*)】")
 _SUP_BODY = re.compile(r"\s*\d{1,4}(?:\s*[-–,]\s*\d{1,4})*\s*")
 _SUP_CLOSE = re.compile(r"</sup\s*>", re.I)
+_LONE_BRACKET = re.compile(r"\[[\d\s,–-]*\]")  # `[2]`, `[1, 3]`: not `[1][2]`, `[^1^]` or `<sup>[1]</sup>`
 _NUMBERED_FOOTNOTE = re.compile(r"(\d{1,4})\^")  # `[^1^]`: a numeric citation written as a footnote
 # Hugo shortcodes of hugo-cite: `{{< cite "key" >}}`, `{{< cite "-key" "12" >}}`, `{{< cite key="k" >}}`;
 # `{{</* cite */>}}` is the shortcode escaped for display.
@@ -651,7 +652,7 @@ def settle_numeric(found: list[Citation], known: KnownNames) -> list[Citation]:
 
 
 def _lone_bracket(text: str) -> bool:
-    return text.startswith("[") and text.count("[") == 1
+    return _LONE_BRACKET.fullmatch(text) is not None
 
 
 def is_manubot_key(key: str) -> bool:

@@ -81,8 +81,18 @@ def test_numbers_cited_with_no_list_are_one_finding_naming_how_many_dangle() -> 
     assert findings(text) == [(1, 7, "RC201", "numeric citations [1]–[43] (5 numbers) but no numbered reference list")]
 
 
-def test_superscripts_with_no_list_are_one_finding() -> None:
-    assert findings("Only.^4^\n") == [(1, 6, "RC201", "numeric citation [4] but no numbered reference list")]
+@pytest.mark.parametrize(
+    ("text", "column", "end_column"),
+    [("Only.^4^ [2]\n", 6, 9), ("Only.[^4^] [2]\n", 6, 11), ("Only.【4】 [2]\n", 6, 9), ("Only.<sup>4</sup> [2]\n", 6, 18)],
+)
+def test_other_numeric_shapes_with_no_list_are_one_finding_counting_lone_brackets_too(
+    text: str, column: int, end_column: int
+) -> None:
+    doc = parse_markdown(text, Path("/tmp/doc.md"), "doc.md")
+    assert [(c.span.column, c.span.end_column, c.key) for c in doc.citations] == [
+        (column, end_column, "4"), (end_column + 1, end_column + 4, "2")
+    ]
+    assert findings(text) == [(1, column, "RC201", "numeric citations [2]–[4] (2 numbers) but no numbered reference list")]
 
 
 def test_bracketed_superscripts_with_no_list_count_and_lone_brackets_beside_them_too() -> None:
