@@ -7,6 +7,7 @@ reference list, venues and products before a year stay quiet, and bare `@key` ne
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -62,8 +63,22 @@ _LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*,?\s*\(?\s*{_YEARS}\s*\)
 # A look-behind placed after the first literal (`\[(?<!x\[)` for `(?<!x)\[`) means the same and lets `re`
 # skip ahead to each `[`, `@` or `$`; in front, it is tried at every position of the text (several times
 # slower on prose).
-_NUMERIC = re.compile(r"\[(?<![\]!\w^]\[)(?P<body>\s*\d{1,4}(?:\s*[-–,]\s*\d{1,4})*\s*)\](?![(\[:])")
+# `[3]`, `[1, 2]`, `[1-3]`; a `[` after it only when another number follows (`[1][2]`, side by side).
+_NUMERIC = re.compile(r"\[(?<![!\w^]\[)(?P<body>\s*\d{1,4}(?:\s*[-–,]\s*\d{1,4})*\s*)\](?!\(|:|\[(?!\s*\d))")
 _NUMERIC_PART = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
+_RANGE_GAP = re.compile(r"\s?[-–]\s?")  # `[1]-[3]`, `[1]–[3]`
+# Pandoc superscripts `^4^`, `^4,5^` (Gemini exports): never after a letter or digit, where `^2^` is a
+# power (`km^2^`, `10^6^`).
+_SUPERSCRIPT = re.compile(r"\^(?<![\w\\^]\^)(?P<body>\d{1,4}(?:[,–-]\d{1,4})*)\^(?!\^)")
+_FULLWIDTH = re.compile(r"【(?P<body>\s*\d{1,4}(?:\s*[-–,，、]\s*\d{1,4})*\s*)】")
+_SUP_BODY = re.compile(r"\s*\d{1,4}(?:\s*[-–,]\s*\d{1,4})*\s*")
+_SUP_CLOSE = re.compile(r"</sup\s*>", re.I)
+_LONE_BRACKET = re.compile(r"\[[\d\s,–-]*\]")  # `[2]`, `[1, 3]`: not `[1][2]`, `[^1^]` or `<sup>[1]</sup>`
+_NUMBERED_FOOTNOTE = re.compile(r"(\d{1,4})\^")  # `[^1^]`: a numeric citation written as a footnote
+# Hugo shortcodes of hugo-cite: `{{< cite "key" >}}`, `{{< cite "-key" "12" >}}`, `{{< cite key="k" >}}`;
+# `{{</* cite */>}}` is the shortcode escaped for display.
+_HUGO_CITE = re.compile(r"\{\{(?P<delim>[<%])\s*cite\s+(?P<args>[^{}\n]*?)\s*[>%]\}\}")
+_HUGO_ARG = re.compile(r'(?:(?P<name>\w+)\s*=\s*)?(?:"(?P<dq>[^"]*)"|`(?P<raw>[^`]*)`|(?P<word>[^\s"`=]+))')
 _PANDOC_BRACKET = re.compile(r"\[(?<![\]\\!]\[)(?P<body>[^\[\]\n]*?-?@[^\[\]]*?)\](?![(\[])")
 _PANDOC_KEY = re.compile(r"(?P<neg>-)?@(?P<key>\{[^{}]+\}|[\w][\w:.#$%&\-+?<>~/=]*)")
 _BARE_KEY = re.compile(r"(?:(?P<neg>-)(?<![\w@\[\\`]-)@|@(?<![\w@\[\\`]@))(?P<key>[A-Za-z_][\w:.#$%&\-+?<>~/]*)")
@@ -385,39 +400,112 @@ def _lead_in_item(part: str, known: KnownNames) -> re.Match[str] | None:
 
 @grammar("numeric", "[")
 def numeric(ctx: Context) -> Iterator[Found]:
-    """`[1]`, `[1, 3]`, `[2-4]`, `[1–3]`, only in documents with a numbered reference list."""
-    if not ctx.known.numbered or "[" not in ctx.mask:
+    """`[1]`, `[1, 3]`, `[2-4]`, `[1–3]`, side by side `[1][2]`, and `[1]-[3]`.
+
+    Without a numbered reference list, a bracket that is a link's whole text (`[[0]](url "Cited
+    text…")`, an attribution that is its own reference) is no citation, and a lone `[n]` stays one only
+    if the document cites numbers in another shape too (`settle_numeric`).
+    """
+    if "[" not in ctx.mask:
         return
     link_starts = {link.start for link in ctx.scan.links}
-    for m in _NUMERIC.finditer(ctx.mask):
-        if m.start() in link_starts:
+    link_texts = (
+        set()
+        if ctx.known.numbered
+        else {(link.text_start, link.text_start + len(link.text)) for link in ctx.scan.links if link.url}
+    )
+    brackets = [
+        m for m in _NUMERIC.finditer(ctx.mask) if m.start() not in link_starts and m.span() not in link_texts
+    ]
+    index = 0
+    while index < len(brackets):
+        run = [brackets[index]]
+        if ctx.mask[run[0].start() - 1 : run[0].start()] == "]":  # `a[1][2]`, `![1][2]`: not a run of citations
+            index += 1
             continue
-        body = m.group("body")
-        if body.isdigit():  # the common `[3]`
-            if int(body) >= 1:
-                yield Found(CitationKind.NUMERIC, m.start(), m.end(), ctx.text[m.start() : m.end()], key=str(int(body)))
+        while index + len(run) < len(brackets) and brackets[index + len(run)].start() == run[-1].end():
+            run.append(brackets[index + len(run)])
+        index += len(run)
+        following = brackets[index] if index < len(brackets) else None
+        if len(run) == 1 and following is not None and _RANGE_GAP.fullmatch(ctx.mask, run[0].end(), following.start()):
+            low, high = run[0].group("body").strip(), following.group("body").strip()
+            if low.isdigit() and high.isdigit() and 1 <= int(low) < int(high) <= int(low) + 50:
+                index += 1
+                written = ctx.text[run[0].start() : following.end()]
+                for number in range(int(low), int(high) + 1):
+                    where = following if number == int(high) else run[0]
+                    yield Found(CitationKind.NUMERIC, where.start(), where.end(), written, key=str(number))
+                continue
+        whole = _sup_wrapped(ctx.text, run[0].start(), run[-1].end())
+        for m in run:
+            yield from _numbers(m.group("body"), m.start(), m.end(), m.start("body"), whole or ctx.text[m.start() : m.end()])
+
+
+def _sup_wrapped(text: str, start: int, end: int) -> str | None:
+    """The written citation when it is more than one bracket: `[1][2]`, or `<sup>[1]</sup>`."""
+    if text[max(0, start - 5) : start].lower() == "<sup>" and (close := _SUP_CLOSE.match(text, end)):
+        return text[start - 5 : close.end()]
+    return text[start:end] if text.count("[", start, end) > 1 else None
+
+
+def _numbers(body: str, start: int, end: int, body_start: int, written: str) -> Iterator[Found]:
+    """One item per number of `body` (`3`, `1, 3`, `2-4`): a lone number sits on the whole citation
+    (`start`–`end`), each of several on its own digits."""
+    if body.strip().isdigit():  # the common `[3]`
+        if int(body) >= 1:
+            yield Found(CitationKind.NUMERIC, start, end, written, key=str(int(body)))
+        return
+    numbers: list[tuple[int, int]] = []  # (number, offset)
+    for part in _NUMERIC_PART.finditer(body):
+        low = int(part.group(1))
+        high = int(part.group(2)) if part.group(2) else low
+        if low < 1 or high < low or high - low > 50:
+            return
+        numbers.extend((n, body_start + part.start()) for n in range(low, high + 1))
+    single = len(numbers) == 1
+    for number, offset in numbers:
+        first, last = (start, end) if single else (offset, offset + len(str(number)))
+        yield Found(CitationKind.NUMERIC, first, last, written, key=str(number))
+
+
+@grammar("superscript", "^")
+def superscript(ctx: Context) -> Iterator[Found]:
+    """Pandoc superscripts `^4^`, `^4,5^`, `^2-4^`, as Gemini and Google Docs exports write citations."""
+    for m in _SUPERSCRIPT.finditer(ctx.mask):
+        yield from _numbers(m.group("body"), m.start(), m.end(), m.start("body"), ctx.text[m.start() : m.end()])
+
+
+@grammar("fullwidth", "【")
+def fullwidth(ctx: Context) -> Iterator[Found]:
+    """`【1】`, `【1, 2】`: fullwidth brackets of CJK text and some chat exports."""
+    for m in _FULLWIDTH.finditer(ctx.mask):
+        yield from _numbers(m.group("body"), m.start(), m.end(), m.start("body"), ctx.text[m.start() : m.end()])
+
+
+@grammar("sup-tag", "<sup")
+def sup_tag(ctx: Context) -> Iterator[Found]:
+    """`<sup>1</sup>`, `<sup>1,2</sup>`; never right after a letter or digit (`m<sup>2</sup>` is a power).
+    `<sup>[1]</sup>` is read by the numeric grammar."""
+    closes = list(_SUP_CLOSE.finditer(ctx.text))  # found once: a search per tag would rescan the block
+    starts = [m.start() for m in closes]
+    for tag in ctx.scan.tags:
+        if tag.name != "sup" or (tag.start > 0 and ctx.text[tag.start - 1].isalnum()):
             continue
-        numbers: list[tuple[int, int]] = []  # (number, offset)
-        ok = True
-        for part in _NUMERIC_PART.finditer(body):
-            low = int(part.group(1))
-            high = int(part.group(2)) if part.group(2) else low
-            if low < 1 or high < low or high - low > 50:
-                ok = False
-                break
-            numbers.extend((n, m.start("body") + part.start()) for n in range(low, high + 1))
-        if not ok or not numbers:
-            continue
-        single = len(numbers) == 1
-        for number, offset in numbers:
-            start, end = (m.start(), m.end()) if single else (offset, offset + len(str(number)))
-            yield Found(CitationKind.NUMERIC, start, end, ctx.text[m.start() : m.end()], key=str(number))
+        index = bisect.bisect_left(starts, tag.end)
+        close = closes[index] if index < len(closes) else None
+        body = _SUP_BODY.fullmatch(ctx.text, tag.end, close.start()) if close else None
+        if close and body:
+            yield from _numbers(body.group(0), tag.start, close.end(), tag.end, ctx.text[tag.start : close.end()])
 
 
 @grammar("footnote", "[^")
 def footnote(ctx: Context) -> Iterator[Found]:
-    """`[^1]`, `[^name]`."""
+    """`[^1]`, `[^name]`, Perplexity's per-turn `[^2_7]`; `[^1^]` is numeric."""
     for label, start, end in ctx.scan.footnote_refs:
+        if number := _NUMBERED_FOOTNOTE.fullmatch(label):  # `[^1^]`: numbered, not a footnote
+            if int(number.group(1)) >= 1:
+                yield Found(CitationKind.NUMERIC, start, end, ctx.text[start:end], key=str(int(number.group(1))))
+            continue
         yield Found(CitationKind.FOOTNOTE, start, end, ctx.text[start:end], key=label)
 
 
@@ -525,6 +613,46 @@ def myst(ctx: Context) -> Iterator[Found]:
             first = False
             doi = _norm_doi(key) if _DOI_KEY.match(key) else None
             yield Found(CitationKind.MYST, span[0], span[1], written, key=key, doi=doi)
+
+
+@grammar("hugo-cite", "cite")
+def hugo_cite(ctx: Context) -> Iterator[Found]:
+    """hugo-cite's `{{< cite "key" >}}` (a leading `-` hides the author, a second argument is the page),
+    `{{< cite key="key" pages="3" >}}`, and `{{< cite "a;b" >}}` for several keys. The first key sits on
+    the shortcode's `{`, each later one on its own first character."""
+    for m in _HUGO_CITE.finditer(ctx.mask):
+        args = list(_HUGO_ARG.finditer(m.group("args")))
+        named = [a for a in args if a.group("name") == "key"]
+        chosen = named[0] if named else next((a for a in args if not a.group("name")), None)
+        if chosen is None:
+            continue
+        group = "dq" if chosen.group("dq") is not None else "raw" if chosen.group("raw") is not None else "word"
+        offset = m.start("args") + chosen.start(group)
+        written = ctx.text[m.start() : m.end()]
+        first = True
+        for part in chosen.group(group).split(";"):
+            key = part.strip().removeprefix("-").strip() if first else part.strip()
+            if key:
+                at = offset + part.index(key)
+                start, end = (m.start(), m.end()) if first else (at, at + len(key))
+                yield Found(CitationKind.HUGO, start, end, written, key=key)
+                first = False
+            offset += len(part) + 1
+
+
+def settle_numeric(found: list[Citation], known: KnownNames) -> list[Citation]:
+    """A document's citations with a lone `[n]` dropped when it has no numbered reference list and cites
+    numbers in no other shape: `[2]` alone in prose is as often a footnote mark, a step or an index."""
+    if known.numbered:
+        return found
+    numeric = [c for c in found if c.kind is CitationKind.NUMERIC]
+    if not numeric or any(not _lone_bracket(c.text) for c in numeric):
+        return found
+    return [c for c in found if c.kind is not CitationKind.NUMERIC]
+
+
+def _lone_bracket(text: str) -> bool:
+    return _LONE_BRACKET.fullmatch(text) is not None
 
 
 def is_manubot_key(key: str) -> bool:

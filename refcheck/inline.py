@@ -68,6 +68,7 @@ _ESCAPED = re.compile(r"\\[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
 # parentheses balanced (two levels here); a title may hold escaped quotes.
 _LINK_DEST = re.compile(r"\([ \t\n]*(?:<((?:[^<>\n\\]|\\.)*)>|(?!<)((?:[^\x00-\x20()\\{]|\\.|\{\{[^{}\n]*\}\}|\{(?!\{)|\((?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*\))*))(?:[ \t\n]+(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?[ \t\n]*\)", re.S)
 _REF_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.){0,999})\]")
+_NUMBER_TEXT = re.compile(r"\s*\d{1,4}\s*")  # `[12]`: a numeric citation's text, never a link's
 _TRAILING_URL_PUNCT = ".,;:!?*_~'\""
 _WWW = re.compile(r"www\.", re.I)
 _NOT_NEWLINE = re.compile(r"[^\n]")
@@ -158,7 +159,7 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
 
     `link_labels` are the document's normalised link-definition labels: `[x][y]`, `[y][]` and `[y]`
     are reference-style links only when `y` is defined (CommonMark), though a full `[x][y]` with an
-    undefined `y` is still reported so that the matcher can flag it.
+    undefined `y` is still reported so that the matcher can flag it, unless `x` is a number (`[1][2]`).
     """
     scan = InlineScan(mask="")
     blanks: list[tuple[int, int]] = []  # ranges blanked in the mask
@@ -328,7 +329,9 @@ def _scan_brackets(
             lab = _REF_LABEL.match(text, after)
             if lab:
                 label = lab.group(1) or inner
-                if normalize_label(label) in link_labels or lab.group(1):
+                defined = normalize_label(label) in link_labels
+                # `[1][2]` with no `[2]:` definition is two numeric citations side by side, not a link.
+                if defined or (lab.group(1) and not _NUMBER_TEXT.fullmatch(inner)):
                     scan.links.append(
                         InlineLink(kind, "", start, lab.end(), inner, i + 1, label=label, reference_style=True)
                     )

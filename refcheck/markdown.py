@@ -52,8 +52,9 @@ _DIRECTIVE = re.compile(
     r"<!--\s*refcheck:\s*(?P<verb>disable-next-line|disable-line|disable|enable)\b(?P<codes>[^>]*?)-->", re.I
 )
 # Where a generator puts the bibliography it builds: a reference section holding one is not empty.
+_SHORTCODE = re.compile(r"\s*\{\{[<%].*?[>%]\}\}\s*", re.S)
 _GENERATED_LIST = re.compile(
-    r"\{(?:foot)?bibliography\}|\bid\s*=\s*[\"']?refs\b|\{#refs\b|\\(?:print)?bibliography\b"
+    r"\{(?:foot)?bibliography\}|\{\{[<%]\s*bibliography\b|\bid\s*=\s*[\"']?refs\b|\{#refs\b|\\(?:print)?bibliography\b"
     r"|\{%\s*bibliography\b|<d-bibliography\b|\.\.\s+(?:foot)?bibliography::",
     re.I,
 )
@@ -68,7 +69,7 @@ _CITATION_LIKE = re.compile(
 )
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _NOT_NEWLINE = re.compile(r"[^\n]")
-_KEYED = frozenset([CitationKind.PANDOC, CitationKind.MYST, CitationKind.DISTILL])
+_KEYED = frozenset([CitationKind.PANDOC, CitationKind.MYST, CitationKind.DISTILL, CitationKind.HUGO])
 _MANUBOT_DEF = re.compile(r"^\[@(?P<key>[^\]\s]+)\]:\s*(?P<target>\S+)")
 
 
@@ -147,7 +148,7 @@ def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bo
     )
     # Bare `@key` is pandoc's only with a bibliography in front matter; a README's ```bibtex blocks
     # sit beside GitHub @mentions.
-    has_bib = bool(doc.bib_declarations) or bibliography
+    has_bib = any(not d.site_root for d in doc.bib_declarations) or bibliography
     for leaf in leaves:
         if leaf.first_line in builder.footnote_lines:
             continue  # lazy continuation of a footnote definition, handled with it
@@ -155,6 +156,7 @@ def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bo
         _scan_leaf(builder, leaf, context, known, has_bib)
     for leaf in footnote_leaves:
         _scan_leaf(builder, leaf, LinkContext.FOOTNOTE, known, has_bib)
+    doc.citations = citations.settle_numeric(doc.citations, known)
     doc.anchors = builder.anchors.ids | generator_targets(text)
     _suppressions(builder, leaves, footnote_leaves)
     _unread_sections(builder, leaves)
@@ -324,8 +326,9 @@ def _reference_entries(builder: _Builder, leaves: list[Leaf], sections: dict[int
             key = str(leaf.item_number) if leaf.item_number is not None else None
             _add_entry(builder, leaf, 0, len(leaf.text), source, key)
             continue
-        if _BOLD_LINE.match(leaf.text) or bibtex_sections.get(index, False):
-            continue  # a heading-like line, or prose around the BibTeX blocks of a "Citations" section
+        if _BOLD_LINE.match(leaf.text) or bibtex_sections.get(index, False) or _SHORTCODE.fullmatch(leaf.text):
+            continue  # a heading-like line, prose around the BibTeX blocks of a "Citations" section, or a
+            # Hugo shortcode such as hugo-cite's `{{< bibliography cited >}}` that the generator fills
         for start, end, key in _split_numbered(leaf.text):
             _add_entry(builder, leaf, start, end, source, key)
     doc.references.sort(key=lambda r: (r.path, r.span))

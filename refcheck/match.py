@@ -203,6 +203,8 @@ class Matcher:
         self.uncited_bib = uncited_bib
         self.cited: set[int] = set()  # id() of references something cites
         self.no_bibliography_said = False
+        self.numbered = any(r.key and r.key.isdigit() for r in self.own)
+        self.no_numbered_list_said = False
         self.keyed_by_line: dict[int, list[Citation]] = {}
         for citation in doc.citations:
             if citation.kind in (CitationKind.PANDOC, CitationKind.DISTILL) and citation.key:
@@ -233,6 +235,7 @@ class Matcher:
             CitationKind.PANDOC: self._pandoc,
             CitationKind.DISTILL: self._keyed,
             CitationKind.MYST: self._myst,
+            CitationKind.HUGO: self._keyed,
             CitationKind.IDENTIFIER_LINK: self._identifier_link,
         }
 
@@ -401,11 +404,26 @@ class Matcher:
         self._add("RC206", c, ref, f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}")
 
     def _numeric(self, c: Citation) -> None:
+        if not self.numbered:
+            self._no_numbered_list(c)
+            return
         match = [r for r in self.own if r.key == c.key]
         if match:
             self._cite(match[0])
         else:
             self._add("RC201", c, None, f"[{c.key}]: no reference numbered {c.key}")
+
+    def _no_numbered_list(self, c: Citation) -> None:
+        """Numbers cited with no numbered list at all: one root cause, said once at the first of them."""
+        if self.no_numbered_list_said:
+            return
+        self.no_numbered_list_said = True
+        numbers = sorted({int(x.key) for x in self.doc.citations if x.kind is CitationKind.NUMERIC and x.key})
+        if len(numbers) == 1:
+            what = f"numeric citation [{numbers[0]}]"
+        else:
+            what = f"numeric citations [{numbers[0]}]–[{numbers[-1]}] ({len(numbers)} numbers)"
+        self.out.add("RC201", c.span, f"{what} but no numbered reference list")
 
     def _footnote(self, c: Citation) -> None:
         ref = self.footnotes.get((c.key or "").casefold())
@@ -452,7 +470,13 @@ class Matcher:
             return
         if self.doc.bib_unavailable:
             return  # a bibliography it needs was not read (RC103 or a notice said so): not judged
-        name = f"{c.text[: c.text.index('}') + 1]} key {c.key}" if c.kind is CitationKind.MYST else f"@{c.key}"
+        name = (
+            f"{c.text[: c.text.index('}') + 1]} key {c.key}"
+            if c.kind is CitationKind.MYST
+            else f'cite "{c.key}"'
+            if c.kind is CitationKind.HUGO
+            else f"@{c.key}"
+        )
         if not self.bib and not self.doc.bib_files:
             # One root cause: said once, at the first such citation, with how many were not judged.
             if not self.no_bibliography_said:

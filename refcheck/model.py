@@ -58,12 +58,13 @@ class Diagnostic:
 
 class CitationKind(enum.Enum):
     AUTHOR_YEAR = "author-year"  # Kaplan et al. (2020), (Vaswani et al., 2017), [Gao et al., 2020](url)
-    NUMERIC = "numeric"  # [1], [2-4] against a numbered list
+    NUMERIC = "numeric"  # [1], [2-4], [1][2], ^4^, <sup>1</sup>, 【1】 against a numbered list
     FOOTNOTE = "footnote"  # [^1]
     LINK_LABEL = "link-label"  # [text][n] with a [n]: url definition
     PANDOC = "pandoc"  # [@key], @key, Manubot [@doi:…]
     DISTILL = "distill"  # <d-cite key="a,b">, <cite key="a">
     MYST = "myst"  # {cite}`key`, {cite:p}`a,b`, {cite:t}`key` (Jupyter Book, mystmd)
+    HUGO = "hugo"  # {{< cite "key" >}} (hugo-cite, CSL JSON)
     IDENTIFIER_LINK = "identifier-link"  # a link to arxiv.org / doi.org, whatever its text
 
 
@@ -182,10 +183,12 @@ class Suppression:
 
 @dataclass(frozen=True, slots=True)
 class BibDeclaration:
-    """A `bibliography:` name in a document's front matter, as written, and where."""
+    """A `bibliography:` name in a document's front matter, as written, and where; `site_root`: hugo-cite's
+    `bibFile:`, a path from the Hugo site's root."""
 
     name: str
     span: Span
+    site_root: bool = False
 
 
 @dataclass(slots=True)

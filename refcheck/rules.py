@@ -103,9 +103,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC201", "undefined-citation", _E,
-        "An in-text citation (author–year, numeric, footnote, `[@key]`, link label) with no matching "
-        "entry or definition and no link that identifies the work (such a link makes it RC210). "
-        "The same citation repeated is one finding that names the other places.",
+        "An in-text citation (author–year, numeric, footnote, `[@key]`, hugo-cite key, link label) with no "
+        "matching entry or definition and no link that identifies the work (such a link makes it RC210). "
+        "The same citation repeated is one finding that names the other places. Numbers cited in a "
+        "document with no numbered reference list at all are one finding, at the first of them, naming how many.",
         "The reader cannot find the work; in drafted text the cited work may not exist at all.",
         "As shown by Smith et al. (2020), scaling helps.\n\n## References\n\n"
         "- Jones, A. (2019). Another study. Journal of Studies.\n",

@@ -1,4 +1,5 @@
-"""A document's front matter `bibliography:` (a name or a list) → declarations with their exact spans."""
+"""A document's front matter `bibliography:` (a name or a list) and hugo-cite's `bibFile:` → declarations
+with their exact spans."""
 
 from __future__ import annotations
 
@@ -17,4 +18,7 @@ def declarations(front_lines: list[str]) -> list[BibDeclaration]:
     return [
         BibDeclaration(scalar.value, scalar.span(line_offset=1))
         for scalar in yamltree.strings(yamltree.get(node, "bibliography"))
+    ] + [
+        BibDeclaration(scalar.value, scalar.span(line_offset=1), site_root=True)
+        for scalar in yamltree.strings(yamltree.get(node, "bibFile"))
     ]

@@ -1,6 +1,7 @@
 """A document's declared bibliographies → the files to read, or one finding naming every place searched.
 
-Names in front matter are looked up in the document's folder, then along the generator's search path;
+Names in front matter are looked up in the document's folder, then along the generator's search path
+(hugo-cite's `bibFile:` from the Hugo site's root; its page bundles' `*bib*.json` without one);
 names in config files against the config's folder. Nothing outside the project (the git root or the
 outermost generator folder, and the working directory) is read; `--bib` files are the user's own.
 A declared bibliography that is not read makes the document's keyed citations unjudged.
@@ -9,6 +10,7 @@ A declared bibliography that is not read makes the document's keyed citations un
 from __future__ import annotations
 
 import errno
+import fnmatch
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,9 +18,10 @@ from pathlib import Path
 
 from refcheck import rules
 from refcheck.bibliographies.project import Declared, Project
-from refcheck.model import Diagnostic, Document
+from refcheck.model import CitationKind, Diagnostic, Document
 
 _MAX_DIRECTORY_FILES = 200
+_HUGO_CONFIGS = [f"{stem}.{ext}" for stem in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json")]
 _NOT_JUDGED = "the citations that need it are not judged"
 
 
@@ -93,7 +96,8 @@ class _Finder:
     def front_matter(self) -> None:
         folders = [self.doc.path.parent, *self.project.search]
         for declaration in self.doc.bib_declarations:
-            look = self.look(declaration.name, folders)
+            where = [_hugo_site(self.doc.path.parent, self.limits)] if declaration.site_root else folders
+            look = self.look(declaration.name, where)
             if look.found is not None:
                 self.add(look.found)
             elif Path(declaration.name).name not in self.extra_names:  # `--bib` stands in for it
@@ -107,6 +111,23 @@ class _Finder:
                         rules.get("RC103").severity,
                     )
                 )
+
+    def hugo_bundle(self) -> None:
+        """hugo-cite's default: a page bundle's (`index.md`) first resource named `*bib*.json`, unless
+        `bibFile:` names one."""
+        doc = self.doc
+        if (
+            not doc.path.name.startswith(("index.", "_index."))
+            or any(d.site_root for d in doc.bib_declarations)
+            or not any(c.kind is CitationKind.HUGO for c in doc.citations)
+        ):
+            return
+        try:
+            names = sorted(n for n in os.listdir(doc.path.parent) if fnmatch.fnmatch(n.lower(), "*bib*.json"))
+        except OSError:
+            return
+        if names and (found := self.look(names[0], [doc.path.parent]).found) is not None:
+            self.add(found)
 
     def configs(self) -> None:
         for problem in self.project.problems:
@@ -167,6 +188,17 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def _hugo_site(folder: Path, limits: Sequence[Path]) -> Path:
+    """The Hugo site root above `folder` (a `hugo.*` or `config.*` beside a `content/` folder), where
+    hugo-cite's `bibFile:` paths start; the document's folder when there is none."""
+    for candidate in [folder, *folder.parents]:
+        if not _inside(Path(os.path.realpath(candidate)), limits):
+            break
+        if (candidate / "content").is_dir() and any((candidate / name).is_file() for name in _HUGO_CONFIGS):
+            return candidate
+    return folder
+
+
 def _inside(path: Path, limits: Sequence[Path]) -> bool:
     return any(path == limit or limit in path.parents for limit in limits)
 
@@ -179,6 +211,7 @@ def resolve(doc: Document, project: Project, extra: Sequence[Path] = ()) -> Reso
     """The bibliographies of `doc`: its front matter's, then its project's; `extra` are the `--bib` files."""
     finder = _Finder(doc, project, extra)
     finder.front_matter()
+    finder.hugo_bundle()
     finder.configs()
     return finder.out
 
