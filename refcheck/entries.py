@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from refcheck import identifiers, rules
+from refcheck.addresses import work_address
 from refcheck.model import Diagnostic, Document, IdentifierKind, Reference, ReferenceSource, Span
 
 # Entries a reader sees as one list: a work named twice there is a duplicate.
@@ -77,21 +78,47 @@ def _disagreeing_identifiers(ref: Reference) -> Iterable[Diagnostic]:
         yield _diagnostic(ref, ref.span, "RC206", f"entry names DOI {first_doi} but also {other_doi}")
 
 
+def _work_keys(ref: Reference) -> list[tuple[str, str]]:
+    """What tells one work's entries apart from others': identifiers, a long enough title, the entry's
+    whole text, and the address of an entry that is one link."""
+    keys = [("arXiv ID", i.value) for i in ref.arxiv_ids if i.valid]
+    keys += [("DOI", i.value) for i in ref.dois if i.valid]
+    if ref.title and (len(ref.title.split()) >= _MIN_TITLE_WORDS or len(ref.title) >= _MIN_TITLE_CHARS):
+        keys.append(("title", norm_title(ref.title)))
+    entry_text = norm_title(ref.text)
+    if len(entry_text.split()) >= _MIN_TITLE_WORDS:  # the same entry written twice, whatever could be read of it
+        keys.append(("text", entry_text))
+    addresses = {a for url in ref.urls if (a := work_address(url)) is not None}
+    if len(addresses) == 1:  # an item that links several pages is a topic line, not one work's listing
+        address = addresses.pop()
+        kind, _, value = address.partition(":")
+        keys.append(("arXiv ID", value) if kind == "arxiv" else ("DOI", value) if kind == "doi" else ("URL", address))
+    return keys
+
+
+def work_groups(refs: Sequence[Reference]) -> dict[int, int]:
+    """id() of each entry → the index of the first entry of the same work (listings sharing a key)."""
+    first_of: dict[tuple[str, str], int] = {}
+    group: dict[int, int] = {}
+    for index, ref in enumerate(refs):
+        keys = _work_keys(ref)
+        owner = next((first_of[k] for k in keys if k in first_of), index)
+        group[id(ref)] = group.get(id(refs[owner]), owner)
+        for key in keys:
+            first_of.setdefault(key, owner)
+    return group
+
+
 def _same_work(refs: Sequence[Reference]) -> Iterable[Diagnostic]:
-    """RC205 at the second entry of one work (same arXiv ID, DOI or long enough title), naming the first."""
+    """RC205 at the second entry of one work (same arXiv ID, DOI, address or long enough title), naming
+    the first."""
     seen: dict[tuple[str, str], Reference] = {}
     for ref in refs:
-        keys = [("arXiv ID", i.value) for i in ref.arxiv_ids if i.valid]
-        keys += [("DOI", i.value) for i in ref.dois if i.valid]
-        if ref.title and (len(ref.title.split()) >= _MIN_TITLE_WORDS or len(ref.title) >= _MIN_TITLE_CHARS):
-            keys.append(("title", norm_title(ref.title)))
-        entry_text = norm_title(ref.text)
-        if len(entry_text.split()) >= _MIN_TITLE_WORDS:  # the same entry written twice, whatever could be read of it
-            keys.append(("text", entry_text))
+        keys = _work_keys(ref)
         for key in dict.fromkeys(keys):
             first = seen.setdefault(key, ref)
             if first is not ref:
-                what = f"{key[0]} {key[1]}" if key[0] in ("arXiv ID", "DOI") else key[0]
+                what = f"{key[0]} {key[1]}" if key[0] in ("arXiv ID", "DOI", "URL") else key[0]
                 yield _diagnostic(ref, ref.span, "RC205", f"same {what} as the entry on line {first.span.line}")
                 break
 
