@@ -9,6 +9,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from refcheck import identifiers, rules
 from refcheck.addresses import work_address
@@ -97,30 +98,49 @@ def _work_keys(ref: Reference) -> list[tuple[str, str]]:
 
 
 def work_groups(refs: Sequence[Reference]) -> dict[int, int]:
-    """id() of each entry → the index of the first entry of the same work (listings sharing a key)."""
+    """id() of each entry → the index of the first entry of its work: listings that share a key, directly
+    or through another listing (journal page, PDF and arXiv copy of one paper), are one work."""
+    parent = list(range(len(refs)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
     first_of: dict[tuple[str, str], int] = {}
-    group: dict[int, int] = {}
     for index, ref in enumerate(refs):
-        keys = _work_keys(ref)
-        owner = next((first_of[k] for k in keys if k in first_of), index)
-        group[id(ref)] = group.get(id(refs[owner]), owner)
-        for key in keys:
-            first_of.setdefault(key, owner)
-    return group
+        for key in _work_keys(ref):
+            other = first_of.setdefault(key, index)
+            a, b = root(other), root(index)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {id(ref): root(index) for index, ref in enumerate(refs)}
 
 
 def _same_work(refs: Sequence[Reference]) -> Iterable[Diagnostic]:
-    """RC205 at the second entry of one work (same arXiv ID, DOI, address or long enough title), naming
-    the first."""
-    seen: dict[tuple[str, str], Reference] = {}
+    """RC205 at the second listing of one work (same arXiv ID, DOI, address or long enough title), naming
+    an earlier listing it shares that with; further listings join the finding as its other places."""
+    groups = work_groups(refs)
+    members: dict[int, list[Reference]] = {}
     for ref in refs:
-        keys = _work_keys(ref)
-        for key in dict.fromkeys(keys):
-            first = seen.setdefault(key, ref)
-            if first is not ref:
-                what = f"{key[0]} {key[1]}" if key[0] in ("arXiv ID", "DOI", "URL") else key[0]
-                yield _diagnostic(ref, ref.span, "RC205", f"same {what} as the entry on line {first.span.line}")
-                break
+        members.setdefault(groups[id(ref)], []).append(ref)
+    for listed in members.values():
+        if len(listed) < 2:
+            continue
+        second, more = listed[1], listed[2:]
+        counts: dict[tuple[str, str], int] = {}
+        for ref in listed:
+            for key in dict.fromkeys(_work_keys(ref)):
+                counts[key] = counts.get(key, 0) + 1
+        shared = [k for k in counts if counts[k] > 1]
+        names = [f"{k[0]} {k[1]}" if k[0] in ("arXiv ID", "DOI", "URL") else k[0] for k in shared]
+        what = " and ".join(dict.fromkeys(names)) or "work"
+        message = f"same {what} as the entry on line {listed[0].span.line}"
+        if more:
+            lines = ", ".join(str(r.span.line) for r in listed)
+            message = f"one work listed {len(listed)} times (lines {lines}): same {what} among them"
+        yield replace(_diagnostic(second, second.span, "RC205", message), related=tuple(r.span for r in more))
 
 
 def _bib_keys_twice(bib: Sequence[Reference]) -> Iterable[Diagnostic]:

@@ -195,6 +195,7 @@ _PLACEHOLDER_TITLE = re.compile(
     r"this site can.t be reached|enable javascript(?: and cookies to continue)?|verifying you are human\W*)",
     re.IGNORECASE,
 )
+_URL_TITLE = re.compile(r"(?:https?://|www\.)\S*$", re.IGNORECASE)
 _TITLE_PARTS = re.compile(r"\s+[-|–—·]\s+|\s*\|\s*")
 _ET_AL = re.compile(r",?\s*(?<![^\W\d_])(?:et\.?\s*al(?:ii|ia)?\b\.?|and others\b|& others\b)", re.IGNORECASE)
 _ET_AL_GLUED = re.compile(r"(?<=[a-z])et\.?\s+al\b\.?")
@@ -359,10 +360,11 @@ def parse_plain(plain: PlainText) -> ParsedEntry:
     result.authors, result.et_al, result.is_organisation = parse_authors(segment, apa_style=kind == "apa")
     if title_range:
         result.title = _clean_title(text[title_range[0] : title_range[1]])
-        if result.title and is_placeholder_title(result.title):
-            result.title = None  # "ResearchGate - Temporarily Unavailable" names no work
         if not result.authors and (by := _BY_LINE.search(text, title_range[1])):
             result.authors, result.et_al, result.is_organisation = parse_authors(by.group(1))
+        if result.title and (is_placeholder_title(result.title) or _URL_TITLE.match(result.title)):
+            result.title = None  # "ResearchGate - Temporarily Unavailable" or an address names no work
+            title_range = None
     if result.year is None:
         result.year = _find_year(text, skip, title_range)
     return result
