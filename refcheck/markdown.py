@@ -425,8 +425,7 @@ def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, Re
                 seen_items.add(leaf.item)
             parts = _split_numbered(leaf.text) if leaf.item is None else [(0, len(leaf.text), None)]
             for start, end, _ in parts:
-                paper = _reading_entry(builder, leaf, start, end)
-                run.append((leaf, paper, paper or _reading_entry(builder, leaf, start, end, any_source=True)))
+                run.append((leaf, *_reading_entry(builder, leaf, start, end)))
             continue
         papers = [ref for _, ref, _ in run if ref is not None]
         sources = [ref for _, _, ref in run if ref is not None]
@@ -480,14 +479,15 @@ _PAPERISH = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)|arxiv|doi", re.I)
 
 
 def _reading_entry(
-    builder: _Builder, leaf: Leaf, start: int = 0, end: int | None = None, *, any_source: bool = False
-) -> Reference | None:
-    """The item (or its `[n]` line from `start` to `end`) as an entry when it reads as one (authors, year
-    and title, or an identifier), else None; `any_source`: also a short item naming one web page
-    (`[n] Title. https://…`, `[title](url)`)."""
+    builder: _Builder, leaf: Leaf, start: int = 0, end: int | None = None
+) -> tuple[Reference | None, Reference | None]:
+    """The item (or its `[n]` line from `start` to `end`) as a paper's entry when it reads as one
+    (authors, year and title, or an identifier), and as any source's entry (also a short item naming
+    one web page: `[n] Title. https://…`, `[title](url)`); None where it does not read as one."""
     text = leaf.text[start:end]
-    if not any_source and not _PAPERISH.search(text):
-        return None
+    paperish = _PAPERISH.search(text) is not None
+    if not paperish and "://" not in text:
+        return None, None
     m = _ENTRY_START.match(text)
     offset = m.end() if m else 0
     body = text[offset:].rstrip()
@@ -500,12 +500,12 @@ def _reading_entry(
     )
     words = len(body.split())
     if words > _ENTRY_MAX_WORDS or title_links(body) > 1:
-        return None  # prose that links papers, not an entry (an entry names one work)
-    if ref.authors and ref.year and ref.title and not ref.is_organisation:
-        return ref
-    if any_source and len(ref.urls) == 1 and words <= _LINK_ENTRY_MAX_WORDS:
-        return ref
-    return ref if (ref.arxiv_ids or ref.dois) and words <= _LINK_ENTRY_MAX_WORDS else None
+        return None, None  # prose that links papers, not an entry (an entry names one work)
+    if paperish and ref.authors and ref.year and ref.title and not ref.is_organisation:
+        return ref, ref
+    if paperish and (ref.arxiv_ids or ref.dois) and words <= _LINK_ENTRY_MAX_WORDS:
+        return ref, ref
+    return None, ref if len(ref.urls) == 1 and words <= _LINK_ENTRY_MAX_WORDS else None
 
 
 def _sections_with_bibtex(leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> dict[int, bool]:
