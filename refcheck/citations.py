@@ -84,7 +84,11 @@ _PANDOC_KEY = re.compile(r"(?P<neg>-)?@(?P<key>\{[^{}]+\}|[\w][\w:.#$%&\-+?<>~/=
 _BARE_KEY = re.compile(r"(?:(?P<neg>-)(?<![\w@\[\\`]-)@|@(?<![\w@\[\\`]@))(?P<key>[A-Za-z_][\w:.#$%&\-+?<>~/]*)")
 # Quarto `@fig-x` and pandoc-crossref (Manubot) `@fig:x` cross-references.
 _QUARTO_XREF = re.compile(r"^(?:fig|tbl|sec|eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|alg|apx)[-:]")
-_MANUBOT_PREFIXES = ("doi:", "arxiv:", "pmid:", "pmcid:", "url:", "isbn:", "wikidata:", "tag:", "raw:")
+# Manubot's prefixes and its aliases (`pubmed:` for `pmid:`, `pmc:` for `pmcid:`, `http(s):` for `url:`).
+_MANUBOT_PREFIXES = (
+    "doi:", "arxiv:", "pmid:", "pmcid:", "pubmed:", "pmc:", "url:", "http:", "https:", "isbn:", "wikidata:",
+    "tag:", "raw:",
+)
 # MyST roles as markdown-it's myst_role plugin reads them: `{name}` directly before a code span, the
 # `{` not escaped. Only the citation roles of sphinxcontrib-bibtex and mystmd count; `{ref}`, `{numref}`,
 # `{eq}` and the rest are cross-references or markup.

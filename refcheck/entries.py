@@ -9,8 +9,10 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from refcheck import identifiers, rules
+from refcheck.addresses import work_address
 from refcheck.model import Diagnostic, Document, IdentifierKind, Reference, ReferenceSource, Span
 
 # Entries a reader sees as one list: a work named twice there is a duplicate.
@@ -77,23 +79,68 @@ def _disagreeing_identifiers(ref: Reference) -> Iterable[Diagnostic]:
         yield _diagnostic(ref, ref.span, "RC206", f"entry names DOI {first_doi} but also {other_doi}")
 
 
+def _work_keys(ref: Reference) -> list[tuple[str, str]]:
+    """What tells one work's entries apart from others': identifiers, a long enough title, the entry's
+    whole text, and the address of an entry that is one link."""
+    keys = [("arXiv ID", i.value) for i in ref.arxiv_ids if i.valid]
+    keys += [("DOI", i.value) for i in ref.dois if i.valid]
+    if ref.title and (len(ref.title.split()) >= _MIN_TITLE_WORDS or len(ref.title) >= _MIN_TITLE_CHARS):
+        keys.append(("title", norm_title(ref.title)))
+    entry_text = norm_title(ref.text)
+    if len(entry_text.split()) >= _MIN_TITLE_WORDS:  # the same entry written twice, whatever could be read of it
+        keys.append(("text", entry_text))
+    addresses = {a for url in ref.urls if (a := work_address(url)) is not None}
+    if len(addresses) == 1:  # an item that links several pages is a topic line, not one work's listing
+        address = addresses.pop()
+        kind, _, value = address.partition(":")
+        keys.append(("arXiv ID", value) if kind == "arxiv" else ("DOI", value) if kind == "doi" else ("URL", address))
+    return keys
+
+
+def work_groups(refs: Sequence[Reference]) -> dict[int, int]:
+    """id() of each entry → the index of the first entry of its work: listings that share a key, directly
+    or through another listing (journal page, PDF and arXiv copy of one paper), are one work."""
+    parent = list(range(len(refs)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    first_of: dict[tuple[str, str], int] = {}
+    for index, ref in enumerate(refs):
+        for key in _work_keys(ref):
+            other = first_of.setdefault(key, index)
+            a, b = root(other), root(index)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {id(ref): root(index) for index, ref in enumerate(refs)}
+
+
 def _same_work(refs: Sequence[Reference]) -> Iterable[Diagnostic]:
-    """RC205 at the second entry of one work (same arXiv ID, DOI or long enough title), naming the first."""
-    seen: dict[tuple[str, str], Reference] = {}
+    """RC205 at the second listing of one work (same arXiv ID, DOI, address or long enough title), naming
+    an earlier listing it shares that with; further listings join the finding as its other places."""
+    groups = work_groups(refs)
+    members: dict[int, list[Reference]] = {}
     for ref in refs:
-        keys = [("arXiv ID", i.value) for i in ref.arxiv_ids if i.valid]
-        keys += [("DOI", i.value) for i in ref.dois if i.valid]
-        if ref.title and (len(ref.title.split()) >= _MIN_TITLE_WORDS or len(ref.title) >= _MIN_TITLE_CHARS):
-            keys.append(("title", norm_title(ref.title)))
-        entry_text = norm_title(ref.text)
-        if len(entry_text.split()) >= _MIN_TITLE_WORDS:  # the same entry written twice, whatever could be read of it
-            keys.append(("text", entry_text))
-        for key in dict.fromkeys(keys):
-            first = seen.setdefault(key, ref)
-            if first is not ref:
-                what = f"{key[0]} {key[1]}" if key[0] in ("arXiv ID", "DOI") else key[0]
-                yield _diagnostic(ref, ref.span, "RC205", f"same {what} as the entry on line {first.span.line}")
-                break
+        members.setdefault(groups[id(ref)], []).append(ref)
+    for listed in members.values():
+        if len(listed) < 2:
+            continue
+        second, more = listed[1], listed[2:]
+        counts: dict[tuple[str, str], int] = {}
+        for ref in listed:
+            for key in dict.fromkeys(_work_keys(ref)):
+                counts[key] = counts.get(key, 0) + 1
+        shared = [k for k in counts if counts[k] > 1]
+        names = [f"{k[0]} {k[1]}" if k[0] in ("arXiv ID", "DOI", "URL") else k[0] for k in shared]
+        what = " and ".join(dict.fromkeys(names)) or "work"
+        message = f"same {what} as the entry on line {listed[0].span.line}"
+        if more:
+            lines = ", ".join(str(r.span.line) for r in listed)
+            message = f"one work listed {len(listed)} times (lines {lines}): same {what} among them"
+        yield replace(_diagnostic(second, second.span, "RC205", message), related=tuple(r.span for r in more))
 
 
 def _bib_keys_twice(bib: Sequence[Reference]) -> Iterable[Diagnostic]:

@@ -51,6 +51,9 @@ _PREFIXED_ARXIV = re.compile(
     r"(?:arxiv|arXiv|ArXiv|ARXIV|Arxiv)(?:\s*:\s*|[ \t]+(?=\d{4}\.\d))(" + _ARXIV_LOOSE + r")(?![\w/-])"
 )
 _CORR_ABS = re.compile(r"abs/(" + _ARXIV_LOOSE + r")(?![\w/-])")
+# An ID cut short after its `YYMM.` (`arXiv:2301.`, `arxiv.org/abs/2301.`): reported, not missed.
+_TRUNCATED_ARXIV = re.compile(r"(?:arxiv|arXiv|ArXiv|ARXIV|Arxiv)\s*:\s*(\d{4}\.\d{0,2})(?![\w/-]|\.\w)")
+_TRUNCATED_ARXIV_PATH = re.compile(r"/(?:abs|pdf)/(\d{4}\.?\d{0,2})(?![\w/-]|\.\w)")
 _PREFIXED_DOI = re.compile(r"(?:doi|DOI|Doi)\s*:\s*(10\.[^\s\"<>]*)")
 _BARE_DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/[^\s\"<>]+")
 
@@ -94,6 +97,8 @@ def validate_arxiv(raw: str, *, today: _dt.date | None = None) -> Validation:
         if not (yy >= 91 or yy <= 7) or (yy == 91 and mm < 8) or (yy == 7 and mm > 3):
             return Validation(value, False, "old-style arXiv IDs run from 1991-08 to 2007-03")
         return Validation(value, True)
+    if re.fullmatch(r"\d{4}\.?\d{0,2}", value):
+        return Validation(value, False, f"'{text}' is cut short: an arXiv ID is YYMM.NNNNN")
     return Validation(value, False, f"'{text}' is not an arXiv identifier")
 
 
@@ -125,6 +130,8 @@ def validate_doi(raw: str) -> Validation:
     value = text.lower()
     if any(ch.isspace() for ch in value):
         return Validation(value, False, "a DOI contains no whitespace")
+    if "/" not in value:
+        return Validation(value, False, f"'{text}' is cut short: a DOI is 10.<registrant>/<suffix>")
     if not _DOI_STRICT.fullmatch(value):
         return Validation(value, False, f"'{text}' does not follow the DOI syntax 10.<registrant>/<suffix>")
     if not _DOI_PREFIX.match(value):
@@ -219,7 +226,7 @@ def _arxiv_in_url(url: str) -> tuple[int, int] | None:
     split = _split_host(url)
     if split is None or split[0] not in _ARXIV_HOSTS:
         return None
-    match = _ARXIV_PATH.match(url, split[1])
+    match = _ARXIV_PATH.match(url, split[1]) or _TRUNCATED_ARXIV_PATH.match(url, split[1])
     return (match.start(1), match.end(1)) if match else None
 
 
@@ -231,8 +238,8 @@ def _doi_in_url(url: str) -> tuple[int, int] | None:
     if url[start : start + 4].lower() == "doi:":
         start += 4
     end = min((i for i in (url.find("?", start), url.find("#", start)) if i >= 0), default=len(url))
-    if not url[start:end].startswith("10."):
-        return None
+    if not url[start:end].startswith("10.") and url[start:end] != "10":
+        return None  # `doi.org/10` is a DOI cut short (the URL's trailing `.` is punctuation to a reader)
     return start, end
 
 
@@ -327,9 +334,11 @@ def find_identifiers(text: str) -> list[Found]:
         index = bisect.bisect_right(url_starts, pos) - 1
         return index < 0 or pos >= urls[index][1]
 
-    for pattern in (_PREFIXED_ARXIV, _CORR_ABS):
+    for pattern in (_PREFIXED_ARXIV, _CORR_ABS, _TRUNCATED_ARXIV):
         for match in pattern.finditer(text):
-            if outside_urls(match.start()) and _free_before(text, match.start()):
+            # PDF extraction glues words: `preprintarXiv:1412.6980` still names arXiv:1412.6980.
+            glued = text.startswith("arXiv:", match.start()) and text[match.start() - 1 : match.start()].islower()
+            if outside_urls(match.start()) and (_free_before(text, match.start()) or glued):
                 found.append(Found(IdentifierKind.ARXIV, match.group(1), match.start(1), match.end(1)))
     taken: set[int] = set()
     for match in _PREFIXED_DOI.finditer(text):

@@ -90,9 +90,14 @@ def parse_attrs(text: str) -> dict[str, str]:
 
 
 def trim_bare_url(url: str) -> str:
-    """GFM's autolink extension: trailing punctuation and an unbalanced `)` are not part of the URL."""
+    """GFM's autolink extension: trailing punctuation and an unbalanced `)` are not part of the URL; nor
+    is an unbalanced `]` (the bracket the URL was written in)."""
     while url:
-        if url[-1] in _TRAILING_URL_PUNCT or (url[-1] == ")" and url.count("(") < url.count(")")):
+        if (
+            url[-1] in _TRAILING_URL_PUNCT
+            or (url[-1] == ")" and url.count("(") < url.count(")"))
+            or (url[-1] == "]" and url.count("[") < url.count("]"))  # `[ACT, https://…/1603.08983]`
+        ):
             url = url[:-1]
         elif url.endswith(";") or re.search(r"&[a-zA-Z0-9]+;$", url):
             url = re.sub(r"&[a-zA-Z0-9]+;$", "", url)

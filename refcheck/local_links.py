@@ -59,6 +59,8 @@ def check_local_links(
         url = link.url.strip()
         if not url or is_remote(url):
             continue
+        if link.kind is LinkKind.BARE and url[:4].lower() == "www.":
+            continue  # GFM autolinks `www.…` in prose as http://www.…: a web address, not a file
         if _TEMPLATE.search(url):
             add(link, "RC407", f"{url}: templated link not checked")
             continue
@@ -79,8 +81,12 @@ def check_local_links(
         what = "image" if link.kind in (LinkKind.IMAGE, LinkKind.HTML_IMG) else "file"
         exists, is_file = status(target)
         if not exists and not (not target.suffix and status(target.with_suffix(".md"))[0]):
-            hint = " (a web address needs https:// in front)" if _LOOKS_LIKE_HOST.match(path_part) else ""
-            add(link, "RC404", f"{url}: {what} not found{hint}")
+            if _LOOKS_LIKE_HOST.match(path_part):
+                # A web address without its scheme: the renderer makes it a relative path that will not work.
+                add(link, "RC409", f"{url}: a web address without https:// is read as a relative path; "
+                    f"write https://{url}")
+                continue
+            add(link, "RC404", f"{url}: {what} not found")
             continue
         if fragment and is_file and target.suffix.lower() in _MARKDOWN:
             anchors = anchors_of(target)

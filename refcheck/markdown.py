@@ -9,7 +9,7 @@ import bisect
 import html as html_lib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,7 @@ class _Builder:
     footnote_lines: set[int] = field(default_factory=set)  # source lines inside footnote definitions
     code_lines: set[int] = field(default_factory=set)
     anchors: AnchorSet = field(default_factory=AnchorSet)
+    prose_sections: set[int] = field(default_factory=set)  # first lines of "Citations" headings over prose
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
@@ -135,6 +136,7 @@ def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bo
     doc.bib_declarations = bibliographies.declarations(lines[:front_lines])
     footnote_leaves = _footnote_definitions(builder, env)
     sections = _assign_sections(leaves)
+    _prose_sections(builder, leaves, sections)
     _link_definitions(builder, env, sections)
     _reference_entries(builder, leaves, sections)
     _embedded_bibtex(builder, leaves)
@@ -212,6 +214,21 @@ def _assign_sections(leaves: list[Leaf]) -> dict[int, ReferenceSource | None]:
     return result
 
 
+def _prose_sections(builder: _Builder, leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> None:
+    """A section whose paragraphs cite (`[@key]`, `{cite}` roles) is prose under a heading that happens
+    to say "Citations": no entry cites, so its paragraphs are read as text, not as entries."""
+    for run in _section_runs(leaves, sections):
+        if not any(
+            leaves[i].kind in ("paragraph", "table_row") and _CITATION_LIKE.search(leaves[i].text) for i in run
+        ):
+            continue
+        for index in run:
+            sections[id(leaves[index])] = None
+        heading = next((leaf for leaf in reversed(leaves[: run[0]]) if _section_title(leaf) is not None), None)
+        if heading is not None:
+            builder.prose_sections.add(heading.first_line)
+
+
 def _section_title(leaf: Leaf) -> str | None:
     """The title of a reference section that `leaf` opens (a heading or a bold line), else None."""
     if leaf.kind == "heading":
@@ -234,7 +251,11 @@ def _unread_sections(builder: _Builder, leaves: list[Leaf]) -> None:
     bibliography: pandoc and mystmd append the generated list there.
     """
     doc = builder.doc
-    starts = [(index, title) for index, leaf in enumerate(leaves) if (title := _section_title(leaf)) is not None]
+    starts = [
+        (index, title)
+        for index, leaf in enumerate(leaves)
+        if (title := _section_title(leaf)) is not None and leaf.first_line not in builder.prose_sections
+    ]
     if not starts:
         return
     entry_lines = sorted(
@@ -305,33 +326,84 @@ def _locator(leaf: Leaf, base: int) -> Callable[[int, int], Span]:
 
 
 def _reference_entries(builder: _Builder, leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> None:
-    """Entries of reference sections: list items, `[n]` lines, one-line paragraphs."""
+    """Entries of reference sections: list items, `[n]` lines, one-line paragraphs. Beside list items, a
+    paragraph that yields nothing readable is prose (a closing remark, a "back to top" link) and an
+    italic line after them is a footer; a bare-URL list beside the cited list is a log of pages visited."""
     doc = builder.doc
     seen_items: set[tuple[int, ...]] = set()
     bibtex_sections = _sections_with_bibtex(leaves, sections)
-    for index, leaf in enumerate(leaves):
-        source = sections.get(id(leaf))
-        if source is None or leaf.kind not in ("paragraph",):
-            continue
-        if leaf.item is not None:
-            if leaf.item in seen_items:
-                continue  # a later paragraph of the same list item
-            seen_items.add(leaf.item)
-            if (
-                leaf.has_sublist
-                and not identifiers.find_identifiers(leaf.text)
-                and not re.search(r"\b(1[5-9]|20)\d\d\b", leaf.text)
-            ):
-                continue  # a group label ("2020", "Vision") above nested entries
-            key = str(leaf.item_number) if leaf.item_number is not None else None
-            _add_entry(builder, leaf, 0, len(leaf.text), source, key)
-            continue
-        if _BOLD_LINE.match(leaf.text) or bibtex_sections.get(index, False) or _SHORTCODE.fullmatch(leaf.text):
-            continue  # a heading-like line, prose around the BibTeX blocks of a "Citations" section, or a
-            # Hugo shortcode such as hugo-cite's `{{< bibliography cited >}}` that the generator fills
-        for start, end, key in _split_numbered(leaf.text):
-            _add_entry(builder, leaf, start, end, source, key)
+    runs = _section_runs(leaves, sections)
+    for run in runs:
+        with_items = any(leaves[i].item is not None for i in run)
+        last_item = max((i for i in run if leaves[i].item is not None), default=-1)
+        for index in run:
+            leaf = leaves[index]
+            source = sections.get(id(leaf))
+            if source is None or leaf.kind != "paragraph":
+                continue
+            if leaf.item is not None:
+                if leaf.item in seen_items:
+                    continue  # a later paragraph of the same list item
+                seen_items.add(leaf.item)
+                if (
+                    leaf.has_sublist
+                    and not identifiers.find_identifiers(leaf.text)
+                    and not re.search(r"\b(1[5-9]|20)\d\d\b", leaf.text)
+                ):
+                    continue  # a group label ("2020", "Vision") above nested entries
+                m = _ENTRY_START.match(leaf.text)
+                key = str(leaf.item_number) if leaf.item_number is not None else m.group("num") if m else None
+                _add_entry(builder, leaf, 0, len(leaf.text), source, key)
+                continue
+            if _BOLD_LINE.match(leaf.text) or bibtex_sections.get(index, False) or _SHORTCODE.fullmatch(leaf.text):
+                continue  # a heading-like line, prose around the BibTeX blocks of a "Citations" section, or a
+                # Hugo shortcode such as hugo-cite's `{{< bibliography cited >}}` that the generator fills
+            if with_items and index > last_item and _FOOTER.match(leaf.text):
+                continue  # "*Report generated on …*" under the list
+            for start, end, key in _split_numbered(leaf.text):
+                _add_entry(builder, leaf, start, end, source, key, prose_unless_readable=with_items and key is None)
+        _sources_log(builder, leaves, run, sections, len(runs))
     doc.references.sort(key=lambda r: (r.path, r.span))
+
+
+_FOOTER = re.compile(r"^\s*(?:(?P<star>\*)|_)(?!\s)[^\n]*(?<!\s)(?(star)\*|_)\s*$")
+_LINK_ONLY = re.compile(r"^\s*(?:<?https?://\S+?>?|\[[^\[\]\n]*\]\(\s*<?https?://[^\s)]+>?\s*\))\s*$")
+
+
+def _section_runs(leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> list[list[int]]:
+    """Indices of the leaves of each reference section, in order (a heading or bold line ends one)."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for index, leaf in enumerate(leaves):
+        if sections.get(id(leaf)) is not None:
+            current.append(index)
+        elif current and (leaf.kind == "heading" or leaf.kind == "paragraph"):
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _sources_log(
+    builder: _Builder, leaves: list[Leaf], run: list[int], sections: dict[int, ReferenceSource | None], count: int
+) -> None:
+    """A list of bare addresses under "Sources" or beside another reference list: the pages an agent
+    visited, kept apart from the cited list (checked as a reading list, never expected to be cited)."""
+    doc = builder.doc
+    lines = {leaves[i].first_line for i in run if leaves[i].item is not None and leaves[i].item_number is None}
+    entries = [r for r in doc.references if r.span.line in lines and r.source is ReferenceSource.LIST]
+    if len(entries) < 2 or len(entries) != len(lines) or not all(_LINK_ONLY.match(r.text) for r in entries):
+        return
+    heading = next((leaf for leaf in reversed(leaves[: run[0]]) if _section_title(leaf) is not None), None)
+    named = heading is not None and re.search(r"\bsources\b", _section_title(heading) or "", re.I) is not None
+    if not named and count < 2:
+        return
+    logged = {id(r) for r in entries}
+    doc.references[:] = [replace(r, source=ReferenceSource.READING_LIST) if id(r) in logged else r
+                         for r in doc.references]
+    for index in run:
+        sections[id(leaves[index])] = ReferenceSource.READING_LIST
 
 
 def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> None:
@@ -339,9 +411,9 @@ def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, Re
     list items or `[n]` paragraphs, headings between them allowed, whose items mostly read as entries
     (author and year and title, or an arXiv ID / DOI). Their entries are checked (years, identifiers),
     never expected to be cited; the leaves become reference-list context (their links are no citations)."""
-    run: list[tuple[Leaf, Reference | None]] = []
+    run: list[tuple[Leaf, Reference | None, Reference | None]] = []  # (leaf, as a paper, as any source)
     seen_items: set[tuple[int, ...]] = set()
-    for leaf in [*leaves, None]:
+    for position, leaf in enumerate([*leaves, None]):
         if leaf is not None and (leaf.kind == "heading" or (leaf.item is not None and leaf.item in seen_items)):
             continue  # headings and an item's later paragraphs do not end a run
         candidate = (
@@ -354,23 +426,54 @@ def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, Re
         if candidate and leaf is not None:
             if leaf.item is not None:
                 seen_items.add(leaf.item)
-            run.append((leaf, _reading_entry(builder, leaf)))
+            parts = _split_numbered(leaf.text) if leaf.item is None else [(0, len(leaf.text), None)]
+            for start, end, _ in parts:
+                run.append((leaf, *_reading_entry(builder, leaf, start, end)))
             continue
-        entries = [ref for _, ref in run if ref is not None]
-        if len(entries) >= _READING_LIST_MIN and len(entries) >= _READING_LIST_SHARE * len(run):
-            kept = {leaf.item for leaf, ref in run if ref is not None}
+        papers = [ref for _, ref, _ in run if ref is not None]
+        sources = [ref for _, _, ref in run if ref is not None]
+        closing = (
+            len(sources) >= 2
+            and len(sources) >= _READING_LIST_SHARE * len(run)
+            and _cited_closing_list(builder, leaves[position:], run[0][0], sources)
+        )
+        if closing or (len(papers) >= _READING_LIST_MIN and len(papers) >= _READING_LIST_SHARE * len(run)):
+            source = ReferenceSource.READING_LIST
+            if closing:
+                source = ReferenceSource.LIST  # a report's closing `[1] …` entries, cited by number above
+                builder.doc.has_reference_section = True
+            chosen = [(item[0], item[2] if closing else item[1]) for item in run]
+            kept = {leaf.item for leaf, ref in chosen if ref is not None}
             for item_leaf in leaves:
                 if item_leaf.item is not None and item_leaf.item in kept:
-                    sections[id(item_leaf)] = ReferenceSource.READING_LIST
-            for run_leaf, ref in run:
+                    sections[id(item_leaf)] = source
+            for run_leaf, ref in chosen:
                 if ref is not None:
-                    sections[id(run_leaf)] = ReferenceSource.READING_LIST
+                    sections[id(run_leaf)] = source
+                    ref = replace(ref, source=source) if source is not ref.source else ref
                     builder.doc.references.append(ref)
                     builder.doc.identifiers.extend((*ref.arxiv_ids, *ref.dois))
         run = []
     builder.doc.references.sort(key=lambda r: (r.path, r.span))
 
 
+def _cited_closing_list(builder: _Builder, after: list[Leaf], first: Leaf, entries: list[Reference]) -> bool:
+    """A numbered run that ends the document (headings, rules and an italic footer may follow) and whose
+    numbers the text above cites (`[3]`, `[1, 2]`, `[4][5]`): the report's reference list, headed or not."""
+    if any(leaf.kind not in ("heading", "thematic_break", "html") and not _FOOTER.match(leaf.text) for leaf in after):
+        return False
+    keys = {ref.key for ref in entries if ref.key}
+    if len(keys) < len(entries) * _READING_LIST_SHARE:
+        return False
+    above = "\n".join(builder.lines[: first.first_line - 1])
+    cited = {number for m in _CITED_NUMBERS.finditer(above) for number in re.findall(r"\d+", m.group(0))}
+    return len(keys & cited) >= min(2, len(keys))
+
+
+# `[3]`, `[1, 2]`, `[2-4]`, `^3^`, `【3】`, `<sup>3</sup>` in the text above a closing list.
+_CITED_NUMBERS = re.compile(
+    r"\[(?<!\]\()\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\](?![(:])|\^\d{1,3}(?:,\d{1,3})*\^|【\d{1,3}】|<sup>\d{1,3}</sup>"
+)
 _READING_LIST_MIN = 3  # items read as entries before a list counts as a reading list
 _READING_LIST_SHARE = 0.6  # and the share of its items they must be
 _ENTRY_MAX_WORDS = 80  # longer list items are prose
@@ -378,27 +481,34 @@ _LINK_ENTRY_MAX_WORDS = 30  # an item that is little more than a paper's link
 _PAPERISH = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)|arxiv|doi", re.I)
 
 
-def _reading_entry(builder: _Builder, leaf: Leaf) -> Reference | None:
-    """The item as an entry when it reads as one (authors, year and title, or an identifier), else None."""
-    text = leaf.text
-    if not _PAPERISH.search(text):
-        return None
+def _reading_entry(
+    builder: _Builder, leaf: Leaf, start: int = 0, end: int | None = None
+) -> tuple[Reference | None, Reference | None]:
+    """The item (or its `[n]` line from `start` to `end`) as a paper's entry when it reads as one
+    (authors, year and title, or an identifier), and as any source's entry (also a short item naming
+    one web page: `[n] Title. https://…`, `[title](url)`); None where it does not read as one."""
+    text = leaf.text[start:end]
+    paperish = _PAPERISH.search(text) is not None
+    if not paperish and "://" not in text:
+        return None, None
     m = _ENTRY_START.match(text)
     offset = m.end() if m else 0
     body = text[offset:].rstrip()
     indent = len(text) - len(text.lstrip(" \t"))
-    span = leaf.span(indent, len(text.split("\n")[0].rstrip()))
+    span = leaf.span(start + indent, start + len(text.split("\n")[0].rstrip()))
     key = m.group("num") if m else (str(leaf.item_number) if leaf.item_number is not None else None)
     ref = parse_entry(
         body, span=span, path=builder.doc.display_path, source=ReferenceSource.READING_LIST, key=key,
-        locate=_locator(leaf, offset),
+        locate=_locator(leaf, start + offset),
     )
     words = len(body.split())
     if words > _ENTRY_MAX_WORDS or title_links(body) > 1:
-        return None  # prose that links papers, not an entry (an entry names one work)
-    if ref.authors and ref.year and ref.title and not ref.is_organisation:
-        return ref
-    return ref if (ref.arxiv_ids or ref.dois) and words <= _LINK_ENTRY_MAX_WORDS else None
+        return None, None  # prose that links papers, not an entry (an entry names one work)
+    if paperish and ref.authors and ref.year and ref.title and not ref.is_organisation:
+        return ref, ref
+    if paperish and (ref.arxiv_ids or ref.dois) and words <= _LINK_ENTRY_MAX_WORDS:
+        return ref, ref
+    return None, ref if len(ref.urls) == 1 and words <= _LINK_ENTRY_MAX_WORDS else None
 
 
 def _sections_with_bibtex(leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> dict[int, bool]:
@@ -432,7 +542,16 @@ def _split_numbered(text: str) -> Iterable[tuple[int, int, str | None]]:
         yield start, end, key
 
 
-def _add_entry(builder: _Builder, leaf: Leaf, start: int, end: int, source: ReferenceSource, key: str | None) -> None:
+def _add_entry(
+    builder: _Builder,
+    leaf: Leaf,
+    start: int,
+    end: int,
+    source: ReferenceSource,
+    key: str | None,
+    *,
+    prose_unless_readable: bool = False,
+) -> None:
     raw = leaf.text[start:end]
     m = _ENTRY_START.match(raw)
     body_offset = m.end() if m and key is not None else 0
@@ -443,6 +562,10 @@ def _add_entry(builder: _Builder, leaf: Leaf, start: int, end: int, source: Refe
     indent = len(raw) - len(raw.lstrip(" \t"))  # a continuation line keeps its indentation in mistune's text
     span = leaf.span(start + indent, start + len(raw.split("\n")[0].rstrip()))
     ref = parse_entry(body, span=span, path=builder.doc.display_path, source=source, key=key, locate=locate)
+    if prose_unless_readable and not (
+        (ref.authors and ref.year) or ref.arxiv_ids or ref.dois or any(u.startswith(("http", "www")) for u in ref.urls)
+    ):
+        return
     builder.doc.references.append(ref)
     builder.doc.identifiers.extend((*ref.arxiv_ids, *ref.dois))
 
@@ -505,8 +628,8 @@ def _manubot_tags(builder: _Builder) -> None:
             continue
         first[key] = index + 1
         doc.identifiers.extend(_manubot_target(m.group("target"), index + 1, m.start("target") + 1))
-        if key.startswith("tag:"):
-            doc.tag_definitions[key] = Reference(ReferenceSource.TAG_DEF, span, line.strip(), doc.display_path, key=key)
+        # Tags and bare aliases alike: `[@deep-review]` inside `[@a; @deep-review]` is a pandoc key.
+        doc.tag_definitions[key] = Reference(ReferenceSource.TAG_DEF, span, line.strip(), doc.display_path, key=key)
 
 
 def _manubot_target(target: str, line: int, column: int) -> Iterable[Identifier]:
@@ -632,12 +755,28 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
         if context is LinkContext.FOOTNOTE:
             kept = (*kept, CitationKind.PANDOC, CitationKind.MYST)
         found = [f for f in found if f.kind in kept]
+    quotes = _quotations(leaf.text) if '"' in leaf.text or "“" in leaf.text else []
     for item in found:
-        doc.citations.append(item.to_citation(leaf.span(item.start, item.end)))
+        citation = item.to_citation(leaf.span(item.start, item.end))
+        if citation.kind is CitationKind.AUTHOR_YEAR and any(s < item.start and item.end <= e for s, e in quotes):
+            citation = replace(citation, quoted=True)
+        doc.citations.append(citation)
     cited = {item.start for item in found}
     for bad in malformed_links(leaf.text, scan, builder.link_labels, cited):
         span = leaf.span(bad.start, bad.end)
         doc.diagnostics.append(Diagnostic(doc.display_path, span, "RC409", bad.message, rules.get("RC409").severity))
+
+
+_QUOTATION = re.compile(r"“[^“”\n]*(?:\n[^“”\n]*)?”|\"[^\"\n]*(?:\n[^\"\n]*)?\"")
+_QUOTATION_MIN_WORDS = 5  # a quoted phrase shorter than this is a term, not a passage of another text
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    """Quoted passages of a block (“…” or "…", at most one line break): where a citation is the quoted
+    text's own, its year is that text's business."""
+    return [
+        (m.start(), m.end()) for m in _QUOTATION.finditer(text) if len(m.group(0).split()) >= _QUOTATION_MIN_WORDS
+    ]
 
 
 def _html_items(builder: _Builder, leaf: Leaf, scan: InlineScan, context: LinkContext) -> None:

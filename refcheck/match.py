@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from refcheck import identifiers, rules
 from refcheck.citations import is_manubot_key
-from refcheck.entries import check_entries
+from refcheck.entries import check_entries, work_groups
 from refcheck.model import (
     Citation,
     CitationKind,
@@ -215,6 +215,7 @@ class Matcher:
             c.kind is CitationKind.PANDOC and is_manubot_key(c.key or "") for c in doc.citations
         )
         self.author_year_pool = [*self.own, *self.footnotes.values(), *self.bib]
+        self.work_of = work_groups(self.own)  # listings of one work (page, PDF, arXiv copy) are one work
         self.by_anchor: dict[str, Reference] = {}
         for ref in self.own:
             if "=" in ref.text:
@@ -264,7 +265,7 @@ class Matcher:
                 self._add("RC201", c, None, f"{_label(c)}: no reference list entry matches")
             return
         by_author = [r for r in self._first_author_candidates(c) if _author_matches(c, r)]
-        by_year = [r for r in by_author if _year_matches(c.year, r.year)]
+        by_year = [r for r in by_author if _year_matches(c.year, r.year) or _year_base(c.year) in r.other_years]
         if by_year:
             exact = [r for r in by_year if r.year == c.year] or by_year
             linked = [r for r in exact if self._links_to(c, r)]
@@ -274,14 +275,14 @@ class Matcher:
                     self._year_differs(c, other[0])
                     return
             # Co-authors tell entries of one first author and year apart: "A and B" is the two-author one.
-            fitting = {_work_key(r) for r in exact if _count_fits(c, r)}
-            chosen = linked or [r for r in exact if _work_key(r) in fitting] or exact
+            fitting = {self._work(r) for r in exact if _count_fits(c, r)}
+            chosen = linked or [r for r in exact if self._work(r) in fitting] or exact
             for ref in chosen:
                 self._cite(ref)
             keyed = self._keyed_next_to(c)
             if len(chosen) > 1 and keyed in chosen:
                 return  # "Bommasani et al. (2024) <d-cite key=…>": the key says which entry
-            if len(chosen) > 1 and not linked and len({_work_key(r) for r in chosen}) > 1:
+            if len(chosen) > 1 and not linked and len({self._work(r) for r in chosen}) > 1:
                 lines = ", ".join(str(r.span.line) for r in chosen)
                 self._add(
                     "RC204",
@@ -348,6 +349,10 @@ class Matcher:
             return
         self._add("RC201", c, None, f"{_label(c)}: no reference list entry matches")
 
+    def _work(self, ref: Reference) -> str:
+        group = self.work_of.get(id(ref))
+        return f"listing:{group}" if group is not None else _work_key(ref)
+
     def _links_to(self, c: Citation, ref: Reference) -> bool:
         """The citation's link names this entry: same identifier, same paper address, or its anchor."""
         if _same_identifier(c, ref) is True or _cites_url(c, ref):
@@ -389,6 +394,8 @@ class Matcher:
     def _year_differs(self, c: Citation, ref: Reference) -> None:
         """RC203 against `ref`, naming that entry's own year."""
         self._cite(ref)
+        if c.quoted:
+            return  # a quotation keeps the years of the text it quotes
         message = f"{_label(c)}: year {c.year} differs from the entry's {ref.year} (line {ref.span.line})"
         self._add("RC203", c, ref, message)
 

@@ -82,6 +82,7 @@ class Citation:
     arxiv_id: str | None = None  # from the wrapping link or a Manubot prefix
     doi: str | None = None
     url: str | None = None  # the wrapping link's URL
+    quoted: bool = False  # inside a quotation of another text: its years are that text's
 
 
 class ReferenceSource(enum.Enum):
@@ -131,6 +132,7 @@ class Reference:
     is_organisation: bool = False
     year_span: Span | None = None  # where the year (or what stands for it) is written
     year_raw: str | None = None  # what stands where a year should be when it is not one ("20xx")
+    other_years: tuple[str, ...] = ()  # the rest of a span or reprint date: `(2018/2020)`, `2018–2020`
 
     @property
     def arxiv_id(self) -> str | None:

@@ -163,9 +163,12 @@ def _emit(out: _Builder, piece: str) -> None:
 # -- structure: authors · year · title -------------------------------------------------------------
 
 _KEY_PREFIX = re.compile(r"^\s*(?:\[\^[^\]\s]+\]:|\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3}\.(?=\s))\s*")
-_CHICAGO_YEAR = re.compile(r"\s*\(?((?:1[89]|20)\d{2}[a-z]?|n\.\s?d\.?)\)?\.(?=\s|$)")
+# A second year after the first: a reprint `(2018/2020)`, a span of years `2018–2020`.
+_RANGE_END = r"(?:\s*[/–—-]\s*(?:1[89]|20)\d{2})?"
+_CHICAGO_YEAR = re.compile(rf"\s*\(?((?:1[89]|20)\d{{2}}[a-z]?|n\.\s?d\.?){_RANGE_END}\)?\.(?=\s|$)")
 _LEAD_WORDS = re.compile(r"(?:see(?: also)?|cf\.|e\.g\.|i\.e\.)[,:]?\s+(?:e\.g\.,?\s+)?", re.IGNORECASE)
-_APA_YEAR = re.compile(r"\(\s*((?:1[89]|20)\d{2}[a-z]?|n\.\s?d\.?)(?:\s*[,;][^()]{0,40})?\s*\)")
+_APA_YEAR = re.compile(rf"\(\s*((?:1[89]|20)\d{{2}}[a-z]?|n\.\s?d\.?){_RANGE_END}(?:\s*[,;][^()]{{0,40}})?\s*\)")
+_YEAR_RANGE = re.compile(r"((?:1[89]|20)\d{2})[a-z]?\s*[/–—-]\s*((?:1[89]|20)\d{2})(?![\w-])")
 # The look-behind after the first digit (same matches as one in front; `re` skips ahead to a 1 or a 2).
 _YEAR = re.compile(r"((?:1(?<![\w.:/#-]1)[89]|2(?<![\w.:/#-]2)0)\d{2})([a-z])?(?![\w-]|\.\d)")
 # A year left as a placeholder: `20xx`, `201X`, `19??` (RC209 when it is all an entry has).
@@ -174,6 +177,26 @@ _ND = re.compile(r"(?<!\w)n\.\s?d\.(?!\w)", re.IGNORECASE)
 _OPEN_QUOTES = {'"': '"”', "“": '”"', "«": "»", "„": "“”"}
 _OPENING_QUOTE = re.compile("[" + "".join(_OPEN_QUOTES) + "]")
 _SENTENCE_END = re.compile(r"[.?!](?=\s|$)")
+# A title's end as PDF extraction leaves it, glued to the venue: "optimization.Journal of", ".arXiv".
+_TITLE_END = re.compile(r"[.?!](?=\s|$)|\.(?<=[a-z]{3}\.)(?=[A-Z][a-z]|arXiv)")
+# A year that is part of a name ("Forecasts Report 2032", "Vision 2030"), not where a date is written.
+_NAMED_YEAR = re.compile(
+    r"(?<![\w.])(?!(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|In|Proc|Spring|Summer|Fall|Autumn|Winter)\s)"
+    r"[A-Z][a-z]+\s+$"
+)
+# What a web page says instead of its title when the scraper was refused or served an error.
+_PLACEHOLDER_TITLE = re.compile(
+    r"(?:temporarily unavailable|access denied|just a moment\W*|attention required\W*|(?:error\s*)?(?:40[0-9]|50[0-9])"
+    r"(?:\s*(?:error|forbidden|not found|unauthori[sz]ed|bad gateway|service unavailable))?\W*|forbidden|"
+    r"(?:page )?not found|page unavailable|service unavailable|bad gateway|too many requests|request blocked|"
+    r"are you a robot\W*|security check|captcha|checking your browser\W*|one more step|sign in|log ?in|"
+    r"redirecting\W*|loading\W*|untitled(?: document)?|cloudflare|please wait\W*|"
+    r"this site can.t be reached|enable javascript(?: and cookies to continue)?|verifying you are human\W*)",
+    re.IGNORECASE,
+)
+_URL_TITLE = re.compile(r"(?:https?://|www\.)\S*$", re.IGNORECASE)
+_TITLE_PARTS = re.compile(r"\s+[-|–—·]\s+|\s*\|\s*")
 _ET_AL = re.compile(r",?\s*(?<![^\W\d_])(?:et\.?\s*al(?:ii|ia)?\b\.?|and others\b|& others\b)", re.IGNORECASE)
 _ET_AL_GLUED = re.compile(r"(?<=[a-z])et\.?\s+al\b\.?")
 _NEXT_CHUNK = re.compile(r"\s*([^,.;:&\"“(\[]{0,80}?)(?:,|\.|;| and | & |\"|“|\(|\[|$)")
@@ -247,6 +270,12 @@ def parse_entry(
     year_raw = None
     if parsed.year is None and (placeholder := _PLACEHOLDER_YEAR.search(text)):
         year_raw, year_at = placeholder.group(0), (placeholder.start(), placeholder.end())
+    also: tuple[str, ...] = ()
+    if year_at and (dated := _YEAR_RANGE.match(text, year_at[0])):
+        first, last = int(dated.group(1)), int(dated.group(2))
+        if first < last <= first + 10:
+            # `2018/2020` (first published, reprinted): either year; `2018–2020`: any year of the span.
+            also = (str(last),) if "/" in dated.group(0) else tuple(str(y) for y in range(first + 1, last + 1))
     return Reference(
         source=source,
         span=span,
@@ -263,6 +292,7 @@ def parse_entry(
         is_organisation=parsed.is_organisation,
         year_span=locate(*year_at) if year_at else None,
         year_raw=year_raw,
+        other_years=also,
     )
 
 
@@ -332,9 +362,18 @@ def parse_plain(plain: PlainText) -> ParsedEntry:
         result.title = _clean_title(text[title_range[0] : title_range[1]])
         if not result.authors and (by := _BY_LINE.search(text, title_range[1])):
             result.authors, result.et_al, result.is_organisation = parse_authors(by.group(1))
+        if result.title and (is_placeholder_title(result.title) or _URL_TITLE.match(result.title)):
+            result.title = None  # "ResearchGate - Temporarily Unavailable" or an address names no work
+            title_range = None
     if result.year is None:
         result.year = _find_year(text, skip, title_range)
     return result
+
+
+def is_placeholder_title(title: str) -> bool:
+    """An error or challenge page's title ("Access Denied", "Just a moment...", "403 Forbidden",
+    "ResearchGate - Temporarily Unavailable"): a part between site separators is nothing but that."""
+    return any(_PLACEHOLDER_TITLE.fullmatch(part.strip()) for part in _TITLE_PARTS.split(title.strip()))
 
 
 def _first_quote(text: str, start: int) -> tuple[int, int] | None:
@@ -387,7 +426,7 @@ def _title_after(text: str, start: int, links: list[tuple[int, int, str]]) -> tu
         if s == pos and _title_like(text[s:e]):
             return s, e
     end = pos
-    for match in _SENTENCE_END.finditer(text, pos):
+    for match in _TITLE_END.finditer(text, pos):
         end = match.start()
         # "Proc. of", "Vol. 3": a full stop after a short word is an abbreviation, read on
         word = re.search(r"(\w+)$", text[pos : match.start()])
@@ -467,6 +506,9 @@ def _find_year(text: str, start: int, title: tuple[int, int] | None) -> str | No
     after = title[1] if title else start
     for region_start in (after, start):
         found = [m for m in _YEAR.finditer(plain, region_start)]
+        dated = [m for m in found if not _named_year(plain, m.start())]
+        # A year in a name is the publication year only after a title (a venue: "Interspeech 2019").
+        found = dated if dated or title is None else found
         if not found:
             continue
         for match in found:
@@ -477,6 +519,13 @@ def _find_year(text: str, start: int, title: tuple[int, int] | None) -> str | No
 
 
 # -- author lists ---------------------------------------------------------------------------------
+
+
+def _named_year(text: str, start: int) -> bool:
+    """The year at `start` follows a capitalised word as part of a name, and is not in parentheses."""
+    if text[start - 1 : start] == "(":
+        return False
+    return _NAMED_YEAR.search(text, max(0, start - 30), start) is not None
 
 
 def parse_authors(segment: str, *, apa_style: bool = False) -> tuple[list[str], bool, bool]:

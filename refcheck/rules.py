@@ -147,8 +147,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC205", "duplicate-reference", _W,
-        "Two entries of a reference list for the same work (the same arXiv ID, the same DOI, or the same "
-        "title of at least four words or 25 characters once case and punctuation are ignored), a BibTeX "
+        "Two entries of a reference list for the same work (the same arXiv ID, the same DOI, the same "
+        "address once scheme, `www.`, trailing slash, tracking parameters, arXiv abstract/PDF/version pages "
+        "and doi.org forms are set aside, or the same title of at least four words or 25 characters once "
+        "case and punctuation are ignored; a scraped error-page title such as \"Access Denied\" is no "
+        "title); one work listed three times is one finding naming every listing; a BibTeX "
         "key defined twice (in one file, in two bibliography files of one document, or in two ```bibtex "
         "blocks), or a Manubot `[@tag:…]:` / `[@alias]:` defined twice. Reported at the second, naming the "
         "first.",
@@ -291,8 +294,10 @@ RULES: tuple[Rule, ...] = (
         "RC409", "malformed-link", _W,
         "Link syntax that renders as text, not as a link: `[text][(url)]`, `(text)[url]`, `[text] (url)` "
         "with a space, or a citation-like `[label]` with no URL and no definition in a paragraph whose "
-        "other citations are links. Never inside code.",
-        "Readers see the brackets and the bare address (or nothing to click), and the link is never checked.",
+        "other citations are links; a link to a web address written without its scheme "
+        "(`[site](www.example.org)`), which renders as a relative path. Never inside code.",
+        "Readers see the brackets and the bare address (or nothing to click, or a link to a file that is "
+        "not there), and the link is never checked.",
         "Learning to label is costly ([Yang et al. 2017][(https://arxiv.org/abs/1701.03551)).\n",
         "Write an inline link `[text](url)` with no space and no extra brackets, or define the label.",
     ),

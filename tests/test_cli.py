@@ -227,10 +227,14 @@ def test_explicit_pyproject_without_a_refcheck_table_is_empty_config(run_json) -
     assert run_json(files, "--config", "cfg/pyproject.toml", "a.md")[0] == 1
 
 
-def test_web_address_without_scheme_is_a_missing_file_with_a_hint(run_json) -> None:
-    _, data = run_json({"a.md": "See [the site](www.example.org) and [notes](notes.md).\n"})
-    assert [(d["column"], d["code"]) for d in data["diagnostics"]] == [(5, "RC404"), (37, "RC404")]
-    assert "needs https://" in data["diagnostics"][0]["message"]
+def test_web_address_without_scheme_is_a_malformed_link_not_a_missing_file(run_json) -> None:
+    text = "See [the site](www.example.org) and [notes](notes.md); www.example.net/x works as GFM writes it.\n"
+    _, data = run_json({"a.md": text})
+    assert [(d["line"], d["column"], d["end_column"], d["code"]) for d in data["diagnostics"]] == [
+        (1, 5, 32, "RC409"),
+        (1, 37, 54, "RC404"),
+    ]
+    assert "write https://www.example.org" in data["diagnostics"][0]["message"]
     assert "https" not in data["diagnostics"][1]["message"]
 
 
