@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from refcheck.model import LinkKind
@@ -60,6 +60,7 @@ _EMAIL_AUTOLINK = re.compile(r"<([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:
 _BARE_URL = re.compile(r"[hw](?<![\w/@.:=\"'][hw])(?:(?<=h)ttps?://|(?<=w)ww\.)[^\s<>\"'`]+", re.I)
 _RAW_ELEMENT = re.compile(r"<(script|style|pre|code|textarea)\b([^>]*)>.*?(?:</\1\s*>|\Z)", re.S | re.I)
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_FOOTNOTE_STOP = re.compile(r"[\]\s]")
 _INLINE_MATH = re.compile(r"\$(?<![\\$\w]\$)(?=[^\s$])((?:[^$\\\n]|\\.|\n(?!\n))+?)(?<=[^\s\\])\$(?![\d$])")
 _DISPLAY_MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
 _ESCAPED = re.compile(r"\\[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
@@ -180,10 +181,12 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
     if "`" in text:
         _code_spans(text, protected, protect)
     if "$" in text or "\\" in text:
-        for pattern in (_DISPLAY_MATH, _INLINE_MATH):
-            for m in pattern.finditer(text):
-                if protected.find(1, m.start(), m.end()) < 0:
-                    protect(m.start(), m.end())
+        for start, end in _display_math(text):
+            if protected.find(1, start, end) < 0:
+                protect(start, end)
+        for m in _INLINE_MATH.finditer(text):
+            if protected.find(1, m.start(), m.end()) < 0:
+                protect(m.start(), m.end())
 
     if has_tag:
         for m in _HTML_TAG.finditer(text):
@@ -221,6 +224,33 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
     scan.links.sort(key=lambda link: link.start)
     scan.mask = blank_ranges(text, blanks)
     return scan
+
+
+_MATH_DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
+
+
+def _display_math(text: str) -> Iterator[tuple[int, int]]:
+    """The spans `_DISPLAY_MATH.finditer` gives, in linear time: the regex rescans the rest of the text
+    from every opener that has no closer after it (`\\[` repeated)."""
+    live = list(_MATH_DELIMITERS)
+    nexts = [text.find(opener) for opener, _ in live]
+    pos = 0
+    while live:
+        for k, (opener, _) in enumerate(live):
+            if nexts[k] != -1 and nexts[k] < pos:
+                nexts[k] = text.find(opener, pos)
+        candidates = [(at, k) for k, at in enumerate(nexts) if at != -1]
+        if not candidates:
+            return
+        start, k = min(candidates)
+        opener, closer = live[k]
+        close = text.find(closer, start + len(opener) + 1)  # `.+?`: at least one character inside
+        if close < 0:  # no later opener of this kind can close either
+            del live[k], nexts[k]
+            pos = start + 1
+            continue
+        yield start, close + len(closer)
+        pos = close + len(closer)
 
 
 def _code_spans(text: str, protected: bytearray, protect: Callable[[int, int], None]) -> None:
@@ -269,6 +299,8 @@ def _scan_brackets(
 ) -> None:
     """Links, images and footnote references, outermost first; link text stays prose in the mask."""
     closing: dict[int, int] | None = None  # built at the first `[` that needs its `]`
+    unescaped: list[int] | None = None  # offsets of brackets no backslash escapes, built on demand
+    footnote_stop = -1  # the first `]` or space after a `[^`: where every `[^` before it stops too
     i = 0
     n = len(text)
     while i < n:
@@ -279,7 +311,11 @@ def _scan_brackets(
             i += 1
             continue
         if text.startswith("[^", i):
-            m = _FOOTNOTE_REF.match(text, i)
+            if footnote_stop < i + 2:
+                stop = _FOOTNOTE_STOP.search(text, i + 2)
+                footnote_stop = stop.start() if stop else n
+            # No `]` ends the label: the pattern would fail after reading to the stop, from every `[^`.
+            m = _FOOTNOTE_REF.match(text, i) if footnote_stop < n and text[footnote_stop] == "]" else None
             is_definition = text.startswith(":", m.end()) if m else False
             if is_definition:  # only at the start of a line, after container markers
                 before = i - 1
@@ -301,12 +337,12 @@ def _scan_brackets(
             continue
         is_image = i > 0 and text[i - 1] == "!" and not (i > 1 and text[i - 2] == "\\")
         start = i - 1 if is_image else i
-        inner = text[i + 1 : close]
         after = close + 1
         kind = LinkKind.IMAGE if is_image else LinkKind.LINK
         if after < n and text[after] == "(":
             dest = _LINK_DEST.match(text, after)
             if dest:
+                inner = text[i + 1 : close]
                 url = dest.group(1) if dest.group(1) is not None else dest.group(2) or ""
                 if "\\" in url or "&" in url:
                     url = html.unescape(_ESCAPED.sub(lambda e: e.group(0)[1], url))
@@ -320,6 +356,7 @@ def _scan_brackets(
         if after < n and text[after] == "[":
             lab = _REF_LABEL.match(text, after)
             if lab:
+                inner = text[i + 1 : close]
                 label = lab.group(1) or inner
                 if normalize_label(label) in link_labels or lab.group(1):
                     scan.links.append(
@@ -329,6 +366,29 @@ def _scan_brackets(
                     protected[after : lab.end()] = b"\x01" * (lab.end() - after)
                     i = close + 1 if is_image else i + 1
                     continue
-        if inner and normalize_label(inner) in link_labels and not text.startswith(":", after):
-            scan.links.append(InlineLink(kind, "", start, after, inner, i + 1, label=inner, reference_style=True))
+        if close > i + 1 and link_labels and not text.startswith(":", after):
+            # A defined label holds no unescaped bracket (CommonMark): the text of a bracket that
+            # encloses others is never one, and is not copied (nested brackets would copy O(n²)).
+            if unescaped is None:
+                unescaped = _unescaped_brackets(text)
+            if unescaped[bisect.bisect_right(unescaped, i)] == close:
+                inner = text[i + 1 : close]
+                if normalize_label(inner) in link_labels:
+                    scan.links.append(InlineLink(kind, "", start, after, inner, i + 1, label=inner, reference_style=True))
         i += 1
+
+
+def _unescaped_brackets(text: str) -> list[int]:
+    """Offsets of the `[` and `]` of `text` that no backslash escapes, and `len(text)` last."""
+    found: list[int] = []
+    skip = 0
+    for m in _BRACKETS_ONLY.finditer(text):
+        at = m.start()
+        if at < skip:
+            continue
+        if text[at] == "\\":
+            skip = at + 2
+        else:
+            found.append(at)
+    found.append(len(text))
+    return found

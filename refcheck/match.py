@@ -25,6 +25,7 @@ from refcheck.names import surname_keys
 _OWN_LIST = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
 _SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
 _PUNCTUATION = re.compile(r"[^\w\s]")
+_MAX_LINES = 20  # entry lines an RC204 message names; it gives the count of the rest
 
 
 @dataclass(slots=True)
@@ -80,8 +81,36 @@ def _same_identifier(citation: Citation, ref: Reference) -> bool | None:
     return None
 
 
-def _by_identifier(citation: Citation, refs: Sequence[Reference]) -> list[Reference]:
-    return [r for r in refs if _same_identifier(citation, r) is True]
+class _IdentifierIndex:
+    """The entries of a pool by identifier and by URL, built once: a lookup per citation, not a scan."""
+
+    def __init__(self, pool: Sequence[Reference]) -> None:
+        self.pool = pool
+        self._values: dict[str, list[int]] | None = None
+        self._urls: dict[str, list[int]] | None = None
+
+    def by_identifier(self, citation: Citation) -> list[Reference]:
+        """The entries `_same_identifier` says the citation names, in pool order."""
+        if not citation.arxiv_id and not citation.doi:
+            return []
+        if self._values is None:
+            self._values = {}
+            for position, ref in enumerate(self.pool):
+                for ident in (*ref.arxiv_ids, *ref.dois):
+                    self._values.setdefault(ident.value, []).append(position)
+        positions = {p for value in (citation.arxiv_id, citation.doi) if value for p in self._values.get(value, ())}
+        return [self.pool[p] for p in sorted(positions) if _same_identifier(citation, self.pool[p]) is True]
+
+    def by_url(self, citation: Citation) -> list[Reference]:
+        """The entries `_cites_url` says the citation links, in pool order."""
+        if not citation.url:
+            return []
+        if self._urls is None:
+            self._urls = {}
+            for position, ref in enumerate(self.pool):
+                for url in {_norm_url(u) for u in ref.urls}:
+                    self._urls.setdefault(url, []).append(position)
+        return [self.pool[p] for p in self._urls.get(_norm_url(citation.url), ())]
 
 
 def _cites_url(citation: Citation, ref: Reference) -> bool:
@@ -117,6 +146,12 @@ class Matcher:
             if ref.authors:
                 for key in surname_keys(ref.authors[0]):
                     self.by_surname.setdefault(key, []).append(position)
+        self.author_year_index = _IdentifierIndex(self.author_year_pool)
+        self.identifier_index = _IdentifierIndex(
+            [*self.own, *self.footnotes.values(), *self.link_defs.values(), *self.bib]
+        )
+        self.decided: dict[tuple[object, ...], tuple[list[Reference], list[tuple[str, str]]]] = {}
+        self.identifier_links: dict[tuple[str | None, str | None], list[Reference]] = {}
         self.handlers = {
             CitationKind.AUTHOR_YEAR: self._author_year,
             CitationKind.NUMERIC: self._numeric,
@@ -146,83 +181,93 @@ class Matcher:
         self.cited.add(id(ref))
 
     def _author_year(self, c: Citation) -> None:
+        # Citations alike but for their place get one decision: thousands of "(Smith, 2020)" against
+        # thousands of Smith 2020 entries stay linear.
+        key = (c.authors, c.year, c.arxiv_id, c.doi, c.url)
+        decided = self.decided.get(key)
+        if decided is None:
+            decided = self.decided[key] = self._decide_author_year(c)
+            for ref in decided[0]:
+                self._cite(ref)
+        for code, message in decided[1]:
+            self.out.add(code, c.span, _label(c) + message)
+
+    def _decide_author_year(self, c: Citation) -> tuple[list[Reference], list[tuple[str, str]]]:
+        """The entries an author–year citation cites and its findings (code, message after the label)."""
+        cites: list[Reference] = []
+        findings: list[tuple[str, str]] = []
         pool = self.author_year_pool
         if not pool:
             # With no list, bibliography or footnotes at all, names and years in prose are informal
             # mentions (tables of results, inline links): nothing to check them against.
             if c.url is None and self.doc.has_reference_section:
-                self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
-            return
+                findings.append(("RC201", ": no reference list entry matches"))
+            return cites, findings
         by_author = [r for r in self._first_author_candidates(c) if _author_matches(c, r)]
         by_year = [r for r in by_author if _year_matches(c.year, r.year)]
         if by_year:
             exact = [r for r in by_year if r.year == c.year] or by_year
             linked = [r for r in exact if _same_identifier(c, r) is True]
             if not linked:
-                other = [r for r in by_author if r not in by_year and _same_identifier(c, r) is True]
+                in_year = {id(r) for r in by_year}
+                other = [r for r in by_author if id(r) not in in_year and _same_identifier(c, r) is True]
                 if other:  # the link names another entry by these authors: its year is what differs
-                    self._year_differs(c, other[0], other[:1])
-                    return
+                    return self._year_differs(c, other[0], other[:1])
             chosen = linked or exact
-            for ref in chosen:
-                self._cite(ref)
+            cites.extend(chosen)
             if len(chosen) > 1 and not linked and len({_work_key(r) for r in chosen}) > 1:
-                lines = ", ".join(str(r.span.line) for r in chosen)
-                self.out.add(
-                    "RC204",
-                    c.span,
-                    f"{_label(c)} matches {len(chosen)} entries (lines {lines}); add a/b suffixes to tell them apart",
+                lines = ", ".join(str(r.span.line) for r in chosen[:_MAX_LINES])
+                if len(chosen) > _MAX_LINES:
+                    lines += f", … {len(chosen) - _MAX_LINES} more"
+                findings.append(
+                    ("RC204", f" matches {len(chosen)} entries (lines {lines}); add a/b suffixes to tell them apart")
                 )
-                return
+                return cites, findings
             ref = chosen[0]
             if _same_identifier(c, ref) is False:
-                self._identifier_mismatch(c, ref)
-            return
-        by_id = _by_identifier(c, pool)
+                findings.append(self._identifier_mismatch(c, ref))
+            return cites, findings
+        by_id = self.author_year_index.by_identifier(c)
         if by_author and all(_same_identifier(c, r) is False for r in by_author):
             # Same author, another year and another identifier: a different work with no entry.
             what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
-            self.out.add(
+            findings.append((
                 "RC201",
-                c.span,
-                f"{_label(c)}: no reference list entry has {what} (the entry by "
+                f": no reference list entry has {what} (the entry by "
                 f"{by_author[0].authors[0].title()} on line {by_author[0].span.line} is another work)",
-            )
-            return
+            ))
+            return cites, findings
         if by_author:
             # The entry the citation's link names (by identifier, else by URL) is the one it meant.
             linked_entry = next((r for r in by_id if r in by_author), None) or next(
                 (r for r in by_author if _cites_url(c, r)), by_author[0]
             )
-            self._year_differs(c, linked_entry, by_author)
-            return
+            return self._year_differs(c, linked_entry, by_author)
         if by_id:
             ref = by_id[0]
-            self._cite(ref)
+            cites.append(ref)
             if _year_matches(c.year, ref.year):
                 named = ref.authors[0].title() if ref.authors else "?"
-                self.out.add(
-                    "RC207",
-                    c.span,
-                    f"{_label(c)}: the linked entry (line {ref.span.line}) is by {named}, not {c.authors[0].title()}",
+                findings.append(
+                    ("RC207", f": the linked entry (line {ref.span.line}) is by {named}, not {c.authors[0].title()}")
                 )
             else:
-                self.out.add(
+                findings.append((
                     "RC201",
-                    c.span,
-                    f"{_label(c)}: no entry by {c.authors[0].title()} ({c.year}); "
+                    f": no entry by {c.authors[0].title()} ({c.year}); "
                     f"the linked identifier belongs to the entry on line {ref.span.line}",
-                )
-            return
-        url_refs = [r for r in pool if _cites_url(c, r)]
+                ))
+            return cites, findings
+        url_refs = self.author_year_index.by_url(c)
         if url_refs:
-            self._cite(url_refs[0])
-            return
+            cites.append(url_refs[0])
+            return cites, findings
         if c.url is not None and not self._has_list_or_bib():
-            return  # a link is its own reference in a document without a list
+            return cites, findings  # a link is its own reference in a document without a list
         if not self._has_list_or_bib() and self._has_any_bibliography():
-            return
-        self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry matches")
+            return cites, findings
+        findings.append(("RC201", ": no reference list entry matches"))
+        return cites, findings
 
     def _first_author_candidates(self, c: Citation) -> list[Reference]:
         """The pool's entries whose first author shares a surname key with the citation's, in pool order."""
@@ -233,15 +278,13 @@ class Matcher:
             positions.update(self.by_surname.get(key, ()))
         return [self.author_year_pool[p] for p in sorted(positions)]
 
-    def _year_differs(self, c: Citation, ref: Reference, candidates: Sequence[Reference]) -> None:
+    def _year_differs(
+        self, c: Citation, ref: Reference, candidates: Sequence[Reference]
+    ) -> tuple[list[Reference], list[tuple[str, str]]]:
         """RC203 against `ref`, naming the years of every entry the citation could have meant."""
-        self._cite(ref)
         years = sorted({r.year for r in candidates if r.year})
-        self.out.add(
-            "RC203",
-            c.span,
-            f"{_label(c)}: year {c.year} differs from the entry's {' / '.join(years)} (line {ref.span.line})",
-        )
+        message = f": year {c.year} differs from the entry's {' / '.join(years)} (line {ref.span.line})"
+        return [ref], [("RC203", message)]
 
     def _has_list_or_bib(self) -> bool:
         return bool(self.own or self.bib) or self.doc.has_reference_section
@@ -249,10 +292,10 @@ class Matcher:
     def _has_any_bibliography(self) -> bool:
         return self._has_list_or_bib() or bool(self.footnotes)
 
-    def _identifier_mismatch(self, c: Citation, ref: Reference) -> None:
+    def _identifier_mismatch(self, c: Citation, ref: Reference) -> tuple[str, str]:
         cited = c.arxiv_id or c.doi
         entry = ", ".join(dict.fromkeys(i.value for i in (ref.arxiv_ids if c.arxiv_id else ref.dois)))
-        self.out.add("RC206", c.span, f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}")
+        return "RC206", f" links to {cited}, but its entry (line {ref.span.line}) has {entry}"
 
     def _numeric(self, c: Citation) -> None:
         match = [r for r in self.own if r.key == c.key]
@@ -300,11 +343,13 @@ class Matcher:
     def _identifier_link(self, c: Citation) -> None:
         if not self.doc.has_reference_section:
             return  # no reference list: the link is its own reference
-        pool = [*self.own, *self.footnotes.values(), *self.link_defs.values(), *self.bib]
-        found = _by_identifier(c, pool)
-        if found:
-            for ref in found:
+        key = (c.arxiv_id, c.doi)
+        found = self.identifier_links.get(key)
+        if found is None:
+            found = self.identifier_links[key] = self.identifier_index.by_identifier(c)
+            for ref in found:  # cited once: a second link to the same work cites nothing new
                 self._cite(ref)
+        if found:
             return
         what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
         self.out.add("RC201", c.span, f"{_label(c)}: no reference list entry has {what}")
