@@ -66,6 +66,8 @@ _DISPLAY_MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
 _ESCAPED = re.compile(r"\\[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
 _LINK_DEST = re.compile(r"\(\s*(?:<([^<>\n]*)>|((?:[^\s()\\{]|\\.|\{\{[^{}\n]*\}\}|\{(?!\{)|\((?:[^\s()\\]|\\.)*\))*))(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)", re.S)
 _REF_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.){0,999})\]")
+# Links and images inside this many others are text: real ones nest two deep (a badge, an image in a link).
+MAX_LINK_NESTING = 8
 _TRAILING_URL_PUNCT = ".,;:!?*_~'\""
 _WWW = re.compile(r"www\.", re.I)
 _NOT_NEWLINE = re.compile(r"[^\n]")
@@ -300,6 +302,7 @@ def _scan_brackets(
     """Links, images and footnote references, outermost first; link text stays prose in the mask."""
     closing: dict[int, int] | None = None  # built at the first `[` that needs its `]`
     unescaped: list[int] | None = None  # offsets of brackets no backslash escapes, built on demand
+    enclosing: list[int] = []  # the `]` of each link whose text the scan is in, innermost last
     footnote_stop = -1  # the first `]` or space after a `[^`: where every `[^` before it stops too
     i = 0
     n = len(text)
@@ -335,6 +338,11 @@ def _scan_brackets(
         if close < 0:
             i += 1
             continue
+        while enclosing and enclosing[-1] < i:
+            enclosing.pop()
+        if len(enclosing) >= MAX_LINK_NESTING:  # each deeper link would copy and rescan the text around it
+            i += 1
+            continue
         is_image = i > 0 and text[i - 1] == "!" and not (i > 1 and text[i - 2] == "\\")
         start = i - 1 if is_image else i
         after = close + 1
@@ -347,6 +355,7 @@ def _scan_brackets(
                 if "\\" in url or "&" in url:
                     url = html.unescape(_ESCAPED.sub(lambda e: e.group(0)[1], url))
                 scan.links.append(InlineLink(kind, url, start, dest.end(), inner, i + 1))
+                enclosing.append(close)
                 blanks.append((after, dest.end()))
                 protected[after : dest.end()] = b"\x01" * (dest.end() - after)
                 if is_image:
@@ -364,6 +373,7 @@ def _scan_brackets(
                     )
                     blanks.append((after, lab.end()))
                     protected[after : lab.end()] = b"\x01" * (lab.end() - after)
+                    enclosing.append(close)
                     i = close + 1 if is_image else i + 1
                     continue
         if close > i + 1 and link_labels and not text.startswith(":", after):
