@@ -66,6 +66,14 @@ def _numbered_list(size: int) -> str:
     return _repeat("[" + ",".join(str(n % 50 + 1) for n in range(200)) + "] ", size) + "\n\n## References\n\n" + refs
 
 
+def _numbered_entries(size: int) -> str:
+    """Many numbered entries, each cited once by number."""
+    cites = _lines(lambda n: f"A claim [{n + 1}].\n", size // 2)
+    count = cites.count("\n")
+    entries = "".join(f"[{n}] Smith, J. (2020). Title {n}.\n" for n in range(1, count + 1))
+    return cites + "\n## References\n\n" + entries
+
+
 def _footnote_definitions(size: int) -> str:
     uses = _lines(lambda n: f"Claim[^n{n}].\n", size // 3)
     return uses + "\n" + _lines(lambda n: f"[^n{n}]: Smith, J. (2020). Title {n}.\n\n", 2 * size // 3)
@@ -116,6 +124,7 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "link definitions same label": lambda s: _lines(lambda n: f"[a]: https://x.org/{n}\n", s, tail=lambda n: "\n[a]\n"),
     "long author list": lambda s: _repeat("Smith, J., ", s, head="## References\n\n- ", tail="& Jones (2020). T.\n"),
     "numeric [1,2,3,…]": _numbered_list,
+    "numbered entries cited [n]": _numbered_entries,
     "heading {#": lambda s: _repeat("{#", s, head="# "),
     "d-cite key": lambda s: _repeat('<d-cite key="', s),
     "newlines blank": lambda s: _repeat("[\n\n", s),

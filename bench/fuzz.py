@@ -46,7 +46,7 @@ ADVERSARIAL_UNITS = [
     "Smith, ", "Smith and ", "Smith et al. ", "(Smith, 2020) ", "(2019)", "et al., 2019; ", "http://a", "www.",
     "doi:10.1/", "arXiv:2001.", "[1,", "\n\n[", "[^n]: x\n", "[a]: https://x.org\n",
 ]
-ADVERSARIAL_BUDGET = (2.0, 20e-6)  # seconds: fixed, and per character (1 MB: 22 s; 100 KB: 4 s)
+ADVERSARIAL_BUDGET = (5.0, 20e-6)  # seconds: fixed, and per character (1 MB: 25 s; 100 KB: 7 s)
 
 
 @st.composite
@@ -72,13 +72,18 @@ def adversarial_markdown(draw: st.DrawFn) -> str:
 def make_adversarial_property(scale: float) -> Callable[[str], None]:
     """The Markdown properties, plus parse and match within a budget linear in the text's size."""
 
-    def prop(text: str) -> None:
+    def timed(text: str) -> float:
         started = time.perf_counter()
         check_markdown_properties(text)  # parses twice
         doc = parse_markdown(text, Path("/nonexistent/doc.md"), "doc.md")
         check_document(doc, [], set(), uncited_bib=False)
-        elapsed = time.perf_counter() - started
+        return time.perf_counter() - started
+
+    def prop(text: str) -> None:
         budget = scale * (ADVERSARIAL_BUDGET[0] + ADVERSARIAL_BUDGET[1] * len(text))
+        elapsed = timed(text)
+        if elapsed > budget:
+            elapsed = min(elapsed, timed(text))  # a stall of a shared machine does not repeat; quadratic time does
         if elapsed > budget:
             raise AssertionError(f"{elapsed:.1f} s for {len(text)} characters: over the {budget:.1f} s budget")
 

@@ -151,6 +151,7 @@ class Matcher:
             [*self.own, *self.footnotes.values(), *self.link_defs.values(), *self.bib]
         )
         self.decided: dict[tuple[object, ...], tuple[list[Reference], list[tuple[str, str]]]] = {}
+        self.numbered: dict[str | None, Reference] | None = None
         self.identifier_links: dict[tuple[str | None, str | None], list[Reference]] = {}
         self.handlers = {
             CitationKind.AUTHOR_YEAR: self._author_year,
@@ -298,9 +299,13 @@ class Matcher:
         return "RC206", f" links to {cited}, but its entry (line {ref.span.line}) has {entry}"
 
     def _numeric(self, c: Citation) -> None:
-        match = [r for r in self.own if r.key == c.key]
-        if match:
-            self._cite(match[0])
+        if self.numbered is None:  # the first entry of each number, looked up instead of scanned per citation
+            self.numbered = {}
+            for ref in self.own:
+                self.numbered.setdefault(ref.key, ref)
+        match = self.numbered.get(c.key)
+        if match is not None:
+            self._cite(match)
         else:
             self.out.add("RC201", c.span, f"[{c.key}]: no reference numbered {c.key}")
 
