@@ -130,6 +130,7 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "newlines blank": lambda s: _repeat("[\n\n", s),
     "nested links [[x](u)](u)": lambda s: "[" * (s // 5) + "x" + "](u)" * (s // 5) + "\n",
     "nested images ![![x](u)](u)": lambda s: "![" * (s // 6) + "x" + "](u)" * (s // 6) + "\n",
+    "nested collapsed labels [[x][]][]": lambda s: "[x]: https://x.org\n\n" + "[" * (s // 4) + "x" + "][]" * (s // 4),
     "link text Smith, …": lambda s: _repeat("Smith, ", s, head="[", tail="2019](https://arxiv.org/abs/2001.08361)\n"),
     "display math \\( \\[ $$": lambda s: _repeat("\\( \\[ $$ ", s),
 }

@@ -304,6 +304,21 @@ def _scan_brackets(
     unescaped: list[int] | None = None  # offsets of brackets no backslash escapes, built on demand
     enclosing: list[int] = []  # the `]` of each link whose text the scan is in, innermost last
     footnote_stop = -1  # the first `]` or space after a `[^`: where every `[^` before it stops too
+
+    def label_text(opening: int, closing_at: int) -> str | None:
+        """The bracket's text, or None when it cannot be a defined label: a defined label holds no
+        unescaped bracket (CommonMark), so the text of a bracket around others is not even copied
+        (nested brackets would copy O(n²) characters)."""
+        nonlocal unescaped
+        if not link_labels:
+            return None
+        if closing_at > opening + 1:
+            if unescaped is None:
+                unescaped = _unescaped_brackets(text)
+            if unescaped[bisect.bisect_right(unescaped, opening)] != closing_at:
+                return None
+        return text[opening + 1 : closing_at]
+
     i = 0
     n = len(text)
     while i < n:
@@ -365,9 +380,9 @@ def _scan_brackets(
         if after < n and text[after] == "[":
             lab = _REF_LABEL.match(text, after)
             if lab:
-                inner = text[i + 1 : close]
-                label = lab.group(1) or inner
-                if normalize_label(label) in link_labels or lab.group(1):
+                label = lab.group(1) or label_text(i, close)
+                if label is not None and (lab.group(1) or normalize_label(label) in link_labels):
+                    inner = text[i + 1 : close]
                     scan.links.append(
                         InlineLink(kind, "", start, lab.end(), inner, i + 1, label=label, reference_style=True)
                     )
@@ -376,15 +391,12 @@ def _scan_brackets(
                     enclosing.append(close)
                     i = close + 1 if is_image else i + 1
                     continue
-        if close > i + 1 and link_labels and not text.startswith(":", after):
-            # A defined label holds no unescaped bracket (CommonMark): the text of a bracket that
-            # encloses others is never one, and is not copied (nested brackets would copy O(n²)).
-            if unescaped is None:
-                unescaped = _unescaped_brackets(text)
-            if unescaped[bisect.bisect_right(unescaped, i)] == close:
-                inner = text[i + 1 : close]
-                if normalize_label(inner) in link_labels:
-                    scan.links.append(InlineLink(kind, "", start, after, inner, i + 1, label=inner, reference_style=True))
+        if close > i + 1 and not text.startswith(":", after):
+            inner_label = label_text(i, close)
+            if inner_label is not None and normalize_label(inner_label) in link_labels:
+                scan.links.append(
+                    InlineLink(kind, "", start, after, inner_label, i + 1, label=inner_label, reference_style=True)
+                )
         i += 1
 
 

@@ -46,6 +46,7 @@ HOSTILE: dict[str, str] = {
     "escaped-brackets": "\\[" * 200_000,
     "nested-links": "[" * 80_000 + "x" + "](u)" * 80_000,
     "nested-images": "![" * 70_000 + "x" + "](u)" * 70_000,
+    "nested-collapsed-labels": "[x]: https://example.org\n\n" + "[" * 100_000 + "x" + "][]" * 100_000,
 }
 
 
@@ -116,6 +117,13 @@ def test_links_nested_deeper_than_the_limit_are_text(run_json: Callable[..., Any
     # The outer links are kept (each a missing file, at its own `[`); the two innermost are text.
     assert findings(data) == [(1, depth - n, "RC404") for n in range(2, depth)][::-1]
     assert data["summary"]["links"] == MAX_LINK_NESTING
+
+
+def test_a_bracket_around_others_is_no_label_and_the_inner_one_still_is(run_json: Callable[..., Any]) -> None:
+    text = "See [x][] and [[y]][] and [[y]].\n\n[x]: https://example.org/x\n[y]: https://example.org/y\n[z]: https://example.org/z\n"
+    _, data = run_json({"a.md": text})
+    assert findings(data) == [(5, 1, "RC202")]
+    assert data["summary"]["citations"] == 3
 
 
 def test_a_badge_image_inside_a_link_is_still_both(run_json: Callable[..., Any]) -> None:
