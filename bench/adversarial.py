@@ -2,8 +2,8 @@
 
 Each family repeats a unit (runs of openers, nested brackets, long name lists, many same-author
 entries, …) into one document. A linear scanner takes about twice as long at 2N as at N; a quadratic
-one four times. For each family the script prints, as medians of `--runs` runs, the time of the whole
-product path at N and 2N (`refcheck --offline -j1 --format json`, run in-process in a fresh child
+one four times. For each family the script prints, as medians of `--runs` interleaved runs, the time of
+the whole product path at N and 2N (`refcheck --offline -j1 --format json`, run in-process in a fresh child
 process so that a run that never ends is cut at `--timeout`), the ratio (goal ≤ 2.5), whether the
 2N document (about 1 MB) is checked in under 10 s, and the same figures for mistune's block parse alone,
 so that a superlinearity upstream is told apart from refcheck's own.
@@ -173,14 +173,24 @@ def _child(family: str, size: int, what: str, timeout: float) -> float | None:
     return float(done.stdout.strip())
 
 
-def _median(family: str, size: int, what: str, runs: int, timeout: float) -> float | None:
-    times = []
+def _medians(family: str, size: int, what: str, runs: int, timeout: float) -> tuple[float | None, float | None]:
+    """Medians at N and 2N, the runs interleaved (N, 2N, N, 2N, …) so that a shared machine's drift
+    falls on both sizes alike; None for a size whose run overran `timeout`."""
+    times: dict[int, list[float] | None] = {size: [], 2 * size: []}
     for _ in range(runs):
-        t = _child(family, size, what, timeout)
-        if t is None:
-            return None  # one run over the limit: the others would be too
-        times.append(t)
-    return statistics.median(times)
+        for n in (size, 2 * size):
+            done = times[n]
+            if done is None:
+                continue
+            t = _child(family, n, what, timeout)
+            if t is None:
+                times[n] = None  # one run over the limit: the others would be too
+                if n == size:
+                    times[2 * size] = None
+            else:
+                done.append(t)
+    small, large = times[size], times[2 * size]
+    return (statistics.median(small) if small else None), (statistics.median(large) if large else None)
 
 
 def _fmt(t: float | None, timeout: float) -> str:
@@ -209,7 +219,7 @@ def main() -> None:
     wanted = [w.strip() for w in args.only.split(",") if w.strip()]
     families = [f for f in FAMILIES if not wanted or any(w in f for w in wanted)]
     n = args.size
-    print(f"N = {n} bytes, 2N = {2 * n}; medians of {args.runs} runs; seconds; goal: ratio <= 2.5, 2N < 10 s")
+    print(f"N = {n} bytes, 2N = {2 * n}; medians of {args.runs} interleaved runs; s; goal: ratio <= 2.5, 2N < 10 s")
     header = f"{'family':30} {'N':>8} {'2N':>8} {'ratio':>6} {'<10s':>5}"
     if not args.no_mistune:
         header += f" | {'mistune N':>9} {'2N':>8} {'ratio':>6}"
@@ -217,15 +227,13 @@ def main() -> None:
     worst = 0.0
     failing = []
     for family in families:
-        small = _median(family, n, "refcheck", args.runs, args.timeout)
-        large = _median(family, 2 * n, "refcheck", args.runs, args.timeout) if small is not None else None
+        small, large = _medians(family, n, "refcheck", args.runs, args.timeout)
         ok = large is not None and large < 10
         ratio = _ratio(small, large)
         line = f"{family:30} {_fmt(small, args.timeout):>8} {_fmt(large, args.timeout):>8} {ratio:>6}"
         line += f" {'yes' if ok else 'NO':>5}"
         if not args.no_mistune:
-            m_small = _median(family, n, "mistune", args.runs, args.timeout)
-            m_large = _median(family, 2 * n, "mistune", args.runs, args.timeout) if m_small is not None else None
+            m_small, m_large = _medians(family, n, "mistune", args.runs, args.timeout)
             mistune = f"{_fmt(m_small, args.timeout):>9} {_fmt(m_large, args.timeout):>8}"
             line += f" | {mistune} {_ratio(m_small, m_large):>6}"
         print(line, flush=True)
