@@ -1,13 +1,16 @@
 """A long property-based run (not in CI): the properties of `tests/test_properties.py` on many inputs.
 
-Generated Markdown (60 % of the inputs), arbitrary bytes decoded then parsed (20 %) and generated
-BibTeX (20 %): no exception, every position inside its file, the same result twice. Then the whole
-command line, in this process (10 % more each): documents fed through standard input (any bytes,
-Markdown in UTF-8, UTF-16 or with a BOM) must give a UTF-8 JSON report, and config files (valid-ish
-settings, hostile values, broken TOML) must give exit 0-3; never a traceback. Prints how many inputs
-each property saw and the failures (hypothesis's shrunk example) if any.
+Generated Markdown (50 % of the inputs), arbitrary bytes decoded then parsed (20 %), generated
+BibTeX (20 %) and generated Markdown grown with adversarial runs (10 %: the families of
+`bench/adversarial.py` — runs of openers, nested brackets, long name lists, many same-author entries —
+repeated up to ~160 KB at random places): no exception, every position inside its file, the same result
+twice, and for the adversarial inputs parse and match within a time budget linear in the input's size.
+Then the whole command line, in this process (10 % more each): documents fed through standard input
+(any bytes, Markdown in UTF-8, UTF-16 or with a BOM) must give a UTF-8 JSON report, and config files
+(valid-ish settings, hostile values, broken TOML) must give exit 0-3; never a traceback. Prints how
+many inputs each property saw and the failures (hypothesis's shrunk example) if any.
 
-    python bench/fuzz.py [--examples 100000] [--seed N]
+    python bench/fuzz.py [--examples 100000] [--seed N] [--budget-scale 1.0]
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from refcheck.markdown import parse_markdown  # noqa: E402
+from refcheck.match import check_document  # noqa: E402
 from refcheck.sources import decode  # noqa: E402
 from tests.test_properties import bibtex, check_bibtex_properties, check_markdown_properties, markdown  # noqa: E402
 from tests.test_settings import config_keys, run_cli_anywhere, scratch_tree, setting_values, toml_value  # noqa: E402
@@ -97,6 +102,57 @@ def _config_property(case: tuple[list[tuple[str, Any]], bytes | None, bool]) -> 
         run_cli_anywhere(["--offline", "a.md"])  # --offline: a plausible config must not reach the network
 
 
+# Units that hostile documents repeat: each a run the scanners or the matcher once took quadratic time on.
+ADVERSARIAL_UNITS = [
+    "[^", "^[", "[", "]", "(", ")", "[(", ")]", "](", "[x](", "![", "[a][", "\\[", "\\(", "$$", "$", "$a ",
+    "`", "` `` ", "<", "<a ", "<!-- ", "<http:", "@", "[@", "@a ", "{cite}`", "|", "> ", "- ", "*", "_", "{#",
+    "Smith, ", "Smith and ", "Smith et al. ", "(Smith, 2020) ", "(2019)", "et al., 2019; ", "http://a", "www.",
+    "doi:10.1/", "arXiv:2001.", "[1,", "\n\n[", "[^n]: x\n", "[a]: https://x.org\n",
+]
+ADVERSARIAL_BUDGET = (5.0, 20e-6)  # seconds: fixed, and per character (1 MB: 25 s; 100 KB: 7 s)
+
+
+@st.composite
+def adversarial_markdown(draw: st.DrawFn) -> str:
+    """Generated Markdown with up to three adversarial runs inserted, or a many-same-author document."""
+    if draw(st.integers(0, 9)) == 0:
+        entries = 2 ** draw(st.integers(0, 12))
+        cites = 2 ** draw(st.integers(0, 12))
+        year = draw(st.sampled_from(["2020", "2020a", "2021"]))
+        return "".join(f"A claim (Smith, {year}).\n\n" for _ in range(cites)) + "## References\n\n" + "".join(
+            f"- Smith, J. (2020). Title number {n}.\n" for n in range(entries)
+        )
+    text: str = draw(markdown)
+    for _ in range(draw(st.integers(1, 3))):
+        unit = draw(st.sampled_from(ADVERSARIAL_UNITS))
+        count = 2 ** draw(st.integers(0, 14)) + draw(st.integers(0, 9))
+        at = draw(st.integers(0, len(text)))
+        heading = "# " if draw(st.booleans()) and unit[0] not in "#\n" else ""
+        text = text[:at] + heading + unit * count + text[at:]
+    return text
+
+
+def make_adversarial_property(scale: float) -> Callable[[str], None]:
+    """The Markdown properties, plus parse and match within a budget linear in the text's size."""
+
+    def timed(text: str) -> float:
+        started = time.perf_counter()
+        check_markdown_properties(text)  # parses twice
+        doc = parse_markdown(text, Path("/nonexistent/doc.md"), "doc.md")
+        check_document(doc, [], set(), uncited_bib=False)
+        return time.perf_counter() - started
+
+    def prop(text: str) -> None:
+        budget = scale * (ADVERSARIAL_BUDGET[0] + ADVERSARIAL_BUDGET[1] * len(text))
+        elapsed = timed(text)
+        if elapsed > budget:
+            elapsed = min(elapsed, timed(text))  # a stall of a shared machine does not repeat; quadratic time does
+        if elapsed > budget:
+            raise AssertionError(f"{elapsed:.1f} s for {len(text)} characters: over the {budget:.1f} s budget")
+
+    return prop
+
+
 def run(name: str, strategy: st.SearchStrategy[Any], prop: Callable[[Any], None], examples: int, rng_seed: int) -> int:
     """Run one property on `examples` inputs; return the number of failures (0 or 1: hypothesis stops)."""
     seen = 0
@@ -126,13 +182,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--budget-scale", type=float, default=1.0, help="multiply the adversarial time budget")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # bibtexparser logs every malformed block
-    share = {"markdown": 0.6, "bytes": 0.2, "bibtex": 0.2}
+    share = {"markdown": 0.5, "bytes": 0.2, "bibtex": 0.2, "adversarial": 0.1}
     failures = 0
     failures += run("markdown", markdown, check_markdown_properties, int(args.examples * share["markdown"]), args.seed)
     failures += run("bytes", st.binary(max_size=400), _bytes_property, int(args.examples * share["bytes"]), args.seed)
     failures += run("bibtex", bibtex, check_bibtex_properties, int(args.examples * share["bibtex"]), args.seed)
+    failures += run(
+        "adversarial",
+        adversarial_markdown(),
+        make_adversarial_property(args.budget_scale),
+        int(args.examples * share["adversarial"]),
+        args.seed,
+    )
     cli_share = {"stdin": 0.1, "config": 0.1}  # on top of the 100 %: each runs the whole command line
     stdin_cases = st.tuples(stdin_documents, _STDIN_ARGS)
     failures += run("stdin", stdin_cases, _stdin_property, int(args.examples * cli_share["stdin"]), args.seed)

@@ -23,10 +23,13 @@ _PARTICLE = r"(?:(?:van|von|der|den|de|del|della|di|da|dos|du|la|le|ten|ter|al|e
 _WORD = r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*"
 _NAME = rf"(?:{_PARTICLE}{{0,3}}{_WORD})"
 _ETAL = r"(?:,?\s+et\.?\s*al(?:\.|ii\b|\b))"
+# At most this many names between the first and the one after "and": an unbounded list would make the
+# pattern read a whole comma-separated run from each of its words ("Smith, Smith, …": quadratic).
+_MORE_NAMES = 20
 _AUTHORS = (
     rf"(?P<first>{_NAME})"
     rf"(?:(?P<etal>{_ETAL})"
-    rf"|(?:(?:\s*,\s*{_NAME})*\s*,?\s+(?:and|&)\s+(?P<second>{_NAME})(?P<etal2>{_ETAL})?))?"
+    rf"|(?:(?:\s*,\s*{_NAME}){{0,{_MORE_NAMES}}}\s*,?\s+(?:and|&)\s+(?P<second>{_NAME})(?P<etal2>{_ETAL})?))?"
 )
 
 
@@ -41,7 +44,7 @@ def _atomic_name(tag: str) -> str:
 _ATOMIC_AUTHORS = (
     rf"(?P<first>{_atomic_name('first')})"
     rf"(?:(?P<etal>{_ETAL})"
-    rf"|(?:(?:\s*,\s*{_atomic_name('more')})*\s*,?\s+(?:and|&)\s+(?P<second>{_atomic_name('second')})(?P<etal2>{_ETAL})?))?"
+    rf"|(?:(?:\s*,\s*{_atomic_name('more')}){{0,{_MORE_NAMES}}}\s*,?\s+(?:and|&)\s+(?P<second>{_atomic_name('second')})(?P<etal2>{_ETAL})?))?"
 )
 _YEAR = r"(?:1[6-9]\d\d|20\d\d)[a-z]?(?![\w-])|n\.\s?d\.|in\s+press|forthcoming"
 _YEARS = rf"(?P<years>(?:{_YEAR})(?:\s*[,;]\s*(?:{_YEAR}))*)"
@@ -395,11 +398,19 @@ def _lead_in_item(part: str, known: KnownNames) -> re.Match[str] | None:
         if (
             known.knows(first)
             and surname[0].isupper()
-            and not _JOINED.search(part, 0, m.start())
+            and not _joined_before(part, m.start())
             and (m.group("etal") or m.group("second") or surname.casefold() not in _NOT_AUTHORS)
         ):
             return m
     return None
+
+
+def _joined_before(part: str, end: int) -> bool:
+    """`_JOINED.search(part, 0, end)` without reading the whole lead-in for every candidate name."""
+    stripped = end
+    while stripped > 0 and part[stripped - 1].isspace():
+        stripped -= 1
+    return _JOINED.search(part, max(0, stripped - 4), end) is not None
 
 
 @grammar("numeric", "[")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from refcheck.model import LinkKind
@@ -61,6 +61,7 @@ _EMAIL_AUTOLINK = re.compile(r"<([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:
 _BARE_URL = re.compile(r"[hw](?<![\w/@.:=\"'][hw])(?:(?<=h)ttps?://|(?<=w)ww\.)[^\s<>\"'`]+", re.I)
 _RAW_ELEMENT = re.compile(r"<(script|style|pre|code|textarea)\b([^>]*)>.*?(?:</\1\s*>|\Z)", re.S | re.I)
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_FOOTNOTE_STOP = re.compile(r"[\]\s]")
 _INLINE_MATH = re.compile(r"\$(?<![\\$\w]\$)(?=[^\s$])((?:[^$\\\n]|\\.|\n(?!\n))+?)(?<=[^\s\\])\$(?![\d$])")
 _DISPLAY_MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
 _ESCAPED = re.compile(r"\\[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
@@ -69,6 +70,8 @@ _ESCAPED = re.compile(r"\\[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
 _LINK_DEST = re.compile(r"\([ \t\n]*(?:<((?:[^<>\n\\]|\\.)*)>|(?!<)((?:[^\x00-\x20()\\{]|\\.|\{\{[^{}\n]*\}\}|\{(?!\{)|\((?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*\))*))(?:[ \t\n]+(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?[ \t\n]*\)", re.S)
 _REF_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.){0,999})\]")
 _NUMBER_TEXT = re.compile(r"\s*\d{1,4}\s*")  # `[12]`: a numeric citation's text, never a link's
+# Links and images inside this many others are text: real ones nest two deep (a badge, an image in a link).
+MAX_LINK_NESTING = 8
 _TRAILING_URL_PUNCT = ".,;:!?*_~'\""
 _WWW = re.compile(r"www\.", re.I)
 _NOT_NEWLINE = re.compile(r"[^\n]")
@@ -189,10 +192,12 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
     if "`" in text:
         _code_spans(text, protected, protect, scan.code_spans)
     if "$" in text or "\\" in text:
-        for pattern in (_DISPLAY_MATH, _INLINE_MATH):
-            for m in pattern.finditer(text):
-                if protected.find(1, m.start(), m.end()) < 0:
-                    protect(m.start(), m.end())
+        for start, end in _display_math(text):
+            if protected.find(1, start, end) < 0:
+                protect(start, end)
+        for m in _INLINE_MATH.finditer(text):
+            if protected.find(1, m.start(), m.end()) < 0:
+                protect(m.start(), m.end())
 
     if has_tag:
         for m in _HTML_TAG.finditer(text):
@@ -230,6 +235,33 @@ def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(),
     scan.links.sort(key=lambda link: link.start)
     scan.mask = blank_ranges(text, blanks)
     return scan
+
+
+_MATH_DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
+
+
+def _display_math(text: str) -> Iterator[tuple[int, int]]:
+    """The spans `_DISPLAY_MATH.finditer` gives, in linear time: the regex rescans the rest of the text
+    from every opener that has no closer after it (`\\[` repeated)."""
+    live = list(_MATH_DELIMITERS)
+    nexts = [text.find(opener) for opener, _ in live]
+    pos = 0
+    while live:
+        for k, (opener, _) in enumerate(live):
+            if nexts[k] != -1 and nexts[k] < pos:
+                nexts[k] = text.find(opener, pos)
+        candidates = [(at, k) for k, at in enumerate(nexts) if at != -1]
+        if not candidates:
+            return
+        start, k = min(candidates)
+        opener, closer = live[k]
+        close = text.find(closer, start + len(opener) + 1)  # `.+?`: at least one character inside
+        if close < 0:  # no later opener of this kind can close either
+            del live[k], nexts[k]
+            pos = start + 1
+            continue
+        yield start, close + len(closer)
+        pos = close + len(closer)
 
 
 def _code_spans(
@@ -282,6 +314,24 @@ def _scan_brackets(
 ) -> None:
     """Links, images and footnote references, outermost first; link text stays prose in the mask."""
     closing: dict[int, int] | None = None  # built at the first `[` that needs its `]`
+    unescaped: list[int] | None = None  # offsets of brackets no backslash escapes, built on demand
+    enclosing: list[int] = []  # the `]` of each link whose text the scan is in, innermost last
+    footnote_stop = -1  # the first `]` or space after a `[^`: where every `[^` before it stops too
+
+    def label_text(opening: int, closing_at: int) -> str | None:
+        """The bracket's text, or None when it cannot be a defined label: a defined label holds no
+        unescaped bracket (CommonMark), so the text of a bracket around others is not even copied
+        (nested brackets would copy O(n²) characters)."""
+        nonlocal unescaped
+        if not link_labels:
+            return None
+        if closing_at > opening + 1:
+            if unescaped is None:
+                unescaped = _unescaped_brackets(text)
+            if unescaped[bisect.bisect_right(unescaped, opening)] != closing_at:
+                return None
+        return text[opening + 1 : closing_at]
+
     i = 0
     n = len(text)
     while i < n:
@@ -292,7 +342,11 @@ def _scan_brackets(
             i += 1
             continue
         if text.startswith("[^", i):
-            m = _FOOTNOTE_REF.match(text, i)
+            if footnote_stop < i + 2:
+                stop = _FOOTNOTE_STOP.search(text, i + 2)
+                footnote_stop = stop.start() if stop else n
+            # No `]` ends the label: the pattern would fail after reading to the stop, from every `[^`.
+            m = _FOOTNOTE_REF.match(text, i) if footnote_stop < n and text[footnote_stop] == "]" else None
             is_definition = text.startswith(":", m.end()) if m else False
             if is_definition:  # only at the start of a line, after container markers
                 before = i - 1
@@ -312,18 +366,24 @@ def _scan_brackets(
         if close < 0:
             i += 1
             continue
+        while enclosing and enclosing[-1] < i:
+            enclosing.pop()
+        if len(enclosing) >= MAX_LINK_NESTING:  # each deeper link would copy and rescan the text around it
+            i += 1
+            continue
         is_image = i > 0 and text[i - 1] == "!" and not (i > 1 and text[i - 2] == "\\")
         start = i - 1 if is_image else i
-        inner = text[i + 1 : close]
         after = close + 1
         kind = LinkKind.IMAGE if is_image else LinkKind.LINK
         if after < n and text[after] == "(":
             dest = _LINK_DEST.match(text, after)
             if dest:
+                inner = text[i + 1 : close]
                 url = dest.group(1) if dest.group(1) is not None else dest.group(2) or ""
                 if "\\" in url or "&" in url:
                     url = html.unescape(_ESCAPED.sub(lambda e: e.group(0)[1], url))
                 scan.links.append(InlineLink(kind, url, start, dest.end(), inner, i + 1))
+                enclosing.append(close)
                 blanks.append((after, dest.end()))
                 protected[after : dest.end()] = b"\x01" * (dest.end() - after)
                 if is_image:
@@ -333,17 +393,39 @@ def _scan_brackets(
         if after < n and text[after] == "[":
             lab = _REF_LABEL.match(text, after)
             if lab:
-                label = lab.group(1) or inner
-                defined = normalize_label(label) in link_labels
+                label = lab.group(1) or label_text(i, close)
+                defined = label is not None and normalize_label(label) in link_labels
                 # `[1][2]` with no `[2]:` definition is two numeric citations side by side, not a link.
-                if defined or (lab.group(1) and not _NUMBER_TEXT.fullmatch(inner)):
+                if defined or (lab.group(1) and not _NUMBER_TEXT.fullmatch(text, i + 1, close)):
+                    inner = text[i + 1 : close]
                     scan.links.append(
                         InlineLink(kind, "", start, lab.end(), inner, i + 1, label=label, reference_style=True)
                     )
                     blanks.append((after, lab.end()))
                     protected[after : lab.end()] = b"\x01" * (lab.end() - after)
+                    enclosing.append(close)
                     i = close + 1 if is_image else i + 1
                     continue
-        if inner and normalize_label(inner) in link_labels and not text.startswith(":", after):
-            scan.links.append(InlineLink(kind, "", start, after, inner, i + 1, label=inner, reference_style=True))
+        if close > i + 1 and not text.startswith(":", after):
+            inner_label = label_text(i, close)
+            if inner_label is not None and normalize_label(inner_label) in link_labels:
+                scan.links.append(
+                    InlineLink(kind, "", start, after, inner_label, i + 1, label=inner_label, reference_style=True)
+                )
         i += 1
+
+
+def _unescaped_brackets(text: str) -> list[int]:
+    """Offsets of the `[` and `]` of `text` that no backslash escapes, and `len(text)` last."""
+    found: list[int] = []
+    skip = 0
+    for m in _BRACKETS_ONLY.finditer(text):
+        at = m.start()
+        if at < skip:
+            continue
+        if text[at] == "\\":
+            skip = at + 2
+        else:
+            found.append(at)
+    found.append(len(text))
+    return found

@@ -179,7 +179,8 @@ def heading_title(text: str) -> tuple[str, str | None]:
 
 
 def _section_kind(title: str) -> ReferenceSource | None:
-    plain = html_lib.unescape(_ANCHOR_TAG.sub("", title))
+    end = title.rfind(">") + 1  # no tag after the last `>`: the pattern would rescan the rest per `<`
+    plain = html_lib.unescape(_ANCHOR_TAG.sub("", title[:end]) + title[end:])
     plain = re.sub(r"[*_`]", "", plain).strip()
     if _SECTION_TITLE.match(plain):
         return ReferenceSource.LIST

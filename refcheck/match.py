@@ -42,6 +42,9 @@ _HEX_PAPER_ID = re.compile(r"/([0-9a-f]{32})(?:-|/|$)")  # NeurIPS proceedings: 
 _ACL_ID = re.compile(r"^/(?:anthology/)?([A-Za-z]?\d{2,4}[.-][\w.-]+?)(?:\.pdf)?/?$")
 
 
+_MAX_LINES = 20  # lines a message names (entries of an RC204, other places of a repeat); then a count
+
+
 @dataclass(slots=True)
 class _Findings:
     path: str
@@ -69,9 +72,12 @@ class _Findings:
         """The findings, each first place of a repeated mismatch naming the others."""
         for index, spans in self.related.items():
             item = self.items[index]
-            lines = ", ".join(str(line) for line in dict.fromkeys(s.line for s in spans))
+            distinct = list(dict.fromkeys(s.line for s in spans))
+            lines = ", ".join(str(line) for line in distinct[:_MAX_LINES])
+            if len(distinct) > _MAX_LINES:
+                lines += f", … {len(distinct) - _MAX_LINES} more"
             many = "s" if len(spans) > 1 else ""
-            several = "s" if "," in lines else ""
+            several = "s" if len(distinct) > 1 else ""
             message = f"{item.message} (and {len(spans)} more place{many}: line{several} {lines})"
             self.items[index] = replace(item, message=message, related=tuple(spans))
         return self.items
@@ -205,6 +211,12 @@ class Matcher:
         self.no_bibliography_said = False
         self.numbered = any(r.key and r.key.isdigit() for r in self.own)
         self.no_numbered_list_said = False
+        # Author–year decisions by distinct citation, and the one being recorded (see `_author_year`).
+        self.author_year_decisions: dict[tuple[object, ...], list[tuple[str, Reference | None, str]]] = {}
+        self.recording: list[tuple[str, Reference | None, str]] | None = None
+        self.by_number: dict[str | None, Reference] = {}  # the first entry of each number
+        for ref in self.own:
+            self.by_number.setdefault(ref.key, ref)
         self.keyed_by_line: dict[int, list[Citation]] = {}
         for citation in doc.citations:
             if citation.kind in (CitationKind.PANDOC, CitationKind.DISTILL) and citation.key:
@@ -257,6 +269,22 @@ class Matcher:
         self.cited.add(id(ref))
 
     def _author_year(self, c: Citation) -> None:
+        """Decided once per distinct citation (same text, link, quotation and neighbouring key); its
+        repeats replay the findings, so a citation repeated against thousands of entries stays linear."""
+        keyed = self._keyed_next_to(c)
+        memo = (c.text, c.authors, c.year, c.url, c.arxiv_id, c.doi, c.quoted, id(keyed) if keyed else None)
+        decided = self.author_year_decisions.get(memo)
+        if decided is not None:
+            for code, ref, message in decided:
+                self._add(code, c, ref, message)
+            return  # the entries it cites were marked the first time
+        self.recording = self.author_year_decisions[memo] = []
+        try:
+            self._decide_author_year(c)
+        finally:
+            self.recording = None
+
+    def _decide_author_year(self, c: Citation) -> None:
         pool = self.author_year_pool
         if not pool:
             # With no list, bibliography or footnotes at all, names and years in prose are informal
@@ -270,7 +298,8 @@ class Matcher:
             exact = [r for r in by_year if r.year == c.year] or by_year
             linked = [r for r in exact if self._links_to(c, r)]
             if not linked:
-                other = [r for r in by_author if r not in by_year and self._links_to(c, r)]
+                in_year = {id(r) for r in by_year}
+                other = [r for r in by_author if id(r) not in in_year and self._links_to(c, r)]
                 if other:  # the link names another entry by these authors: its year is what differs
                     self._year_differs(c, other[0])
                     return
@@ -283,7 +312,9 @@ class Matcher:
             if len(chosen) > 1 and keyed in chosen:
                 return  # "Bommasani et al. (2024) <d-cite key=…>": the key says which entry
             if len(chosen) > 1 and not linked and len({self._work(r) for r in chosen}) > 1:
-                lines = ", ".join(str(r.span.line) for r in chosen)
+                lines = ", ".join(str(r.span.line) for r in chosen[:_MAX_LINES])
+                if len(chosen) > _MAX_LINES:
+                    lines += f", … {len(chosen) - _MAX_LINES} more"
                 self._add(
                     "RC204",
                     c,
@@ -372,6 +403,8 @@ class Matcher:
 
     def _add(self, code: str, c: Citation, ref: Reference | None, message: str) -> None:
         """A citation's finding; the same mismatch cited again joins the first as another place."""
+        if self.recording is not None:
+            self.recording.append((code, ref, message))
         cited = (c.kind, c.authors, c.year, c.key, c.arxiv_id, c.doi, _norm_url(c.url) if c.url else None)
         self.out.add(code, c.span, message, group=(id(ref) if ref is not None else None, cited))
 
@@ -414,9 +447,9 @@ class Matcher:
         if not self.numbered:
             self._no_numbered_list(c)
             return
-        match = [r for r in self.own if r.key == c.key]
-        if match:
-            self._cite(match[0])
+        match = self.by_number.get(c.key)
+        if match is not None:
+            self._cite(match)
         else:
             self._add("RC201", c, None, f"[{c.key}]: no reference numbered {c.key}")
 
