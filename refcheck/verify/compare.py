@@ -354,9 +354,17 @@ def grade(reference: Reference, record: Record) -> Grade | None:
 
 
 def best_hit(reference: Reference, records: Sequence[Record]) -> tuple[Record, Grade] | None:
-    """The hit that fits best (the first of equals: sources rank their hits), or None."""
+    """The hit that fits best: by grade, then a year that fits, then the very same title (a preprint
+    and its renamed published version both match); the first of equals, as sources rank their hits."""
     graded = [(r, g) for r in records if (g := grade(reference, r)) is not None]
     if not graded:
         return None
-    top = max(g for _, g in graded)
-    return next((r, g) for r, g in graded if g == top)
+    year = entry_year(reference.year)
+    title = fold(reference.title or "")
+
+    def rank(item: tuple[Record, Grade]) -> tuple[int, bool, bool]:
+        record, level = item
+        fits = year is None or year_problem(year, record) is None
+        return level, fits, fold(record.title or "") == title
+
+    return max(graded, key=rank)  # max keeps the first of equals

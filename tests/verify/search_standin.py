@@ -91,6 +91,7 @@ class Standin:
 
     records: list[dict[str, Any]] = field(default_factory=load_records)
     min_gap: dict[str, float] = field(default_factory=dict)  # a source's allowed interval
+    window: dict[str, tuple[int, float]] = field(default_factory=dict)  # at most n requests per seconds
     retry_after: int = 1
     down: set[str] = field(default_factory=set)  # answer HTTP 503
     bodies: dict[str, tuple[int, bytes, dict[str, str]]] = field(default_factory=dict)  # fixed answers
@@ -328,6 +329,9 @@ class Standin:
                     standin.max_in_flight[source] = max(standin.max_in_flight[source], standin.in_flight[source])
                     gap = standin.min_gap.get(source)
                     early = bool(gap and previous and now - previous[-1] < gap * 0.98)
+                    if source in standin.window:
+                        count, seconds = standin.window[source]
+                        early = early or sum(1 for t in previous if now - t < seconds * 0.98) >= count
                     if early:
                         standin.violations[source] += 1
                 try:
