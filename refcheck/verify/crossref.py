@@ -122,8 +122,8 @@ class CrossrefSource:
         self.policy = policy
         self.mailto = mailto
         lookups, searches = limits or politeness(mailto)
-        self.limiter = Limiter(lookups.concurrency, lookups.interval)
-        self.search_limiter = Limiter(searches.concurrency, searches.interval)
+        self.limiter = Limiter(lookups.concurrency, lookups.gap)
+        self.search_limiter = Limiter(searches.concurrency, searches.gap)
 
     @property
     def requests(self) -> int:

@@ -76,7 +76,7 @@ class DblpSource:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.policy = policy
-        self.limiter = Limiter(limits.concurrency, limits.interval)
+        self.limiter = Limiter(limits.concurrency, limits.gap)
 
     @property
     def requests(self) -> int:

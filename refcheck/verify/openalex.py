@@ -80,7 +80,7 @@ class OpenAlexSource:
         self.base_url = base_url.rstrip("/")
         self.policy = policy
         self.extra = {k: v for k, v in (("mailto", mailto), ("api_key", api_key)) if v}
-        self.limiter = Limiter(limits.concurrency, limits.interval)
+        self.limiter = Limiter(limits.concurrency, limits.gap)
 
     @property
     def requests(self) -> int:

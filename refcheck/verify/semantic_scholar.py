@@ -60,7 +60,7 @@ class SemanticScholarSource:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.policy = policy
-        self.limiter = Limiter(limits.concurrency, limits.interval)
+        self.limiter = Limiter(limits.concurrency, limits.gap)
 
     @property
     def requests(self) -> int:

@@ -14,6 +14,7 @@ from refcheck.verify.normalise import fold
 from refcheck.verify.records import Lookup, Record
 
 MAX_CANDIDATES = 5  # search hits asked for and compared; the right work ranks first or not at all
+SAFETY = 1.05
 MAX_AUTHORS = 1000  # names kept per record: enough for the first author and any surname check
 
 
@@ -37,7 +38,13 @@ class Politeness:
     """A source's published limits: requests in flight, and seconds between request starts."""
 
     concurrency: int
-    interval: float
+    interval: float  # as published
+
+    @property
+    def gap(self) -> float:
+        """The interval kept: a little wider than published, so that network jitter never puts one
+        request too many into the server's counting window."""
+        return self.interval * SAFETY
 
 
 class Source(Protocol):
