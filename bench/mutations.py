@@ -1,9 +1,10 @@
 """Recall and false accusations of title search, over the 1,051 real works of tests/fixtures/records.
 
-Every real work is checked as an entry without identifier (any RC502-RC506 on it is a false
-accusation); then sampled works are mutated the ways fabricated references go wrong (a made-up title,
-a near-miss title, another work's authors, a year two to five years off, two works merged, the DOI
-of another work) and must be caught (any of RC501-RC506). The sources are the loopback stand-in in
+Every real work is checked as an entry without identifier, written verbatim, in sentence case, with
+its first author only, or with BibTeX braces (any RC502-RC506 on it is a false accusation); then
+sampled works are mutated the ways fabricated references go wrong (a made-up title, a near-miss
+title, another work's authors, a year two to five years off, two works merged, the DOI of another
+work) and must be caught (any of RC501-RC506). The sources are the loopback stand-in in
 the real API formats, asked without pauses (politeness is bench/verify.py's subject). Then the same
 with each source down in turn: a down source must never become RC506.
 
@@ -114,10 +115,23 @@ def check(references: list[Reference], down: str | None) -> tuple[list[set[str]]
     return codes, result.unverified_references, seconds
 
 
+def as_written(record: Record, n: int) -> Reference:
+    """A real work as documents write it: verbatim, in sentence case, first author and et al., or
+    with BibTeX's braces around capitalised words."""
+    title, authors = record["title"], record["authors"]
+    if n % 4 == 1:
+        title = title[:1] + " ".join(w if w.isupper() else w.lower() for w in title.split())[1:]
+    elif n % 4 == 2:
+        authors = authors[:1]
+    elif n % 4 == 3:
+        title = " ".join(f"{{{w}}}" if any(c.isupper() for c in w[1:]) else w for w in title.split())
+    return entry(title, authors, record["year"], et_al=n % 4 == 2 and len(record["authors"]) > 1)
+
+
 def run(records: list[Record], sample: int, seed: int, down: str | None) -> None:
     rng = random.Random(seed)
     vocabulary = sorted({w.lower() for r in records for w in _content_words(r["title"])})
-    clean = [entry(r["title"], r["authors"], r["year"]) for r in records]
+    clean = [as_written(r, n) for n, r in enumerate(records)]
     mutated: list[tuple[str, Reference]] = []
     for name, mutate in MUTATIONS.items():
         for record in rng.sample(records, sample):

@@ -107,6 +107,17 @@ def test_a_source_that_fails_leaves_the_entry_unverified_never_rc506(standin: St
     assert result.incomplete and result.unverified_references == 1
 
 
+def test_a_near_miss_is_not_reported_while_a_source_failed_but_other_authors_are(
+    standin: Standin, cache: Cache
+) -> None:
+    standin.down.add("dblp")
+    near = entry(GREEN.replace("Problems", "Schedules"), GREEN_AUTHORS, 2021, line=3)
+    result = run(standin, cache, near, entry(GREEN, ["Geoffrey Hinton"], 2021, line=9))
+    assert [(line, code) for line, _, code, _ in found(result)] == [(9, "RC503")]
+    assert result.unverified_references == 1
+    assert result.notices == ["DBLP unavailable (HTTP 503 after 1 retry): 1 entry not verified by title"]
+
+
 def test_a_source_that_fails_does_not_matter_once_another_has_the_work(standin: Standin, cache: Cache) -> None:
     standin.down.add("crossref")
     result = run(standin, cache, entry(GENOMES, GENOMES_AUTHORS, 2021))
@@ -128,6 +139,7 @@ def test_verify_sources_chooses_and_orders_the_sources(standin: Standin, cache: 
         {"kind": "software"},
         {"kind": "dataset"},
         {"is_organisation": True},
+        {"urls": ("https://github.com/jane/bandits", "https://jane.example.org/blog/bandits")},
         {"dois": (identifier(IdentifierKind.DOI, "10.9999/other.1"),)},
     ],
 )
@@ -136,6 +148,11 @@ def test_web_pages_software_datasets_and_identified_entries_are_not_searched(
 ) -> None:
     run(standin, cache, entry("Neural Tangent Bandits for Sparse Reward Exploration", ["Jane Smith"], 2022, **changes))
     assert [h.path for h in standin.hits if h.path.endswith("/works") or "search" in h.path] == []
+
+
+def test_an_entry_linked_to_a_paper_page_is_searched(standin: Standin, cache: Cache) -> None:
+    paper = entry(GREEN, GREEN_AUTHORS, 2021, urls=("https://ojs.aaai.org/index.php/AAAI/article/view/17424",))
+    assert found(run(standin, cache, paper)) == [(7, 3, "RC507", f"found as doi:{GREEN_DOI}")]
 
 
 def test_an_entry_without_authors_or_with_a_two_word_title_is_not_searched(standin: Standin, cache: Cache) -> None:
@@ -254,3 +271,28 @@ def test_recorded_arxiv_search_feed(standin: Standin) -> None:
     records = asyncio.run(ask())
     assert [r.arxiv for r in records] == ["1111.2011", "cond-mat/0607501"]
     assert records[0].preprint and records[0].label == "arXiv:1111.2011"
+
+
+# ---- progress ------------------------------------------------------------------------------------------
+
+
+def test_one_progress_bar_per_source(standin: Standin, cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    from refcheck.verify import stage
+
+    bars: list[stage._Progress] = []
+    original = stage._Progress.__enter__
+
+    def keep(self: stage._Progress) -> stage._Progress:
+        bars.append(self)
+        return original(self)
+
+    monkeypatch.setattr(stage._Progress, "__enter__", keep)
+    title = "Neural Tangent Bandits for Sparse Reward Exploration in Graph Games"
+    config = standin_config(standin)
+    verify_references([entry(title, ["Jane Smith"], 2022)], [], config, cache, progress=True, sources=fast_sources)
+    [bar] = bars
+    shown = {
+        bar.bar.tasks[task].description: (bar.bar.tasks[task].completed, bar.bar.tasks[task].total)
+        for task in bar.tasks.values()
+    }
+    assert shown == {f"verifying: {label}": (1, 1) for label in ("Crossref", "OpenAlex", "DBLP", "arXiv API")}
