@@ -25,6 +25,12 @@ BIB = """@inproceedings{amin2021,
   booktitle = {NeurIPS},
   year = {2017}
 }
+@article{green,
+  title = {Scheduling electric buses with time windows},
+  author = {Tan, Xing},
+  year = {2021},
+  doi = {10.1609/aaai.v35i13.17424}
+}
 @misc{tool,
   title = {A tool that nobody has heard of at all},
   author = {Doe, Jane},
@@ -101,14 +107,23 @@ def test_bibtex_entries_are_searched_and_web_entries_are_not(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
-    (tmp_path / "post.md").write_text("---\nbibliography: refs.bib\n---\nGenomes [@amin2021], a tool [@tool].\n")
+    (tmp_path / "post.md").write_text("---\nbibliography: refs.bib\n---\nGenomes [@amin2021], buses [@green], a tool [@tool].\n")
     code = _refcheck(standin, "post.md")
     data = json.loads(capsys.readouterr().out)
     assert [(d["path"], d["line"], d["column"], d["code"], d["message"]) for d in data["diagnostics"]] == [
-        ("refs.bib", 1, 1, "RC504", "year 2017 differs from the record of openalex W4000000002, published 2021")
+        ("refs.bib", 1, 1, "RC504", "year 2017 differs from the record of openalex W4000000002, published 2021"),
+        (
+            "refs.bib",
+            11,
+            10,
+            "RC502",
+            "title differs from the record of doi:10.1609/aaai.v35i13.17424: "
+            '"A Complexity-theoretic Analysis of Green Pickup-and-Delivery Problems" by Xing Tan, Jimmy Xiangji Huang '
+            "(2021)",
+        ),
     ]
     searched = {
         h.query.get("filter", h.query.get("q", h.query.get("query.bibliographic", [""])))[0] for h in standin.hits
     }
     assert not any("nobody" in s for s in searched)  # a @misc with only a web address is not judged
-    assert code == 0
+    assert code == 1
