@@ -28,9 +28,9 @@ class Query:
 
     @property
     def key(self) -> str:
-        """The cache key: folded title and first author (the year does not change the answer)."""
+        """The cache key: folded title, first author and year (the hit kept depends on all three)."""
         first = fold(self.authors[0]) if self.authors else ""
-        return f"{fold(self.title)} | {first}"
+        return f"{fold(self.title)} | {first} | {self.year or ''}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -296,3 +296,42 @@ def test_one_progress_bar_per_source(standin: Standin, cache: Cache, monkeypatch
         for task in bar.tasks.values()
     }
     assert shown == {f"verifying: {label}": (1, 1) for label in ("Crossref", "OpenAlex", "DBLP", "arXiv API")}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"format": 2, "status": "found", "detail": ""},  # found without its record
+        {"format": 2, "status": "not-found", "detail": 5},
+        {"format": 1, "status": "not-found", "detail": ""},  # an older layout
+        "not a row",
+    ],
+)
+def test_a_search_row_of_another_shape_is_asked_again(standin: Standin, cache: Cache, row: object) -> None:
+    key = "a complexity theoretic analysis of green pickup and delivery problems | tan | 2021"
+    cache.put("search:crossref", key, row, 3600)  # type: ignore[arg-type]
+    result = run(standin, cache, entry(GREEN, GREEN_AUTHORS, 2021))
+    assert found(result) == [(7, 3, "RC507", f"found as doi:{GREEN_DOI}")]
+    assert [h.source for h in standin.hits] == ["crossref"]
+
+
+def test_a_cached_record_of_another_source_is_not_taken(standin: Standin, cache: Cache) -> None:
+    from refcheck.verify.records import Lookup, Status
+
+    key = "a complexity theoretic analysis of green pickup and delivery problems | tan | 2021"
+    stranger = Record("dblp", "conf/x/y", GREEN, ("Xing Tan",), (2021,), "2021", doi="10.9999/wrong")
+    value, _ = Lookup(Status.FOUND, stranger).cache_value()  # type: ignore[misc]
+    cache.put("search:crossref", key, value, 3600)
+    assert found(run(standin, cache, entry(GREEN, GREEN_AUTHORS, 2021))) == [
+        (7, 3, "RC507", f"found as doi:{GREEN_DOI}")
+    ]
+
+
+def test_the_run_s_time_limit_leaves_searches_unverified(standin: Standin, cache: Cache) -> None:
+    title = "Neural Tangent Bandits for Sparse Reward Exploration in Graph Games"
+    config = standin_config(standin)
+    result = verify_references(
+        [entry(title, ["Jane Smith"], 2022)], [], config, cache, deadline=time.monotonic() - 1, sources=fast_sources
+    )
+    assert found(result) == [] and result.incomplete and standin.hits == []
+    assert result.notices[0] == "Crossref unavailable (time limit reached): 1 entry not verified by title"
