@@ -54,10 +54,17 @@ def _user_agent(config: Config) -> str:
 
 
 DEFAULT_SOURCES = ("crossref", "openalex", "dblp", "arxiv")
-# BibTeX and CSL types that are not scholarly works: never searched, never RC506.
+# BibTeX and CSL types that are not judged: web pages, software, data, and works the sources index too
+# thinly to call missing (theses, reports, manuals, talks).
 _NOT_SCHOLARLY = frozenset(
-    {"online", "www", "webpage", "electronic", "software", "dataset", "data", "post", "post-weblog", "misc-web"}
+    {
+        "online", "www", "webpage", "electronic", "software", "dataset", "data", "post", "post-weblog",
+        "manual", "booklet", "unpublished", "phdthesis", "mastersthesis", "thesis", "techreport", "report",
+        "patent", "standard", "speech", "interview", "personal_communication", "motion_picture", "broadcast",
+        "song", "map", "graphic", "legislation", "legal_case", "musical_score",
+    }
 )
+_NOT_A_TITLE = re.compile(r"://|\\(?:href|url)(?![A-Za-z])")  # a link left in the title: it was not read
 _MIN_TITLE_WORDS = 3  # shorter titles name too many works to search for one
 # Hosts of papers: an entry whose every link goes elsewhere is a web page, a repository or a post.
 _PAPER_HOSTS = re.compile(
@@ -160,8 +167,10 @@ def query_of(reference: Reference) -> Query | None:
         return None
     if reference.urls and not any(_PAPER_HOSTS.match(url) for url in reference.urls):
         return None  # linked only to a web page, a repository, a blog
-    if len(reference.title.split()) < _MIN_TITLE_WORDS:
+    if len(reference.title.split()) < _MIN_TITLE_WORDS or _NOT_A_TITLE.search(reference.title):
         return None
+    if entry_year(reference.year) is None:
+        return None  # a dated work; an undated "entry" is as often a note or an acknowledgement
     return Query(reference.title, reference.authors, entry_year(reference.year))
 
 

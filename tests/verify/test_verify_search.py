@@ -5,6 +5,7 @@ and each source's parsing of its recorded search answers."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -138,6 +139,9 @@ def test_verify_sources_chooses_and_orders_the_sources(standin: Standin, cache: 
         {"kind": "online"},
         {"kind": "software"},
         {"kind": "dataset"},
+        {"kind": "phdthesis"},
+        {"kind": "techreport"},
+        {"year": None},  # an undated "entry" is as often a note or an acknowledgement
         {"is_organisation": True},
         {"urls": ("https://github.com/jane/bandits", "https://jane.example.org/blog/bandits")},
         {"dois": (identifier(IdentifierKind.DOI, "10.9999/other.1"),)},
@@ -146,8 +150,16 @@ def test_verify_sources_chooses_and_orders_the_sources(standin: Standin, cache: 
 def test_web_pages_software_datasets_and_identified_entries_are_not_searched(
     standin: Standin, cache: Cache, changes: dict[str, object]
 ) -> None:
-    run(standin, cache, entry("Neural Tangent Bandits for Sparse Reward Exploration", ["Jane Smith"], 2022, **changes))
+    base = entry("Neural Tangent Bandits for Sparse Reward Exploration", ["Jane Smith"], 2022)
+    run(standin, cache, dataclasses.replace(base, **changes))
     assert [h.path for h in standin.hits if h.path.endswith("/works") or "search" in h.path] == []
+
+
+def test_a_title_with_a_link_left_in_is_not_searched(standin: Standin, cache: Cache) -> None:
+    # as a .bib of the corpus writes it: title = {\href{https://scholar.google.com/…}{Optimal classifier…}}
+    title = r"\hrefhttps://scholar.google.com/scholar?q=Optimal+classifier+selectionOptimal classifier selection"
+    run(standin, cache, entry(title, ["Boulesteix"], 2009))
+    assert standin.hits == []
 
 
 def test_an_entry_linked_to_a_paper_page_is_searched(standin: Standin, cache: Cache) -> None:
