@@ -9,7 +9,7 @@ from typing import Any
 RECORD_TTL = 30 * 86400.0  # a found record is reused for 30 days
 NOT_FOUND_TTL = 86400.0  # "does not exist" is rechecked after a day
 _CACHE_FORMAT = 2
-SOURCES = frozenset({"arxiv", "crossref", "openalex", "dblp", "semantic_scholar"})
+SOURCES = frozenset({"arxiv", "crossref", "openalex", "dblp", "semantic_scholar", "page"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,9 @@ class Record:
 
     @property
     def label(self) -> str:
-        """The identifier a reader can paste: `arXiv:…` for a preprint, else `doi:…`."""
+        """The identifier a reader can paste: `arXiv:…` for a preprint, else `doi:…`; a page's address."""
+        if self.source == "page":
+            return self.identifier
         if self.arxiv and (self.preprint or not self.doi):
             return f"arXiv:{self.arxiv}"
         if self.doi:

@@ -3,6 +3,7 @@ authors, each behind its own client and its own politeness."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -66,10 +67,16 @@ class Source(Protocol):
 
 
 def client(
-    user_agent: str, policy: Policy, connections: int, headers: dict[str, str] | None = None
+    user_agent: str,
+    policy: Policy,
+    connections: int,
+    headers: dict[str, str] | None = None,
+    *,
+    tls: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
     """One client per source, holding at most as many connections as the source allows in flight."""
     return httpx.AsyncClient(
+        verify=tls if tls is not None else True,
         headers={"User-Agent": user_agent, **(headers or {})},
         timeout=httpx.Timeout(policy.timeout),
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),

@@ -7,15 +7,17 @@ import concurrent.futures
 import dataclasses
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 from refcheck import __version__, rules
 from refcheck.cache import Cache
 from refcheck.config import Config
 from refcheck.model import Diagnostic, Identifier, IdentifierKind, Reference, Span, StageResult
-from refcheck.verify import arxiv, crossref, dblp, openalex, semantic_scholar
+from refcheck.verify import arxiv, crossref, dblp, landing, openalex, semantic_scholar
 from refcheck.verify.compare import Grade, best_hit, compare, entry_year
 from refcheck.verify.fetch import Policy, Unavailable
 from refcheck.verify.records import Lookup, Record, Status
@@ -31,6 +33,7 @@ class VerifyResult(StageResult):
     """`StageResult` plus which identifiers exist, so arXiv and doi.org links need no crawl."""
 
     resolved: dict[tuple[IdentifierKind, str], bool] = field(default_factory=dict)
+    pages: set[str] = field(default_factory=set)  # paper pages fetched here: the link stage need not
 
 
 def lookup_key(identifier: Identifier) -> Key:
@@ -54,6 +57,7 @@ def _user_agent(config: Config) -> str:
 
 
 DEFAULT_SOURCES = ("crossref", "openalex", "dblp", "arxiv")
+SOURCE_NAMES = ("arxiv", "crossref", "openalex", "dblp", "page", "semantic_scholar")
 # BibTeX and CSL types that are not judged: web pages, software, data, and works the sources index too
 # thinly to call missing (theses, reports, manuals, talks).
 _NOT_SCHOLARLY = frozenset(
@@ -88,35 +92,42 @@ def search_order(config: Config, env: Mapping[str, str]) -> tuple[str, ...]:
     return (*DEFAULT_SOURCES, *keyed)
 
 
-def make_sources(config: Config, policy: Policy, env: Mapping[str, str]) -> dict[str, Source]:
-    """Every source, each with its own client and published limits."""
+def make_sources(
+    config: Config, policy: Policy, env: Mapping[str, str], names: Iterable[str] = SOURCE_NAMES
+) -> dict[str, Source]:
+    """The sources named, each with its own client (one TLS context shared) and published limits."""
     agent = _user_agent(config)
+    tls = httpx.create_ssl_context()  # loading the CA bundle once, not once per client
     lookups, searches = crossref.politeness(config.mailto)
     s2_key = env.get("SEMANTIC_SCHOLAR_API_KEY")
     s2_headers = {"x-api-key": s2_key} if s2_key else None
-    return {
-        "arxiv": arxiv.ArxivSource(client(agent, policy, 1), config.arxiv_api_url, config.arxiv_interval, policy),
-        "crossref": crossref.CrossrefSource(
-            client(agent, policy, max(lookups.concurrency, searches.concurrency)),
+    builders: dict[str, Callable[[], Source]] = {
+        "arxiv": lambda: arxiv.ArxivSource(
+            client(agent, policy, 1, tls=tls), config.arxiv_api_url, config.arxiv_interval, policy
+        ),
+        "crossref": lambda: crossref.CrossrefSource(
+            client(agent, policy, max(lookups.concurrency, searches.concurrency), tls=tls),
             config.crossref_api_url,
             policy,
             mailto=config.mailto,
         ),
-        "openalex": openalex.OpenAlexSource(
-            client(agent, policy, openalex.POLITENESS.concurrency),
+        "openalex": lambda: openalex.OpenAlexSource(
+            client(agent, policy, openalex.POLITENESS.concurrency, tls=tls),
             config.openalex_api_url,
             policy,
             mailto=config.mailto,
             api_key=env.get("OPENALEX_API_KEY"),
         ),
-        "dblp": dblp.DblpSource(client(agent, policy, 1), config.dblp_api_url, policy),
-        "semantic_scholar": semantic_scholar.SemanticScholarSource(
-            client(agent, policy, 1, s2_headers),
+        "dblp": lambda: dblp.DblpSource(client(agent, policy, 1, tls=tls), config.dblp_api_url, policy),
+        "page": lambda: landing.PageSource(client(agent, policy, 4, tls=tls), policy),
+        "semantic_scholar": lambda: semantic_scholar.SemanticScholarSource(
+            client(agent, policy, 1, s2_headers, tls=tls),
             config.semantic_scholar_api_url,
             policy,
             limits=semantic_scholar.KEYED if s2_key else semantic_scholar.KEYLESS,
         ),
     }
+    return {name: builders[name]() for name in dict.fromkeys(names)}
 
 
 SourceFactory = Callable[[Config, Policy], dict[str, Source]]
@@ -155,6 +166,13 @@ class _Progress:
     def advance(self, label: str) -> None:
         if self.bar is not None and label in self.tasks:
             self.bar.advance(self.tasks[label])
+
+
+def page_urls(reference: Reference) -> list[str]:
+    """The paper landing pages an entry with a title links to."""
+    if not reference.title:
+        return []
+    return [url for url in reference.urls if landing.PAGE.match(url)]
 
 
 def query_of(reference: Reference) -> Query | None:
@@ -334,6 +352,17 @@ class _Builder:
         if not findings and record.identifiers:
             self._emit(reference.path, span, "RC507", f"found as {' / '.join(record.identifiers)}")
 
+    def pages(self, reference: Reference) -> None:
+        """An entry against the paper pages it links to (their `citation_*` meta tags)."""
+        for url in page_urls(reference):
+            lookup = self.lookups.get(("page", url))
+            if lookup is None or lookup.exists is None:
+                continue  # not fetched: the link stage checks it
+            self.result.pages.add(url)
+            if lookup.record is not None:
+                for finding in compare(reference, lookup.record):
+                    self._emit(reference.path, reference.span, finding.code, finding.message)
+
     def link(self, path: str, identifier: Identifier) -> None:
         if identifier.valid and self._existence(path, identifier) is None:
             self.result.unverified_references += 1
@@ -370,16 +399,18 @@ async def verify_references_async(
     references = list(dict.fromkeys(references))  # a bibliography shared by documents: each entry once
     wanted = {lookup_key(i) for r in references for i in (*r.arxiv_ids, *r.dois) if i.valid}
     wanted |= {lookup_key(i) for _, _, i in link_identifiers if i.valid}
-    searched = [(r, q) for r in references if (q := query_of(r)) is not None]
+    wanted |= {("page", url) for r in references for url in page_urls(r)}
+    order = search_order(config, os.environ)
+    searched = [(r, q) for r in references if order and (q := query_of(r)) is not None]
     lookups: dict[Key, Lookup] = {}
     for key in wanted:
         cached = Lookup.from_cache(cache.get(*key), key)
         if cached is not None:
             lookups[key] = cached
     missing = wanted - lookups.keys()
-    order = search_order(config, os.environ)
     policy = Policy(config.timeout, config.retries, config.retry_wait, deadline)
-    built = (sources or (lambda c, p: make_sources(c, p, os.environ)))(config, policy)
+    needed = {k[0] for k in missing} | (set(order) if searched else set())
+    built = (sources or (lambda c, p: make_sources(c, p, os.environ, needed)))(config, policy)
     labels = {name: src.label for name, src in built.items()}
     outcomes: dict[str, Found] = {}
     try:
@@ -402,6 +433,8 @@ async def verify_references_async(
         builder.reference(reference)
     for reference, query in searched:
         builder.searched(reference, outcomes[query.key])
+    for reference in references:
+        builder.pages(reference)
     for path, span, identifier in link_identifiers:
         builder.link(path, dataclasses.replace(identifier, span=span))  # RC501 sits on the link
     return builder.finish(sum(src.requests for src in built.values()))

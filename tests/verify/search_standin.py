@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 RECORDS = Path(__file__).resolve().parents[1] / "fixtures" / "records" / "hallmark-valid.jsonl"
-SOURCES = ("crossref", "openalex", "dblp", "semantic_scholar", "arxiv")
+SOURCES = ("crossref", "openalex", "dblp", "semantic_scholar", "arxiv", "pages")
 _WORD = re.compile(r"[^\W_]+")
 _FEED_HEAD = """<?xml version='1.0' encoding='UTF-8'?>
 <feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" \
@@ -296,7 +296,24 @@ class Standin:
 
     # ---- the handler ----------------------------------------------------------------------------------
 
+    def page(self, path: str) -> tuple[int, bytes]:
+        """`/pages/<n>`: a landing page with Highwire meta tags for record n, as OpenReview and PMLR write them."""
+        number = path.removeprefix("/pages/")
+        if not number.isdigit() or int(number) >= len(self.records):
+            return 404, b"<html><body>Not found</body></html>"
+        record = self.records[int(number)]
+        meta = [("citation_title", record["title"])]
+        meta += [("citation_author", f"{_split(a)[1]}, {_split(a)[0]}") for a in record["authors"]]
+        meta += [("citation_publication_date", f"{record['year']}/06/01")]
+        head = "".join(f'<meta name="{n}" content="{html.escape(v)}">\n' for n, v in meta)
+        return (
+            200,
+            f"<!DOCTYPE html><html><head>{head}</head><body><h1>{html.escape(record['title'])}</h1></body></html>".encode(),
+        )
+
     def answer(self, source: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes]:
+        if source == "pages":
+            return self.page(path)
         if source == "crossref":
             return self.crossref(path, query)
         if source == "openalex":
@@ -345,7 +362,7 @@ class Standin:
                         status, body, headers = standin.bodies[source]
                         return self._send(status, body, headers)
                     status, body = standin.answer(source, parts.path, query)
-                    kind = "application/atom+xml" if source == "arxiv" else "application/json"
+                    kind = {"arxiv": "application/atom+xml", "pages": "text/html"}.get(source, "application/json")
                     return self._send(status, body, {"Content-Type": kind})
                 finally:
                     with standin._lock:

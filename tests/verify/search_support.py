@@ -11,7 +11,7 @@ from verify_support import PATH
 from refcheck.config import Config
 from refcheck.model import Reference, ReferenceSource, Span
 from refcheck.names import normalise_surname
-from refcheck.verify import arxiv, crossref, dblp, openalex, semantic_scholar
+from refcheck.verify import arxiv, crossref, dblp, landing, openalex, semantic_scholar
 from refcheck.verify.fetch import Policy
 from refcheck.verify.source import Politeness, Source, client
 
@@ -43,6 +43,7 @@ def fast_sources(config: Config, policy: Policy) -> dict[str, Source]:
         ),
         "openalex": openalex.OpenAlexSource(client(agent, policy, 4), config.openalex_api_url, policy, limits=free),
         "dblp": dblp.DblpSource(client(agent, policy, 4), config.dblp_api_url, policy, limits=free),
+        "page": landing.PageSource(client(agent, policy, 4), policy, interval=0.0),
         "semantic_scholar": semantic_scholar.SemanticScholarSource(
             client(agent, policy, 4), config.semantic_scholar_api_url, policy, limits=free
         ),

@@ -163,7 +163,9 @@ def test_a_title_with_a_link_left_in_is_not_searched(standin: Standin, cache: Ca
 
 
 def test_an_entry_linked_to_a_paper_page_is_searched(standin: Standin, cache: Cache) -> None:
-    paper = entry(GREEN, GREEN_AUTHORS, 2021, urls=("https://ojs.aaai.org/index.php/AAAI/article/view/17424",))
+    paper = entry(
+        GREEN, GREEN_AUTHORS, 2021, urls=("https://ojs.aaai.org/index.php/AAAI/article/download/17424/17231",)
+    )
     assert found(run(standin, cache, paper)) == [(7, 3, "RC507", f"found as doi:{GREEN_DOI}")]
 
 
