@@ -304,9 +304,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC506", "reference-not-found", _W,
-        "A scholarly entry (a title and authors, no identifier) that no enabled source finds by its "
-        "title, although every source answered (`verify_sources`: Crossref, OpenAlex, DBLP, arXiv, and "
-        "Semantic Scholar with a key). Web pages, software, datasets and blog posts are not searched.",
+        "A scholarly entry (a title, authors and a year, no identifier) that no enabled source finds by "
+        "its title, although every source answered (`verify_sources`: Crossref, OpenAlex, DBLP, arXiv, "
+        "and Semantic Scholar with a key). Web pages, software, datasets, blog posts, theses, reports "
+        "and manuals are not searched.",
         "A reference to a work that does not exist is the worst slip of drafted text: readers cannot "
         "follow it, and it is often an invented title with real-looking authors. A source that could "
         "not be asked never leads here: the entry is then counted unverified (exit 3).",

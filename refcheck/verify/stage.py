@@ -168,11 +168,15 @@ class _Progress:
             self.bar.advance(self.tasks[label])
 
 
-def page_urls(reference: Reference) -> list[str]:
-    """The paper landing pages an entry with a title links to."""
+def page_urls(reference: Reference, config: Config) -> list[str]:
+    """The paper landing pages an entry with a title links to (but not those `exclude_urls` names)."""
     if not reference.title:
         return []
-    return [url for url in reference.urls if landing.PAGE.match(url)]
+    return [
+        url
+        for url in reference.urls
+        if landing.PAGE.match(url) and not any(p.search(url) for p in config.exclude_urls)
+    ]
 
 
 def query_of(reference: Reference) -> Query | None:
@@ -269,8 +273,9 @@ async def _search(
 class _Builder:
     """Turns lookups into diagnostics, `resolved`, and the count of what could not be verified."""
 
-    def __init__(self, lookups: dict[Key, Lookup], labels: Mapping[str, str]) -> None:
+    def __init__(self, lookups: dict[Key, Lookup], labels: Mapping[str, str], config: Config) -> None:
         self.lookups = lookups
+        self.config = config
         self.labels = labels
         self.result = VerifyResult()
         self.unavailable: dict[str, set[str]] = {}  # source label → identifiers not verified
@@ -354,7 +359,7 @@ class _Builder:
 
     def pages(self, reference: Reference) -> None:
         """An entry against the paper pages it links to (their `citation_*` meta tags)."""
-        for url in page_urls(reference):
+        for url in page_urls(reference, self.config):
             lookup = self.lookups.get(("page", url))
             if lookup is None or lookup.exists is None:
                 continue  # not fetched: the link stage checks it
@@ -399,7 +404,7 @@ async def verify_references_async(
     references = list(dict.fromkeys(references))  # a bibliography shared by documents: each entry once
     wanted = {lookup_key(i) for r in references for i in (*r.arxiv_ids, *r.dois) if i.valid}
     wanted |= {lookup_key(i) for _, _, i in link_identifiers if i.valid}
-    wanted |= {("page", url) for r in references for url in page_urls(r)}
+    wanted |= {("page", url) for r in references for url in page_urls(r, config)}
     order = search_order(config, os.environ)
     searched = [(r, q) for r in references if order and (q := query_of(r)) is not None]
     lookups: dict[Key, Lookup] = {}
@@ -428,7 +433,7 @@ async def verify_references_async(
         for src in built.values():
             await src.aclose()
 
-    builder = _Builder(lookups, labels)
+    builder = _Builder(lookups, labels, config)
     for reference in references:
         builder.reference(reference)
     for reference, query in searched:

@@ -101,6 +101,14 @@ def test_a_link_to_another_paper_is_rc502(standin: Standin, cache: Cache) -> Non
     ]
 
 
+def test_exclude_urls_keeps_the_page_unrequested(standin: Standin, cache: Cache) -> None:
+    url = f"{standin.url('pages')}/2"
+    paper = entry(GREEN, ["Xing Tan"], 2021, urls=(url,))
+    config = standin_config(standin, verify_sources=(), exclude_urls=(re.compile("/pages/"),))
+    assert verify_references([paper], [], config, cache, sources=fast_sources).diagnostics == []
+    assert standin.hits == []
+
+
 def test_a_missing_page_is_left_to_the_link_stage(standin: Standin, cache: Cache) -> None:
     assert _run(standin, cache, "99999") == []
 
