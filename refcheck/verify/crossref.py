@@ -183,8 +183,9 @@ class CrossrefSource:
         response = await get(self.client, f"{self.base_url}/works", self.search_limiter, self.policy, params)
         if response.status_code != 200:
             raise Unavailable(f"HTTP {response.status_code}")
-        message = _message(response)
-        items = message.get("items") if message is not None else None
+        data = json_of(response)
+        message = data.get("message") if isinstance(data, dict) else None
+        items = message.get("items") if isinstance(message, dict) else None
         if not isinstance(items, list):
             raise Unavailable("unreadable answer (no work list)")
         records = [

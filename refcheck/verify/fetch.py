@@ -187,9 +187,11 @@ def json_of(answer: Answer) -> Any:
     interpreter's recursion limit, which stops `json` near 1,000 levels)."""
     try:
         return json.loads(answer.content)
-    except (ValueError, RecursionError):
-        kind = answer.headers.get("content-type", "unknown type").split(";")[0]
-        raise Unavailable(f"unreadable answer ({kind}, not JSON)") from None
+    except RecursionError:
+        raise Unavailable("unreadable answer (JSON nested too deep)") from None
+    except ValueError:
+        kind = answer.headers.get("content-type", "no content type").split(";")[0].strip()
+        raise Unavailable(f"unreadable answer ({kind or 'no content type'}, not JSON)") from None
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
