@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     net.add_argument("--arxiv-api-url")
     net.add_argument("--arxiv-interval")
     net.add_argument("--crossref-api-url")
+    net.add_argument("--openalex-api-url")
+    net.add_argument("--dblp-api-url")
+    net.add_argument("--semantic-scholar-api-url")
+    net.add_argument("--verify-sources", help="sources searched by title and authors, in order, e.g. crossref,dblp")
     return p
 
 
@@ -129,6 +133,10 @@ _OVERRIDES = (
     "arxiv_api_url",
     "arxiv_interval",
     "crossref_api_url",
+    "openalex_api_url",
+    "dblp_api_url",
+    "semantic_scholar_api_url",
+    "verify_sources",
 )
 
 

@@ -61,6 +61,12 @@ class Config:
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     arxiv_interval: float = 3.0
     crossref_api_url: str = "https://api.crossref.org"
+    openalex_api_url: str = "https://api.openalex.org"
+    dblp_api_url: str = "https://dblp.org"
+    semantic_scholar_api_url: str = "https://api.semanticscholar.org"
+    # asked in this order to find entries by title and authors; `semantic_scholar` joins the default
+    # only when SEMANTIC_SCHOLAR_API_KEY is set (see `verify.stage.search_order`)
+    verify_sources: tuple[str, ...] | None = None
     mailto: str | None = None
     user_agent: str | None = None  # None: refcheck/<version>
     source: Path | None = None  # the file the settings came from, for messages
@@ -244,6 +250,22 @@ def strings(value: object, origin: Origin) -> tuple[str, ...]:
     return tuple(value)
 
 
+VERIFY_SOURCES = ("crossref", "openalex", "dblp", "arxiv", "semantic_scholar")
+
+
+def sources(value: object, origin: Origin) -> tuple[str, ...]:
+    """Source names, in the order to ask them (a list, or one comma-separated string)."""
+    if isinstance(value, str):
+        value = [v for v in (part.strip() for part in value.split(",")) if v]
+    names = strings(value, origin)
+    unknown = [n for n in names if n not in VERIFY_SOURCES]
+    if unknown:
+        raise _Invalid(f"unknown source {unknown[0]!r}; expected some of {', '.join(VERIFY_SOURCES)}")
+    if len(set(names)) != len(names):
+        raise _Invalid(f"a source is named twice, {_got(value)}")
+    return names
+
+
 def path(value: object, origin: Origin) -> Path:
     """A path, relative to the config file's directory (to the working directory on the command line)."""
     if not isinstance(value, str):
@@ -403,6 +425,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("arxiv_api_url", url),
     Setting("arxiv_interval", _SECONDS),
     Setting("crossref_api_url", base_url),
+    Setting("openalex_api_url", base_url),
+    Setting("dblp_api_url", base_url),
+    Setting("semantic_scholar_api_url", base_url),
+    Setting("verify_sources", sources),
     Setting("mailto", text),
     Setting("user_agent", text),
 )

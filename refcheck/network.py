@@ -62,8 +62,10 @@ def run_network(
         for link in doc.links
         if is_remote(link.url) and not (link.context is LinkContext.HTML and not link.url)
     ]
-    by_identifier = [item for item in occurrences if config.verify and _identifier_url(item[1].url)]
-    others = [item for item in occurrences if not (config.verify and _identifier_url(item[1].url))]
+    # arXiv, doi.org and paper-page links wait for the metadata stage, which fetches their records
+    waits = [config.verify and (_identifier_url(link.url) or _paper_page(link.url)) for _, link in occurrences]
+    by_identifier = [item for item, wait in zip(occurrences, waits, strict=True) if wait]
+    others = [item for item, wait in zip(occurrences, waits, strict=True) if not wait]
     with Cache(_cache_path(config), deadline=deadline) as cache:
         verifying: _Background[VerifyResult] | None = None
         try:
@@ -85,7 +87,11 @@ def run_network(
                 verified = verifying.result()
                 _merge(total, verified)
                 if config.links:
-                    rest = [item for item in by_identifier if not _answered(item[1].url, verified.resolved)]
+                    rest = [
+                        item
+                        for item in by_identifier
+                        if not _answered(item[1].url, verified.resolved) and item[1].url not in verified.pages
+                    ]
                     if rest:
                         _merge(total, check_links(rest, config, cache, deadline=deadline, progress=progress))
         except KeyboardInterrupt:
@@ -145,6 +151,12 @@ def _identifier_url(url: str) -> bool:
     from refcheck import identifiers
 
     return bool(identifiers.arxiv_from_url(url) or identifiers.doi_from_url(url))
+
+
+def _paper_page(url: str) -> bool:
+    from refcheck.verify.landing import PAGE
+
+    return PAGE.match(url) is not None
 
 
 def _answered(url: str, resolved: dict[tuple[IdentifierKind, str], bool]) -> bool:

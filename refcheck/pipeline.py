@@ -72,6 +72,7 @@ class _Checked:
     references: int = 0
     links: int = 0
     bib_used: int = 0
+    bib_cited: list[Reference] = field(default_factory=list)  # the bibliography entries cited, verified too
     notices: list[str] = field(default_factory=list)  # config files' bibliography problems, said once per run
     fragment_links: list[Link] = field(default_factory=list)  # `file.md#x`: anchors of another file
     unmatched: Document | None = None  # cites Manubot tags: matched once every file's tags are known
@@ -115,9 +116,14 @@ def _bib_references(doc: Document, config: Config, out: _Checked) -> list[Refere
 
 
 def _match(doc: Document, config: Config, tag_keys: set[str], out: _Checked) -> None:
-    found, used = check_document(doc, _bib_references(doc, config, out), tag_keys, uncited_bib=config.uncited_bib)
+    external = _bib_references(doc, config, out)
+    found, used = check_document(doc, external, tag_keys, uncited_bib=config.uncited_bib)
     out.diagnostics.extend(found)
     out.bib_used = used
+    keys = {c.key for c in doc.citations if c.key}
+    out.bib_cited = [r for r in external if config.uncited_bib or r.key in keys]
+    if out.document is not None:
+        out.document.references.extend(out.bib_cited)
 
 
 def _cites_tags(doc: Document, manubot: bool) -> bool:
@@ -167,7 +173,11 @@ def _check_file(job: _Job, path: Path) -> _Checked:
     out.fragment_links = [link for link in doc.links if _is_fragment_link(link.url)]
     if job.keep_documents:
         out.document = Document(
-            doc.path, doc.display_path, references=doc.references, links=doc.links, identifiers=doc.identifiers
+            doc.path,
+            doc.display_path,
+            references=[*doc.references, *out.bib_cited],
+            links=doc.links,
+            identifiers=doc.identifiers,
         )
     return out
 

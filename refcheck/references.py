@@ -201,8 +201,10 @@ _ET_AL = re.compile(r",?\s*(?<![^\W\d_])(?:et\.?\s*al(?:ii|ia)?\b\.?|and others\
 _ET_AL_GLUED = re.compile(r"(?<=[a-z])et\.?\s+al\b\.?")
 _NEXT_CHUNK = re.compile(r"\s*([^,.;:&\"“(\[]{0,80}?)(?:,|\.|;| and | & |\"|“|\(|\[|$)")
 _LAST_WORD = re.compile(r"([\w'’.-]+)$")
-_INITIALS = re.compile(r"^(?:[A-Z]\.?\s?-?\s?){1,4}$")
-_CLUSTER = re.compile(r"^[A-Z]{1,3}$")  # Vancouver initials, "PA"
+# Capitals an initial can be: ASCII and the Latin-1 / Latin Extended letters (İ, Ł, Ś, Ž, …).
+_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
+_INITIALS = re.compile(rf"^(?:[{_UPPER}]\.?\s?-?\s?){{1,4}}$")
+_CLUSTER = re.compile(rf"^[{_UPPER}]{{1,3}}$")  # Vancouver initials, "PA"
 _VANCOUVER = re.compile(r"[^\s,.;:]+(?: [^\s,.;:]+){0,3} [A-Z]{1,3}(?:,| and | & )")
 _GENERIC_LINK = re.compile(
     r"^(?:pdf|html|code|link|paper|arxiv|url|here|website|web|blog|blog post|project page|project|"

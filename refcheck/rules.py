@@ -325,7 +325,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RC504", "year-mismatch-record", _W,
-        "The entry's year is earlier than its record allows (the record's first version or publication).",
+        "The entry's year fits none of its record's dates: earlier than a preprint's first version, or "
+        "more than a year from a published work's print, online or proceedings dates.",
         "A work cannot be published before it exists, so the year or the identifier is wrong.",
         "## References\n\n"
         "- Kaplan, J. et al. (2018). Scaling laws for neural language models. arXiv:2001.08361\n",
@@ -338,6 +339,33 @@ RULES: tuple[Rule, ...] = (
         "## References\n\n- Doe, J. (2019). A result that did not hold. doi:10.5555/12345678\n\n"
         "<!-- Crossref lists a retraction notice for this DOI -->\n",
         "Cite the replacement or a later correct work, or say in the text that the work was retracted.",
+    ),
+    Rule(
+        "RC506", "reference-not-found", _W,
+        "A scholarly entry (a title, authors and a year, no identifier) that no enabled source finds by "
+        "its title, although every source answered (`verify_sources`: Crossref, OpenAlex, DBLP, arXiv, "
+        "and Semantic Scholar with a key). Web pages, software, datasets, blog posts, theses, reports "
+        "and manuals are not searched.",
+        "A reference to a work that does not exist is the worst slip of drafted text: readers cannot "
+        "follow it, and it is often an invented title with real-looking authors. A source that could "
+        "not be asked never leads here: the entry is then counted unverified (exit 3).",
+        "## References\n\n"
+        "- Smith, A., & Jones, B. (2021). Recursive gradient folding for sparse transformers. NeurIPS.\n",
+        "Find the work you meant (a library catalogue, the authors' pages) and copy its exact title, "
+        "authors and year, best with its DOI or arXiv ID; remove the entry if no such work exists. A "
+        "real work none of the sources index (a thesis, a report) can be kept with "
+        "`<!-- refcheck: disable-next-line RC506 -->`.",
+    ),
+    Rule(
+        "RC507", "identifier-available", _I,
+        "An entry without an arXiv ID or DOI that a source found by title and authors: the message "
+        'gives the identifier ("found as doi:… / arXiv:…").',
+        "With an identifier, readers reach the work in one step, and refcheck checks the entry by "
+        "lookup instead of by search.",
+        "## References\n\n"
+        "- Vaswani, A. et al. (2017). Attention is all you need. NeurIPS.\n",
+        "Paste the identifier from the message into the entry (`doi:10.…`, `arXiv:…`, or a BibTeX "
+        "`doi` / `eprint` field), or leave the entry as it is: this is information only.",
     ),
 )
 

@@ -11,6 +11,7 @@ import httpx
 
 from refcheck.verify.fetch import Answer, Pacer, Policy, Unavailable, get
 from refcheck.verify.records import Lookup, Record, Status
+from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Query, usable
 
 BATCH_SIZE = 100
 SOURCE = "arXiv API"
@@ -20,7 +21,6 @@ _ARXIV = "{http://arxiv.org/schemas/atom}"
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ABS_ID = re.compile(r"arxiv\.org/abs/(.+?)(?:v\d+)?$", re.IGNORECASE)
 _NAMED_ID = re.compile(r"\bfor\s+(?:id\s+)?(\S+?)\s*$", re.IGNORECASE)
-_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 # Withdrawal notices as arXiv and authors word them, at the start of the comment or abstract; anything
 # vaguer is not reported.
 _WITHDRAWN = re.compile(
@@ -29,6 +29,7 @@ _WITHDRAWN = re.compile(
     r"|\bwithdrawn\s+by\s+(?:the\s+)?(?:authors?|submitter|arxiv|administrators?|moderators?)\b",
     re.IGNORECASE,
 )
+_PHRASE_BREAK = re.compile(r"[^\w\s'-]+")  # what would end or break a quoted arXiv phrase
 _NOTICE_SPAN = 300  # only the opening of a long abstract can be a notice
 MAX_DEPTH = 32  # an Atom feed nests 4 deep (feed, entry, author, name)
 _PARSE_STEP = 64 * 1024
@@ -119,31 +120,53 @@ def parse_feed(body: bytes) -> Feed:
                 identifier=canonical_id(match.group(1)),
                 title=title,
                 authors=tuple(
-                    name for a in entry.findall(f"{_ATOM}author") if (name := _text(a, f"{_ATOM}name"))
+                    name for a in entry.findall(f"{_ATOM}author")[:MAX_AUTHORS] if (name := _text(a, f"{_ATOM}name"))
                 ),
                 years=(int(year),) if year else (),
                 published=published[:10] if published else None,
                 doi=doi.lower() if doi else None,
                 journal_ref=_text(entry, f"{_ARXIV}journal_ref"),
                 withdrawn=withdrawal_notice(comment, summary),
+                arxiv=canonical_id(match.group(1)),
+                preprint=True,
             )
         )
     return feed
 
 
-def journal_years(record: Record) -> list[int]:
-    """Years named in the record's journal reference (`Phys. Rev. B 85, 115117 (2012)`)."""
-    return [int(y) for y in _YEAR.findall(record.journal_ref or "")]
-
-
 class ArxivSource:
-    """Looks IDs up in batches of up to 100, one request at a time, `arxiv_interval` apart."""
+    """Looks IDs up in batches of up to 100 and searches titles, one request at a time, `arxiv_interval`
+    apart (arXiv's terms: one request every 3 s, so a title search is best asked last)."""
+
+    name = "arxiv"
+    label = SOURCE
+    kinds = frozenset({"arxiv"})
 
     def __init__(self, client: httpx.AsyncClient, url: str, interval: float, policy: Policy) -> None:
         self.client = client
         self.url = url
         self.policy = policy
         self.pacer = Pacer(interval)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def search(self, query: Query) -> list[Record]:
+        """The entries whose title holds the query's title words as a phrase."""
+        words = _PHRASE_BREAK.sub(" ", query.title).split()
+        if not words:
+            return []
+        params = {"search_query": f'ti:"{" ".join(words)}"', "start": "0", "max_results": str(MAX_CANDIDATES)}
+        response = await get(self.client, self.url, self.pacer, self.policy, params)
+        if response.status_code != 200:
+            raise Unavailable(f"HTTP {response.status_code}")
+        try:
+            feed = parse_feed(response.content)
+        except FeedError as exc:
+            raise Unavailable(str(exc)) from None
+        if feed.errors:
+            raise Unavailable(f"arXiv API error: {feed.errors[0]}")
+        return usable(feed.records[:MAX_CANDIDATES], len(feed.records))
 
     async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None:
         """Look up canonical IDs; `done(id, lookup)` is called as answers arrive."""

@@ -7,6 +7,7 @@ online year): calling a real work fabricated is the worst mistake this stage can
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from refcheck.model import Reference
-from refcheck.verify.arxiv import journal_years
 from refcheck.verify.normalise import fold, umlaut_spelling
 from refcheck.verify.records import Record
 
@@ -105,6 +105,12 @@ NOT_A_NAME = frozenset({"others", "al", "et al", "anonymous", "anon", "unknown",
 _SUBTITLE = re.compile(r"\s*(?::|\?|!|\.\s|\s[-–—]{1,3}\s|\s--\s)\s*")
 _NOTICE_PREFIX = re.compile(r"^\s*(?:retracted(?:\s+article)?|retraction|withdrawn)\s*:\s*", re.IGNORECASE)
 _ENTRY_YEAR = re.compile(r"^\s*(\d{4})")
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
+def _journal_years(record: Record) -> list[int]:
+    """Years named in the record's journal reference (`Phys. Rev. B 85, 115117 (2012)`)."""
+    return [int(y) for y in _YEAR.findall(record.journal_ref or "")]
 
 
 # ---- titles -----------------------------------------------------------------------------------------
@@ -153,16 +159,29 @@ def _main_title(title: str) -> str | None:
     return parts[0] if len(parts) == 2 and parts[0].strip() and parts[1].strip() else None
 
 
+def _subtitle(title: str) -> str | None:
+    parts = _SUBTITLE.split(title.strip().rstrip(".?!"), maxsplit=1)
+    return parts[1] if len(parts) == 2 and parts[0].strip() and parts[1].strip() else None
+
+
 def title_matches(entry_title: str, record_title: str) -> bool:
-    """Same title up to case, punctuation, markup, accents, typos; a subtitle on one side only is fine."""
+    """Same title up to case, punctuation, markup, accents, typos; a subtitle on one side only is fine,
+    and so is a name or question in front of it on one side only (`ChemCrow: Augmenting…` on arXiv,
+    `Augmenting…` in the journal). Short remainders must match exactly, so this cannot match by accident."""
     a, b = _NOTICE_PREFIX.sub("", entry_title), _NOTICE_PREFIX.sub("", record_title)
     full_a, full_b = _forms(a), _forms(b)
     candidates = [(full_a, full_b)]
-    if main_a := _main_title(a):
-        candidates.append((_forms(main_a), full_b))
-    if main_b := _main_title(b):
-        candidates.append((full_a, _forms(main_b)))
+    for part in (_main_title, _subtitle):
+        if part_a := part(a):
+            candidates.append((_forms(part_a), full_b))
+        if part_b := part(b):
+            candidates.append((full_a, _forms(part_b)))
     return any(_similar(x, y) for xs, ys in candidates for x in xs for y in ys)
+
+
+def title_similarity(entry_title: str, record_title: str) -> float:
+    """0..100: how much of one folded title the other holds (for near misses, not for matches)."""
+    return float(fuzz.token_set_ratio(fold(entry_title), fold(record_title)))
 
 
 # ---- authors ----------------------------------------------------------------------------------------
@@ -204,9 +223,7 @@ def first_author_matches(surname: str, names: Sequence[str]) -> bool | None:
     if wanted & available:
         return True
     # One letter apart in a long name is a transliteration (Kuznetsov/Kuznetzov), not another person.
-    return any(
-        Levenshtein.distance(w, k) <= 1 for w in wanted if len(w) >= 8 for k in available if len(k) >= 7
-    )
+    return any(Levenshtein.distance(w, k) <= 1 for w in wanted if len(w) >= 8 for k in available if len(k) >= 7)
 
 
 # ---- years ------------------------------------------------------------------------------------------
@@ -218,18 +235,18 @@ def entry_year(year: str | None) -> int | None:
 
 
 def year_problem(year: int, record: Record) -> str | None:
-    """arXiv: not before the first version (a later, published year is fine). Crossref: ±1 year."""
+    """A preprint: not before the first version (a later, published year is fine). Other records:
+    within a year of one of their dates (online, print, proceedings)."""
     if not record.years:
         return None
-    if record.source == "arxiv":
+    if record.preprint:
         earliest = record.years[0]
         if (record.published or "").endswith("-01-01"):
             earliest -= 1  # submitted on New Year's Eve somewhere west of UTC
-        if year >= earliest or any(y <= year for y in journal_years(record)):
+        if year >= earliest or any(y <= year for y in _journal_years(record)):
             return None
         return (
-            f"year {year} is earlier than {record.label} allows: its first version was submitted on "
-            f"{record.published}"
+            f"year {year} is earlier than {record.label} allows: its first version was submitted on {record.published}"
         )
     if any(abs(year - y) <= 1 for y in record.years):
         return None
@@ -263,7 +280,7 @@ def describe(record: Record) -> str:
 
 def _same_work(a: Record, b: Record) -> bool:
     """Two records of one entry that describe one work (a preprint and its published version)."""
-    if (a.doi and a.doi == b.identifier) or (b.doi and b.doi == a.identifier):
+    if (a.doi and a.doi == b.doi) or (a.arxiv and a.arxiv == b.arxiv):
         return True
     return bool(a.authors and b.authors and _name_keys(a.authors[0]) & _name_keys(b.authors[0]))
 
@@ -289,15 +306,12 @@ def compare(reference: Reference, record: Record, others: Sequence[Record] = ())
 
     if title_ok is False:
         also = "; the first author differs too" if author_ok is False else ""
-        findings.append(
-            Finding("RC502", f"title differs from the record of {record.label}: {describe(record)}{also}")
-        )
+        findings.append(Finding("RC502", f"title differs from the record of {record.label}: {describe(record)}{also}"))
     elif author_ok is False:
         findings.append(
             Finding(
                 "RC503",
-                f'first author "{reference.authors[0]}" is not among the authors of {record.label}: '
-                f"{describe(record)}",
+                f'first author "{reference.authors[0]}" is not among the authors of {record.label}: {describe(record)}',
             )
         )
     year = entry_year(reference.year)
@@ -306,3 +320,51 @@ def compare(reference: Reference, record: Record, others: Sequence[Record] = ())
         if problem:
             findings.append(Finding("RC504", problem))
     return findings
+
+
+# ---- choosing among search hits ---------------------------------------------------------------------
+
+NEAR_TITLE = 70  # title_similarity of a near miss: same first author and year, title reworded or wrong
+
+
+class Grade(enum.IntEnum):
+    NEAR = 0  # another title, same first author and year: the entry's work with its title wrong
+    TITLE = 1  # the title matches, the first author does not (or cannot be compared)
+    SAME = 2  # title and first author match: the entry's work
+
+
+def grade(reference: Reference, record: Record) -> Grade | None:
+    """How well a search hit fits an entry; None: another work."""
+    if not reference.title or not record.title:
+        return None
+    author = None
+    if reference.authors and not reference.is_organisation:
+        author = first_author_matches(reference.authors[0], record.authors)
+    if title_matches(reference.title, record.title):
+        return Grade.SAME if author is not False else Grade.TITLE
+    year = entry_year(reference.year)
+    if (
+        author
+        and year is not None
+        and year_problem(year, record) is None
+        and title_similarity(reference.title, record.title) >= NEAR_TITLE
+    ):
+        return Grade.NEAR
+    return None
+
+
+def best_hit(reference: Reference, records: Sequence[Record]) -> tuple[Record, Grade] | None:
+    """The hit that fits best: by grade, then a year that fits, then the very same title (a preprint
+    and its renamed published version both match); the first of equals, as sources rank their hits."""
+    graded = [(r, g) for r in records if (g := grade(reference, r)) is not None]
+    if not graded:
+        return None
+    year = entry_year(reference.year)
+    title = fold(reference.title or "")
+
+    def rank(item: tuple[Record, Grade]) -> tuple[int, bool, bool]:
+        record, level = item
+        fits = year is None or year_problem(year, record) is None
+        return level, fits, fold(record.title or "") == title
+
+    return max(graded, key=rank)  # max keeps the first of equals

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from refcheck.verify.fetch import Answer, Limiter, Policy, Unavailable, get
+from refcheck.verify.fetch import Answer, Limiter, Policy, Unavailable, get, json_of
 from refcheck.verify.records import Lookup, Record, Status
+from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, usable
 
 SOURCE = "Crossref"
-MAX_IN_FLIGHT = 3
 _DATE_FIELDS = ("issued", "published-print", "published-online", "published")
 _RETRACTING = {"retraction", "withdrawal", "removal"}
 
@@ -73,41 +74,75 @@ def parse_work(doi: str, message: dict[str, Any]) -> Record:
         identifier=doi,
         title=title,
         authors=tuple(
-            name for a in _list(message.get("author")) if isinstance(a, dict) and (name := _author(a))
+            name for a in _list(message.get("author"))[:MAX_AUTHORS] if isinstance(a, dict) and (name := _author(a))
         ),
         years=tuple(years),
         published="-".join(f"{p:02d}" for p in issued) if issued else None,
         retracted_by=_retraction(message),
+        doi=doi,
     )
 
 
 def _message(response: Answer) -> dict[str, Any] | None:
     try:
-        data = json.loads(response.content)
-    except (ValueError, RecursionError):  # json stops at the interpreter's recursion limit (~1,000 deep)
+        data = json_of(response)
+    except Unavailable:
         return None
     message = data.get("message") if isinstance(data, dict) else None
     return message if isinstance(message, dict) else None
 
 
-class CrossrefSource:
-    """One `/works/{doi}` request per DOI; a 404 is confirmed with `/works/{doi}/agency`, because DOIs
-    registered with DataCite (Zenodo, figshare, …) or other agencies exist without a Crossref record."""
+def politeness(mailto: str | None) -> tuple[Politeness, Politeness]:
+    """Crossref's limits since December 2025, (lookups by DOI, searches): the polite pool (with a
+    `mailto`) allows 3 in flight, 10 lookups or 3 searches a second; the public pool 1 and 1."""
+    if mailto:
+        return Politeness(3, 0.1), Politeness(3, 1 / 3)
+    return Politeness(1, 1.0), Politeness(1, 1.0)
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str, policy: Policy) -> None:
+
+class CrossrefSource:
+    """`/works/{doi}` per DOI (a 404 is confirmed with `/works/{doi}/agency`, because DOIs registered
+    with DataCite or other agencies exist without a Crossref record) and `/works?query.bibliographic=`."""
+
+    name = "crossref"
+    label = SOURCE
+    kinds = frozenset({"crossref"})
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        policy: Policy,
+        *,
+        mailto: str | None = None,
+        limits: tuple[Politeness, Politeness] | None = None,
+    ) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.policy = policy
-        self.limiter = Limiter(MAX_IN_FLIGHT)
+        self.mailto = mailto
+        lookups, searches = limits or politeness(mailto)
+        self.limiter = Limiter(lookups.concurrency, lookups.gap)
+        self.search_limiter = Limiter(searches.concurrency, searches.gap)
 
     @property
     def requests(self) -> int:
-        return self.limiter.sent
+        return self.limiter.sent + self.search_limiter.sent
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
     async def _get(self, path: str) -> Answer:
-        return await get(self.client, f"{self.base_url}{path}", self.limiter, self.policy)
+        params = {"mailto": self.mailto} if self.mailto else None
+        return await get(self.client, f"{self.base_url}{path}", self.limiter, self.policy, params)
 
-    async def lookup(self, doi: str) -> Lookup:
+    async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None:
+        async def one(doi: str) -> None:
+            done(doi, await self.lookup_doi(doi))
+
+        await asyncio.gather(*(one(d) for d in dict.fromkeys(ids)))
+
+    async def lookup_doi(self, doi: str) -> Lookup:
         path = f"/works/{quote(doi, safe='/')}"
         try:
             response = await self._get(path)
@@ -134,3 +169,31 @@ class CrossrefSource:
             agency = {}
         label = _first(agency.get("label")) or _first(agency.get("id")) or "another agency"
         return Lookup(Status.ELSEWHERE, detail=f"registered with {label}, which Crossref has no record from")
+
+    async def search(self, query: Query) -> list[Record]:
+        params = {
+            "query.bibliographic": query.title,
+            "rows": str(MAX_CANDIDATES),
+            "select": _SELECT,
+        }
+        if query.authors:
+            params["query.author"] = " ".join(query.authors[:3])
+        if self.mailto:
+            params["mailto"] = self.mailto
+        response = await get(self.client, f"{self.base_url}/works", self.search_limiter, self.policy, params)
+        if response.status_code != 200:
+            raise Unavailable(f"HTTP {response.status_code}")
+        data = json_of(response)
+        message = data.get("message") if isinstance(data, dict) else None
+        items = message.get("items") if isinstance(message, dict) else None
+        if not isinstance(items, list):
+            raise Unavailable("unreadable answer (no work list)")
+        records = [
+            parse_work(doi.lower(), item)
+            for item in items[:MAX_CANDIDATES]
+            if isinstance(item, dict) and isinstance(doi := item.get("DOI"), str) and doi.strip()
+        ]
+        return usable(records, len(items))
+
+
+_SELECT = "DOI,title,subtitle,author,issued,published-print,published-online,published,type,update-to,relation"

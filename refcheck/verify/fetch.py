@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import socket
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -109,9 +110,9 @@ class Limiter:
     The first request goes alone, so the limits it announces apply from the second request on.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, gap: float = 0.0) -> None:
         self.capacity = capacity
-        self.gap = 0.0
+        self.gap = gap
         self.sent = 0
         self._answered = False
         self._in_flight = 0
@@ -179,6 +180,18 @@ def _seconds(value: str | None) -> float | None:
     except ValueError:
         return None
     return number if number >= 0 else None
+
+
+def json_of(answer: Answer) -> Any:
+    """The answer's JSON; `Unavailable` for anything else (HTML, truncated, nested past the
+    interpreter's recursion limit, which stops `json` near 1,000 levels)."""
+    try:
+        return json.loads(answer.content)
+    except RecursionError:
+        raise Unavailable("unreadable answer (JSON nested too deep)") from None
+    except ValueError:
+        kind = answer.headers.get("content-type", "no content type").split(";")[0].strip()
+        raise Unavailable(f"unreadable answer ({kind or 'no content type'}, not JSON)") from None
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

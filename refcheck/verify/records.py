@@ -8,27 +8,42 @@ from typing import Any
 
 RECORD_TTL = 30 * 86400.0  # a found record is reused for 30 days
 NOT_FOUND_TTL = 86400.0  # "does not exist" is rechecked after a day
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
+SOURCES = frozenset({"arxiv", "crossref", "openalex", "dblp", "semantic_scholar", "page"})
 
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """The fields of an arXiv or Crossref record that an entry is compared with."""
+    """The fields of a source's record that an entry is compared with, whichever source answered."""
 
-    source: str  # "arxiv" | "crossref"
-    identifier: str  # as looked up: arXiv ID without version, DOI lower-cased
+    source: str  # one of SOURCES: the source that answered
+    identifier: str  # the source's own key: arXiv ID without version, DOI, OpenAlex W…, DBLP key, S2 id
     title: str | None
     authors: tuple[str, ...] = ()  # display names, "Given Family"
-    years: tuple[int, ...] = ()  # arXiv: the v1 year; Crossref: issued, print and online years
-    published: str | None = None  # ISO date: arXiv v1 submission, Crossref issue date
-    doi: str | None = None  # arXiv's `arxiv:doi` (the published version), lower-cased
+    years: tuple[int, ...] = ()  # every year the record gives: v1, issue, print, online
+    published: str | None = None  # ISO date, as precise as the source gives it
+    doi: str | None = None  # the work's DOI, lower-cased (an arXiv record: its published version's)
     journal_ref: str | None = None
     withdrawn: str | None = None  # arXiv's withdrawal notice
     retracted_by: str | None = None  # Crossref: the retraction notice's DOI ("" when not given)
+    arxiv: str | None = None  # the work's arXiv ID, when the source names one
+    preprint: bool = False  # a preprint server's record: its year is the earliest a citation may give
 
     @property
     def label(self) -> str:
-        return f"arXiv:{self.identifier}" if self.source == "arxiv" else f"doi:{self.identifier}"
+        """The identifier a reader can paste: `arXiv:…` for a preprint, else `doi:…`; a page's address."""
+        if self.source == "page":
+            return self.identifier
+        if self.arxiv and (self.preprint or not self.doi):
+            return f"arXiv:{self.arxiv}"
+        if self.doi:
+            return f"doi:{self.doi}"
+        return f"{self.source} {self.identifier}"
+
+    @property
+    def identifiers(self) -> tuple[str, ...]:
+        """`doi:…` and `arXiv:…`, whichever the record has (RC507's suggestion)."""
+        return tuple(x for x in (self.doi and f"doi:{self.doi}", self.arxiv and f"arXiv:{self.arxiv}") if x)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -39,8 +54,10 @@ class Record:
         if not isinstance(data, dict) or set(data) != _RECORD_FIELDS:
             raise ValueError("not a record")
         authors, years = data["authors"], data["years"]
-        if data["source"] not in ("arxiv", "crossref") or not isinstance(data["identifier"], str):
+        if data["source"] not in SOURCES or not isinstance(data["identifier"], str):
             raise ValueError("not a record")
+        if type(data["preprint"]) is not bool:
+            raise ValueError("preprint")
         if not (isinstance(authors, list) and all(isinstance(a, str) for a in authors)):
             raise ValueError("authors")
         if not (isinstance(years, list) and all(type(y) is int for y in years)):
@@ -51,7 +68,7 @@ class Record:
 
 
 _RECORD_FIELDS = frozenset(f.name for f in fields(Record))
-_OPTIONAL_TEXT = ("title", "published", "doi", "journal_ref", "withdrawn", "retracted_by")
+_OPTIONAL_TEXT = ("title", "published", "doi", "journal_ref", "withdrawn", "retracted_by", "arxiv")
 
 
 class Status(enum.Enum):
@@ -85,8 +102,11 @@ class Lookup:
         return value, (RECORD_TTL if self.exists else NOT_FOUND_TTL)
 
     @classmethod
-    def from_cache(cls, value: dict[str, Any] | None, key: tuple[str, str] | None = None) -> Lookup | None:
-        """The lookup stored under `key` (source, identifier); None for a row of any other shape."""
+    def from_cache(
+        cls, value: dict[str, Any] | None, key: tuple[str, str] | None = None, *, source: str | None = None
+    ) -> Lookup | None:
+        """The lookup stored under `key` (source, identifier), or a search answer of `source`; None for
+        a row of any other shape."""
         if not value or value.get("format") != _CACHE_FORMAT:
             return None
         detail = value.get("detail", "")
@@ -101,4 +121,6 @@ class Lookup:
             return None  # a found identifier has its record, and only a found one
         if record is not None and key is not None and (record.source, record.identifier) != key:
             return None  # another identifier's record
+        if record is not None and source is not None and record.source != source:
+            return None  # another source's answer
         return cls(status, record, detail)

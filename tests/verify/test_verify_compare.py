@@ -135,12 +135,13 @@ def test_author_check_abstains_without_something_to_compare(surname: str, names:
 
 def arxiv_record(published: str = "2017-07-27", journal_ref: str | None = None) -> Record:
     return Record(
-        "arxiv", "1707.08567", "T", ("A B",), (int(published[:4]),), published, journal_ref=journal_ref
+        "arxiv", "1707.08567", "T", ("A B",), (int(published[:4]),), published, journal_ref=journal_ref,
+        arxiv="1707.08567", preprint=True,
     )
 
 
 def crossref_record(*years: int) -> Record:
-    return Record("crossref", "10.1/x", "T", ("A B",), years, f"{years[0]}-03-21")
+    return Record("crossref", "10.1/x", "T", ("A B",), years, f"{years[0]}-03-21", doi="10.1/x")
 
 
 @pytest.mark.parametrize(
@@ -176,6 +177,8 @@ def test_preprint_and_published_version_of_an_entry_are_compared_together() -> N
         (2011,),
         "2011-11-08",
         doi="10.1103/physrevb.85.115117",
+        arxiv="1111.2011",
+        preprint=True,
     )
     published = Record(
         "crossref",
@@ -184,6 +187,7 @@ def test_preprint_and_published_version_of_an_entry_are_compared_together() -> N
         ("James M. Murray",),
         (2012,),
         "2012-03-19",
+        doi="10.1103/physrevb.85.115117",
     )
     entry = reference(
         arxiv="1111.2011",

@@ -80,6 +80,16 @@ class _Handler(BaseHTTPRequestHandler):
                     type(self).sent += len(chunk)
             elif kind == "bomb":
                 self._send(type(self).bomb, {"Content-Encoding": "gzip"})
+            elif kind == "html":
+                self._send(b"<!DOCTYPE html><html><body>Maintenance</body></html>", {"Content-Type": "text/html"})
+            elif kind == "no-title":
+                item = {"DOI": "10.1000/x", "author": [{"given": "Ann", "family": "Smith"}], "score": 9.0}
+                self._send(json.dumps({"status": "ok", "message": {"items": [item] * 5}}).encode(), {})
+            elif kind == "many-authors":
+                names = [{"given": f"Given{n}", "family": f"Family{n}"} for n in range(3000)]
+                item = {"DOI": "10.1000/x", "title": ["Recursive gradient folding for sparse transformers"],
+                        "author": names, "issued": {"date-parts": [[2021]]}}
+                self._send(json.dumps({"status": "ok", "message": {"items": [item]}}).encode(), {})
             elif kind == "deep":
                 if xml:
                     body = b'<feed xmlns="http://www.w3.org/2005/Atom">' + b"<a>" * DEEP + b"</a>" * DEEP + b"</feed>"
@@ -134,3 +144,45 @@ def test_a_hostile_metadata_answer_leaves_the_entries_unverified_and_memory_flat
         assert int(peak.group(1)) / 1024 < 250, f"peak memory {int(peak.group(1)) / 1024:.0f} MiB"
     if route.startswith("huge"):
         assert handler.sent < HUGE  # both answers (2 × 64 MiB offered) read up to the cap, not to the end
+
+
+SEARCH_DOC = """A claim (Smith, 2021).
+
+## References
+
+- Smith, A., & Jones, B. (2021). Recursive gradient folding for sparse transformers. In NeurIPS.
+"""
+
+
+@pytest.mark.parametrize("route", ["huge", "huge-undeclared", "bomb", "deep", "html", "no-title", "many-authors"])
+def test_a_hostile_search_answer_leaves_the_entry_unverified_and_memory_flat(
+    hostile: tuple[str, type[_Handler]], tmp_path: Path, route: str
+) -> None:
+    base, handler = hostile
+    handler.route, handler.sent = route, 0
+    (tmp_path / "post.md").write_text(SEARCH_DOC, encoding="utf-8")
+    argv = [sys.executable, "-c", _PEAK_REPORTING, "--no-cache", "--no-links", "--format", "json", "--retries",
+            "0", "--verify-sources", "crossref", "--crossref-api-url", f"{base}/crossref", "post.md"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert "Traceback" not in done.stderr, done.stderr
+    data = json.loads(done.stdout)
+    peak = re.search(r"VmHWM:\s*(\d+) kB", done.stderr)
+    if peak is not None:
+        assert int(peak.group(1)) / 1024 < 200, f"peak memory {int(peak.group(1)) / 1024:.0f} MiB"
+    if route == "many-authors":  # a real answer, only long: compared on its first 1,000 names, no finding
+        assert [d["code"] for d in data["diagnostics"]] == ["RC503"]
+        assert "Given0 Family0, Given1 Family1, Given2 Family2 and 997 others" in data["diagnostics"][0]["message"]
+        return
+    assert data["diagnostics"] == []
+    assert data["summary"]["unverified_references"] == 1
+    why = {
+        "huge": "answer larger than 10 MiB (67108864 bytes declared)",
+        "huge-undeclared": "answer larger than 10 MiB (more than 10485760 bytes)",
+        "bomb": "answer larger than 10 MiB (more than 10485760 bytes)",
+        "deep": "unreadable answer (JSON nested too deep)",
+        "html": "unreadable answer (text/html, not JSON)",
+        "no-title": "answer without usable records (no titles)",
+    }[route]
+    assert data["notices"] == [f"Crossref unavailable ({why}): 1 entry not verified by title"]
+    assert done.returncode == 3

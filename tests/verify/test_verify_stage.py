@@ -308,7 +308,7 @@ def test_crossref_concurrency_stays_at_three_and_honours_the_concurrency_header(
     replay: ReplayServer, cache: Cache
 ) -> None:
     dois = [f"10.9999/slow.{n}" for n in range(8)]
-    replay.crossref_delay = 0.15
+    replay.crossref_delay = 0.35  # longer than 3 starts 0.1 s apart (Crossref's 10 lookups a second)
     replay.crossref_headers = {}
     verify_references([reference(doi=d, line=n) for n, d in enumerate(dois)], [], config_for(replay), cache)
     assert replay.max_in_flight["crossref"] == 3

@@ -1,0 +1,107 @@
+"""DBLP: `/search/publ/api?q=…&format=json`, at most one request a second."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from refcheck.verify.fetch import Limiter, Policy, Unavailable, get, json_of
+from refcheck.verify.records import Lookup, Record
+from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, usable
+
+SOURCE = "DBLP"
+POLITENESS = Politeness(concurrency=1, interval=1.0)
+_HOMONYM = re.compile(r"\s+\d{4}$")  # "Jingbo Wang 0003": DBLP's number for one of several namesakes
+_ARXIV_URL = re.compile(r"arxiv\.org/abs/([^\s?#]+?)(?:v\d+)?$", re.IGNORECASE)
+_QUERY_BREAK = re.compile(r"[^\w\s'-]+")  # DBLP reads `|`, `$`, `*` and others as operators
+
+
+def _text(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return " ".join(html.unescape(value).split())
+
+
+def author_name(value: Any) -> str | None:
+    """A DBLP author (`{"@pid", "text"}` or a string) without its homonym number."""
+    text = _text(value.get("text") if isinstance(value, dict) else value)
+    return _HOMONYM.sub("", text) if text else None
+
+
+def parse_hit(hit: dict[str, Any]) -> Record | None:
+    info = hit.get("info")
+    if not isinstance(info, dict):
+        return None
+    key = _text(info.get("key")) or _text(hit.get("@id"))
+    if not key:
+        return None
+    authors = info.get("authors")
+    listed = authors.get("author") if isinstance(authors, dict) else None
+    if not isinstance(listed, list):
+        listed = [listed] if listed else []  # one author: an object, not a list
+    title = _text(info.get("title"))
+    year = _text(info.get("year"))
+    ee = info.get("ee")
+    links = ee if isinstance(ee, list) else [ee]
+    arxiv = next((m.group(1) for e in links if isinstance(e, str) and (m := _ARXIV_URL.search(e))), None)
+    doi = _text(info.get("doi"))
+    informal = info.get("type") == "Informal and Other Publications"
+    return Record(
+        source="dblp",
+        identifier=key,
+        title=title.removesuffix(".") if title else None,
+        authors=tuple(n for a in listed[:MAX_AUTHORS] if (n := author_name(a))),
+        years=(int(year),) if year and year.isdigit() else (),
+        published=year if year and year.isdigit() else None,
+        doi=doi.lower() if doi and not doi.lower().startswith("10.48550/") else None,
+        arxiv=arxiv,
+        preprint=informal and arxiv is not None,
+    )
+
+
+class DblpSource:
+    """Title search only."""
+
+    name = "dblp"
+    label = SOURCE
+    kinds: frozenset[str] = frozenset()
+
+    def __init__(
+        self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness = POLITENESS
+    ) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy
+        self.limiter = Limiter(limits.concurrency, limits.gap)
+
+    @property
+    def requests(self) -> int:
+        return self.limiter.sent
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None:
+        return None
+
+    async def search(self, query: Query) -> list[Record]:
+        words = _QUERY_BREAK.sub(" ", query.title).split()
+        params = {"q": " ".join(words), "format": "json", "h": str(MAX_CANDIDATES)}
+        url = f"{self.base_url}/search/publ/api"
+        response = await get(self.client, url, self.limiter, self.policy, params)
+        if response.status_code != 200:
+            raise Unavailable(f"HTTP {response.status_code}")
+        data = json_of(response)
+        result = data.get("result") if isinstance(data, dict) else None
+        hits = result.get("hits") if isinstance(result, dict) else None
+        if not isinstance(hits, dict):
+            raise Unavailable("unreadable answer (no hits)")
+        listed = hits.get("hit", [])
+        if not isinstance(listed, list):
+            listed = [listed]
+        records = [r for h in listed[:MAX_CANDIDATES] if isinstance(h, dict) and (r := parse_hit(h))]
+        return usable(records, len(listed))

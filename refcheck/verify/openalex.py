@@ -1,0 +1,106 @@
+"""OpenAlex: `/works?filter=title.search:…` (titles, authorships, years, DOIs), polite pool with `mailto`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from refcheck.verify.fetch import Limiter, Policy, Unavailable, get, json_of
+from refcheck.verify.records import Lookup, Record
+from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, usable
+
+SOURCE = "OpenAlex"
+POLITENESS = Politeness(concurrency=1, interval=0.1)  # 10 a second, as OpenAlex publishes
+_FILTER_BREAK = re.compile(r"[,|:]+")  # `,` separates filters and `|` ORs values: not part of a title
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+
+
+def _text(value: Any) -> str | None:
+    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+
+def _doi(value: Any) -> str | None:
+    text = _text(value)
+    if not text:
+        return None
+    return re.sub(r"^https?://(?:dx\.)?doi\.org/", "", text, flags=re.IGNORECASE).lower()
+
+
+def parse_work(work: dict[str, Any]) -> Record | None:
+    """An OpenAlex work object as a Record; None without an id."""
+    identifier = _text(work.get("id"))
+    if not identifier:
+        return None
+    doi = _doi(work.get("doi"))
+    arxiv = m.group(1) if doi and (m := _ARXIV_DOI.match(doi)) else None
+    authorships = work.get("authorships")
+    names = []
+    for authorship in authorships[:MAX_AUTHORS] if isinstance(authorships, list) else []:
+        author = authorship.get("author") if isinstance(authorship, dict) else None
+        name = _text(author.get("display_name")) if isinstance(author, dict) else None
+        if name is None and isinstance(authorship, dict):
+            name = _text(authorship.get("raw_author_name"))
+        if name:
+            names.append(name)
+    year = work.get("publication_year")
+    return Record(
+        source="openalex",
+        identifier=identifier.rsplit("/", 1)[-1],
+        title=_text(work.get("title")) or _text(work.get("display_name")),
+        authors=tuple(names),
+        years=(year,) if type(year) is int else (),
+        published=_text(work.get("publication_date")),
+        doi=None if arxiv else doi,
+        arxiv=arxiv,
+        preprint=work.get("type") == "preprint",
+    )
+
+
+class OpenAlexSource:
+    """Title search only (identifiers are looked up at arXiv and Crossref)."""
+
+    name = "openalex"
+    label = SOURCE
+    kinds: frozenset[str] = frozenset()
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        policy: Policy,
+        *,
+        mailto: str | None = None,
+        api_key: str | None = None,
+        limits: Politeness = POLITENESS,
+    ) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy
+        self.extra = {k: v for k, v in (("mailto", mailto), ("api_key", api_key)) if v}
+        self.limiter = Limiter(limits.concurrency, limits.gap)
+
+    @property
+    def requests(self) -> int:
+        return self.limiter.sent
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None:
+        return None
+
+    async def search(self, query: Query) -> list[Record]:
+        title = " ".join(_FILTER_BREAK.sub(" ", query.title).split())
+        params = {"filter": f"title.search:{title}", "per-page": str(MAX_CANDIDATES), **self.extra}
+        response = await get(self.client, f"{self.base_url}/works", self.limiter, self.policy, params)
+        if response.status_code != 200:
+            raise Unavailable(f"HTTP {response.status_code}")
+        data = json_of(response)
+        results = data.get("results") if isinstance(data, dict) else None
+        if not isinstance(results, list):
+            raise Unavailable("unreadable answer (no results list)")
+        records = [r for w in results[:MAX_CANDIDATES] if isinstance(w, dict) and (r := parse_work(w))]
+        return usable(records, len(results))

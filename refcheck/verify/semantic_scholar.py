@@ -1,0 +1,88 @@
+"""Semantic Scholar: `/graph/v1/paper/search/match?query=…` (its single best title match); at most one
+request a second without an API key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from refcheck.verify.fetch import Limiter, Policy, Unavailable, get, json_of
+from refcheck.verify.records import Lookup, Record
+from refcheck.verify.source import MAX_AUTHORS, Politeness, Query, usable
+
+SOURCE = "Semantic Scholar"
+KEYLESS = Politeness(concurrency=1, interval=1.0)
+KEYED = Politeness(concurrency=1, interval=1.0)  # an introductory key allows 1 a second too
+_FIELDS = "title,authors,year,publicationDate,externalIds,publicationTypes"
+
+
+def _text(value: Any) -> str | None:
+    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+
+def parse_paper(paper: dict[str, Any]) -> Record | None:
+    identifier = _text(paper.get("paperId"))
+    if not identifier:
+        return None
+    ids = paper.get("externalIds")
+    ids = ids if isinstance(ids, dict) else {}
+    doi, arxiv = _text(ids.get("DOI")), _text(ids.get("ArXiv"))
+    authors = paper.get("authors")
+    year = paper.get("year")
+    return Record(
+        source="semantic_scholar",
+        identifier=identifier,
+        title=_text(paper.get("title")),
+        authors=tuple(
+            n
+            for a in (authors[:MAX_AUTHORS] if isinstance(authors, list) else [])
+            if isinstance(a, dict) and (n := _text(a.get("name")))
+        ),
+        years=(year,) if type(year) is int else (),
+        published=_text(paper.get("publicationDate")),
+        doi=doi.lower() if doi and not doi.lower().startswith("10.48550/") else None,
+        arxiv=arxiv,
+    )
+
+
+class SemanticScholarSource:
+    """Title match only."""
+
+    name = "semantic_scholar"
+    label = SOURCE
+    kinds: frozenset[str] = frozenset()
+
+    def __init__(
+        self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness = KEYLESS
+    ) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy
+        self.limiter = Limiter(limits.concurrency, limits.gap)
+
+    @property
+    def requests(self) -> int:
+        return self.limiter.sent
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None:
+        return None
+
+    async def search(self, query: Query) -> list[Record]:
+        params = {"query": query.title, "fields": _FIELDS}
+        url = f"{self.base_url}/graph/v1/paper/search/match"
+        response = await get(self.client, url, self.limiter, self.policy, params)
+        if response.status_code == 404:
+            return []  # {"error": "Title match not found"}
+        if response.status_code != 200:
+            raise Unavailable(f"HTTP {response.status_code}")
+        data = json_of(response)
+        papers = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(papers, list):
+            raise Unavailable("unreadable answer (no data list)")
+        records = [r for p in papers[:1] if isinstance(p, dict) and (r := parse_paper(p))]
+        return usable(records, len(papers))

@@ -1,0 +1,91 @@
+"""The one interface every metadata source implements: look up by identifier, search by title and
+authors, each behind its own client and its own politeness."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from refcheck.verify.fetch import Policy, Unavailable
+from refcheck.verify.normalise import fold
+from refcheck.verify.records import Lookup, Record
+
+MAX_CANDIDATES = 5  # search hits asked for and compared; the right work ranks first or not at all
+SAFETY = 1.05
+MAX_AUTHORS = 1000  # names kept per record: enough for the first author and any surname check
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What a search asks: an entry's title, its authors' surnames (first author first), its year."""
+
+    title: str
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The cache key: folded title, first author and year (the hit kept depends on all three)."""
+        first = fold(self.authors[0]) if self.authors else ""
+        return f"{fold(self.title)} | {first} | {self.year or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Politeness:
+    """A source's published limits: requests in flight, and seconds between request starts."""
+
+    concurrency: int
+    interval: float  # as published
+
+    @property
+    def gap(self) -> float:
+        """The interval kept: a little wider than published, so that network jitter never puts one
+        request too many into the server's counting window."""
+        return self.interval * SAFETY
+
+
+class Source(Protocol):
+    """A metadata source. `lookup` answers identifiers of the namespaces in `kinds` (`arxiv`,
+    `crossref`); `search` raises `fetch.Unavailable` when the source gives no usable answer."""
+
+    name: str  # the `verify_sources` name and cache namespace
+    label: str  # for messages: "Crossref"
+    kinds: frozenset[str]
+
+    @property
+    def requests(self) -> int: ...
+
+    async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None: ...
+
+    async def search(self, query: Query) -> list[Record]: ...
+
+    async def aclose(self) -> None: ...
+
+
+def client(
+    user_agent: str,
+    policy: Policy,
+    connections: int,
+    headers: dict[str, str] | None = None,
+    *,
+    tls: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """One client per source, holding at most as many connections as the source allows in flight."""
+    return httpx.AsyncClient(
+        verify=tls if tls is not None else True,
+        headers={"User-Agent": user_agent, **(headers or {})},
+        timeout=httpx.Timeout(policy.timeout),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+    )
+
+
+def usable(records: Sequence[Record], answered: int) -> list[Record]:
+    """The records with a title; `Unavailable` when the source answered only records without one."""
+    kept = [r for r in records if r.title]
+    if answered and not kept:
+        raise Unavailable("answer without usable records (no titles)")
+    return kept
