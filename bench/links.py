@@ -20,7 +20,10 @@ child and its children ÷ requests the farm served; goal ≤ 0.5 ms for refcheck
 RSS of the child; goal ≤ 150 MB).
 
     python bench/links.py [--runs 5] [--delay 0.2] [--hosts 20] [--urls 2000] [--profile]
-    python bench/links.py --compare lychee [--runs 5] [--delays 0.2,0.05]
+    python bench/links.py --compare lychee [--runs 5] [--delays 0.2,0.05] [--baseline OLD_TREE]
+
+`--baseline` adds a third child, the refcheck of another source tree (a checkout of an earlier
+commit), interleaved with the others: before/after figures measured in the same run.
 """
 
 from __future__ import annotations
@@ -140,11 +143,11 @@ def commands(root: Path, concurrency: int, per_host: int, timeout: float) -> dic
     }
 
 
-def run_child(command: list[str], cwd: Path) -> tuple[float, float, float, int, str]:
+def run_child(command: list[str], cwd: Path, env: dict[str, str] | None) -> tuple[float, float, float, int, str]:
     """Wall seconds, CPU seconds (user+sys of the child and the children it reaped), peak RSS in MB,
     exit code and output of one run."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert child.stdout is not None
     output = child.stdout.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(child.pid, 0)
@@ -163,6 +166,10 @@ def compare(args: argparse.Namespace, hosts: list[str], ports: list[int], delay:
         root = Path(tmp) / "docs"
         write_markdown(links, Path(tmp))
         tools = commands(root, concurrency, per_host, timeout=10.0)
+        envs: dict[str, dict[str, str] | None] = {name: None for name in tools}
+        if args.baseline:
+            tools["baseline"] = tools["refcheck"]
+            envs["baseline"] = {**os.environ, "PYTHONPATH": str(Path(args.baseline).resolve())}
         for seconds in (float(d) for d in args.delays.split(",")):
             delay.value = seconds
             figures: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in tools}
@@ -172,7 +179,7 @@ def compare(args: argparse.Namespace, hosts: list[str], ports: list[int], delay:
                 walls = {}
                 for name in order:
                     before = counter.value
-                    wall, cpu, rss, code, output = run_child(tools[name], Path(tmp))
+                    wall, cpu, rss, code, output = run_child(tools[name], Path(tmp), envs[name])
                     served = counter.value - before
                     if code != 0:
                         sys.exit(f"{name} exited with {code}:\n{output[-2000:]}")
@@ -190,6 +197,9 @@ def compare(args: argparse.Namespace, hosts: list[str], ports: list[int], delay:
                       f"({served:.0f} requests)  peak RSS {max(r[2] for r in rows):5.1f} MB")
             print(f"  refcheck/lychee: {statistics.median(ratios):.3f} (median of {len(ratios)} pairs: "
                   f"{', '.join(f'{r:.2f}' for r in ratios)}; goal ≤ 1.0)")
+            if args.baseline:
+                old = [b[0] / c[0] for b, c in zip(figures["baseline"], figures["lychee"], strict=True)]
+                print(f"  baseline/lychee: {statistics.median(old):.3f} (median of {len(old)} pairs)")
 
 
 def main() -> None:
@@ -207,6 +217,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25, help="profile lines printed")
     parser.add_argument("--compare", choices=["lychee"], help="run refcheck's CLI and this tool side by side")
     parser.add_argument("--delays", default="0.2,0.05", help="farm delays in seconds for --compare")
+    parser.add_argument("--baseline", help="another refcheck source tree run alongside in --compare")
     args = parser.parse_args()
 
     hosts = [f"127.0.0.{i + 1}" for i in range(args.hosts)]

@@ -5,6 +5,7 @@ bounded body reads that anchor checks need."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import os
 import random
@@ -17,7 +18,6 @@ from datetime import datetime, timezone
 from typing import TypeVar
 
 import certifi
-import h11
 import httpx
 
 from refcheck.body import ACCEPT_ENCODING
@@ -32,7 +32,15 @@ from refcheck.links.connect import (
     is_reset,
     underlying_errors,
 )
-from refcheck.links.http1 import Connection, Disconnected, InvalidResponse, ReadFailed, Response, TLSFailed
+from refcheck.links.http1 import (
+    Connection,
+    Disconnected,
+    InvalidResponse,
+    ReadFailed,
+    Response,
+    TLSFailed,
+    header_block,
+)
 from refcheck.links.limits import Limits
 from refcheck.links.outcome import Outcome
 from refcheck.links.policy import CHECKED_SCHEMES, url_problem
@@ -55,7 +63,8 @@ _CHALLENGE_MARKERS = (
 )
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 DEFAULT_PORTS = {"http": 80, "https": 443}
-KEEP_BODY_BYTES = 64 * 1024  # an unneeded body up to this long is read to keep the connection
+KEEP_BODY_BYTES = 64 * 1024  # the rest of a body is read to keep the connection when this short …
+KEEP_BODY_SECONDS = 0.1  # … and there within this long
 
 
 async def within(seconds: float, awaitable: Awaitable[T]) -> T:
@@ -145,7 +154,7 @@ class Fetcher:
                           "accept-encoding": ("Accept-Encoding", ACCEPT_ENCODING)}
         self._head_refused: set[str] = set()  # hosts that answered HEAD with 400/403/405/501
         self._rate_limited: dict[str, float] = {}  # host → until when it asked not to be asked
-        self._headers: dict[tuple[str, bytes], list[tuple[bytes, bytes]]] = {}
+        self._headers: dict[tuple[str, bytes], bytes] = {}
 
     async def check(self, url: httpx.URL, fragments: set[str]) -> Outcome:
         """Follow `url` to its end and judge it; `fragments` are looked for in the final page."""
@@ -248,7 +257,7 @@ class Fetcher:
                 return Outcome("RC401", f"invalid HTTP response ({exc})")
             except Disconnected:
                 failure = Outcome("RC401", "connection closed by the server without an answer")
-            except h11.LocalProtocolError as exc:  # a configured header h11 will not send
+            except ValueError as exc:  # a configured header HTTP cannot carry
                 return Outcome("RC401", f"cannot send the request ({exc})")
             except ReadFailed as exc:
                 if isinstance(exc, TLSFailed) or _is_tls(exc):
@@ -307,17 +316,17 @@ class Fetcher:
         # A timeout clipped to the deadline fires at it, give or take the event loop's resolution.
         return self.deadline is not None and time.monotonic() >= self.deadline - _DEADLINE_SLACK
 
-    def _request_headers(self, url: httpx.URL) -> list[tuple[bytes, bytes]]:
-        """Host, the defaults and this host's configured headers (overriding defaults by name)."""
+    def _request_headers(self, url: httpx.URL) -> bytes:
+        """Host, the defaults and this host's configured headers (overriding defaults by name), as
+        the header lines of a request."""
         key = (url.scheme, url.netloc)
         headers = self._headers.get(key)
         if headers is None:
             merged = dict(self._defaults)
             for name, value in host_headers(url, self.config, self._environ).items():
                 merged[name.lower()] = (name, value)
-            headers = [(b"Host", url.netloc)]
-            headers += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in merged.values()]
-            self._headers[key] = headers
+            host = url.netloc.decode("ascii")
+            headers = self._headers[key] = header_block([("Host", host), *merged.values()])
         return headers
 
     async def _attempt(self, method: str, url: httpx.URL, fragments: set[str]) -> Reply:
@@ -331,13 +340,21 @@ class Fetcher:
             if self.deadline is not None:
                 timeout = max(0.001, min(timeout, self.deadline - time.monotonic()))
             self.requests += 1
-            return await within(timeout, self._exchange(method, url, fragments))
+            origin: Origin = (url.scheme, url.host, url.port or DEFAULT_PORTS[url.scheme])
+            connection, reply = await within(timeout, self._exchange(origin, method, url, fragments))
+            try:
+                if method == "GET":  # past the request's timeout: the answer is complete, judged
+                    await self._skip_rest(connection)
+            finally:
+                self.pools.release(origin, connection)
+            return reply
 
-    async def _exchange(self, method: str, url: httpx.URL, fragments: set[str]) -> Reply:
-        origin: Origin = (url.scheme, url.host, url.port or DEFAULT_PORTS[url.scheme])
+    async def _exchange(self, origin: Origin, method: str, url: httpx.URL,
+                        fragments: set[str]) -> tuple[Connection, Reply]:
+        """The request and as much of its answer as the check needs; the connection is the caller's
+        to release when this returns, closed when it raises."""
         headers = self._request_headers(url)
         connection = await self.pools.acquire(origin)
-        clean = False
         try:
             try:
                 response = await connection.request(method.encode(), url.raw_path, headers)
@@ -348,34 +365,39 @@ class Fetcher:
                 self.pools.discard(connection)
                 connection = await self.pools.acquire(origin, fresh=True)
                 response = await connection.request(method.encode(), url.raw_path, headers)
-            reply = await self._read(connection, response, method, fragments)
-            clean = True
-            return reply
-        finally:
-            if clean:
-                self.pools.release(origin, connection)
-            else:
-                self.pools.discard(connection)
+            return connection, await self._read(connection, response, method, fragments)
+        except BaseException:
+            self.pools.discard(connection)
+            raise
 
     async def _read(self, connection: Connection, response: Response, method: str, fragments: set[str]) -> Reply:
         status, headers = response.status, response.headers
         reply = Reply(status, response.reason, method, headers.get("location"),
                       parse_retry_after(headers.get("retry-after")), _bot_header(response))
         if method != "GET":
-            await connection.read()  # the end of a HEAD answer (no body): the connection is free again
-            return reply
+            return reply  # the answer to HEAD has no body: the connection is free again
         if fragments and self.config.accepts(status) and is_html(headers.get("content-type")):
-            return await self._scan(connection, response, reply, fragments)
-        if status in (403, 503) and reply.bot_marker is None:
+            reply = await self._scan(connection, response, reply, fragments)
+        elif status in (403, 503) and reply.bot_marker is None:
             marker = await self._challenge_in_body(connection, response)
             if marker:
-                return Reply(status, reply.reason, "GET", reply.location, reply.retry_after, marker)
-            return reply
-        declared = headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) <= KEEP_BODY_BYTES:
-            while await connection.read():
-                pass
+                reply = Reply(status, reply.reason, "GET", reply.location, reply.retry_after, marker)
         return reply
+
+    async def _skip_rest(self, connection: Connection) -> None:
+        """Read the rest of a body not needed, when it is short and already on its way, so that the
+        connection can serve the next request; otherwise it is closed (`Pools.release`)."""
+        left = connection.body_left()
+        if left == 0 or (left is not None and left > KEEP_BODY_BYTES):
+            return
+        with contextlib.suppress(TimeoutError, asyncio.TimeoutError):  # distinct before 3.11
+            await within(KEEP_BODY_SECONDS, self._skip(connection))
+
+    @staticmethod
+    async def _skip(connection: Connection) -> None:
+        budget = KEEP_BODY_BYTES
+        while budget > 0 and (chunk := await connection.read()):
+            budget -= len(chunk)
 
     async def _scan(self, connection: Connection, response: Response, reply: Reply, fragments: set[str]) -> Reply:
         try:

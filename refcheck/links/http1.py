@@ -1,9 +1,12 @@
-"""A lean HTTP/1.1 client connection: an asyncio protocol with h11 reading and writing the messages.
+"""A lean HTTP/1.1 client connection: an asyncio protocol that writes a request and reads the answer.
 
 One request at a time per connection, kept alive for the next. httpx and httpcore cost ~0.5 ms of
-CPU per request (client layers, a pool scanning its connections, anyio locks and cancel scopes); the
-link checker needs none of it: its limits already bound the connections per host, the whole
-request is bounded by the caller's timeout, and a response is read only as far as the check needs.
+CPU per request (client layers, a pool scanning its connections, anyio locks and cancel scopes), and
+h11's general event machinery most of what remained; the link checker needs none of it: its limits
+already bound the connections per host, the whole request is bounded by the caller's timeout, and
+an answer is read only as far as the check needs: the status line, a few headers, and a body only
+when anchors or a challenge page are looked for. The answer's framing follows RFC 9112 section 6
+(no body for HEAD, 1xx, 204 and 304; chunked; Content-Length; else until the server closes).
 Reads pause above a high-water mark, so an unread body never piles up in memory.
 """
 
@@ -11,17 +14,25 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import re
 import ssl
 import time
 
-import h11
-
 _HIGH_WATER = 256 * 1024
-_MAX_HEAD = 64 * 1024  # status line and headers, at most (h11's own default is 16 KiB)
+MAX_HEAD = 64 * 1024  # status line and headers, at most
+_MAX_LINE = 4096  # a chunk-size or trailer line
 WANTED_HEADERS = frozenset({
-    b"location", b"retry-after", b"content-type", b"content-encoding", b"content-length",
-    b"cf-mitigated", b"x-amzn-waf-action",
+    "location", "retry-after", "content-type", "content-encoding", "content-length", "cf-mitigated",
+    "x-amzn-waf-action",
 })
+_STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?")
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FIELD_VALUE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[\t\x20-\x7e\x80-\xff]*)?")
+_TARGET = re.compile(rb"[\x21-\x7e]+")
+_NO_BODY = frozenset({204, 304})
+# Body framing of the answer being read.
+_NONE, _LENGTH, _CHUNKED, _UNTIL_CLOSE = range(4)
 
 
 class ReadFailed(Exception):
@@ -69,6 +80,68 @@ def _text(value: bytes) -> str:
             return value.decode("latin-1")
 
 
+def header_block(headers: list[tuple[str, str]]) -> bytes:
+    """Request header lines, ready to send; ValueError for a name or value that HTTP cannot carry."""
+    lines = []
+    for name, value in headers:
+        raw_name, raw_value = name.encode("latin-1"), value.strip().encode("latin-1")
+        if not _TOKEN.fullmatch(raw_name) or not _FIELD_VALUE.fullmatch(raw_value):
+            raise ValueError(f"header {name!r} cannot be sent")
+        lines.append(raw_name + b": " + raw_value + b"\r\n")
+    return b"".join(lines)
+
+
+def parse_head(head: bytes, method: bytes) -> tuple[Response, int, int, bool]:
+    """An answer's head (status line and header lines, without the blank line): the response, its
+    body framing and length, and whether the connection may serve another request."""
+    lines = head.split(b"\n")
+    status_line = lines[0].removesuffix(b"\r")
+    match = _STATUS_LINE.fullmatch(status_line)
+    if match is None:
+        raise InvalidResponse(f"illegal status line: {status_line[:80]!r}")
+    fields: list[list[bytes]] = []
+    for line in lines[1:]:
+        line = line.removesuffix(b"\r")
+        if line[:1] in (b" ", b"\t"):  # obsolete line folding: a continuation of the previous value
+            if not fields or not _FIELD_VALUE.fullmatch(line):
+                raise InvalidResponse(f"illegal header line: {line[:80]!r}")
+            fields[-1][1] += b" " + line.strip(b" \t")
+            continue
+        name, colon, value = line.partition(b":")
+        value = value.strip(b" \t")
+        if not colon or not _TOKEN.fullmatch(name) or not _FIELD_VALUE.fullmatch(value):
+            raise InvalidResponse(f"illegal header line: {line[:80]!r}")
+        fields.append([name.lower(), value])
+    wanted: dict[str, str] = {}
+    lengths: set[bytes] = set()
+    codings: list[bytes] = []
+    keep_alive = match.group(1) == b"1"
+    for raw_name, value in fields:
+        key = raw_name.decode("ascii")
+        if key in WANTED_HEADERS and key not in wanted:
+            wanted[key] = _text(value)
+        if key == "content-length":
+            lengths.update(part.strip() for part in value.split(b","))
+        elif key == "transfer-encoding":
+            codings += [c.strip().lower() for c in value.split(b",") if c.strip()]
+        elif key == "connection" and b"close" in (c.strip().lower() for c in value.split(b",")):
+            keep_alive = False
+    status = int(match.group(2))
+    response = Response(status, _text(match.group(3) or b""), wanted)
+    if method == b"HEAD" or status < 200 or status in _NO_BODY:
+        return response, _NONE, 0, keep_alive
+    if codings:
+        if codings != [b"chunked"]:
+            raise InvalidResponse(f"unsupported Transfer-Encoding {b', '.join(codings).decode('latin-1')!r}")
+        return response, _CHUNKED, 0, keep_alive
+    if lengths:
+        length = next(iter(lengths))
+        if len(lengths) > 1 or not length.isdigit() or len(length) > 18:
+            raise InvalidResponse(f"bad Content-Length {b', '.join(sorted(lengths)).decode('latin-1')!r}")
+        return response, _LENGTH, int(length), keep_alive
+    return response, _UNTIL_CLOSE, 0, False
+
+
 class Connection(asyncio.Protocol):
     """One TCP (or TLS) connection to one origin."""
 
@@ -76,15 +149,17 @@ class Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.reused = False  # served a request before the current one
         self.idle_since = 0.0
-        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
         self._buffer = bytearray()
         self._eof = False
         self._error: BaseException | None = None
         self._paused = False
         self._waiter: asyncio.Future[None] | None = None
         self._drain: asyncio.Future[None] | None = None
-        self._answered = False  # bytes of the current answer have arrived
-        self._fed_eof = False  # h11 was told the server closed
+        self._framing = _NONE  # of the body being read
+        self._left = 0  # bytes of the body (or of the current chunk) not yet read
+        self._body_done = True
+        self._keep_alive = True
+        self._crlf_due = False  # the CRLF after a chunk's data is still to be read
 
     # asyncio.Protocol
 
@@ -145,83 +220,141 @@ class Connection(asyncio.Protocol):
 
     # one exchange
 
-    async def request(self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]) -> Response:
-        """Send a request (no body) and read the answer's head; the body is read with `read`."""
+    async def request(self, method: bytes, target: bytes, head: bytes) -> Response:
+        """Send a request without a body (`head`: its header lines) and read the answer's head; the
+        body is read with `read`."""
         transport = self.transport
         if transport is None or transport.is_closing():
             raise WriteFailed(self._error or ConnectionResetError(errno.ECONNRESET, "connection closed"))
-        self._answered = False
-        head = self._h11.send(h11.Request(method=method, target=target, headers=headers))
-        end = self._h11.send(h11.EndOfMessage())
-        assert head is not None and end is not None  # None only for ConnectionClosed
-        transport.write(head + end)
+        if not _TARGET.fullmatch(target):
+            raise ValueError(f"request target {target[:80]!r} cannot be sent")
+        transport.write(b"%s %s HTTP/1.1\r\n%s\r\n" % (method, target, head))
         if self._drain is not None:
             await self._drain
+        answered = False
         while True:
-            event = await self._next_event()
-            if isinstance(event, h11.Response):
+            end, blank = await self._head_end(answered)
+            if end > MAX_HEAD:
+                raise InvalidResponse(f"answer head longer than {MAX_HEAD // 1024} KiB")
+            answered = True
+            response, self._framing, self._left, self._keep_alive = parse_head(bytes(self._buffer[:end]), method)
+            self._consume(end + blank)
+            if response.status >= 200:
                 break
-            if not isinstance(event, h11.InformationalResponse):  # pragma: no cover - h11 allows no other
-                raise InvalidResponse(f"unexpected {type(event).__name__}")
-        found: dict[str, str] = {}
-        for name, value in event.headers:
-            if name in WANTED_HEADERS:
-                found.setdefault(name.decode(), _text(value))
-        return Response(event.status_code, _text(event.reason), found)
+        self._body_done = self._framing == _NONE or (self._framing == _LENGTH and self._left == 0)
+        self._crlf_due = False
+        return response
+
+    async def _head_end(self, answered: bool) -> tuple[int, int]:
+        """Where the answer's head ends in the buffer and how long the blank line after it is, once
+        the whole head is there."""
+        searched = 0
+        while True:
+            buffer = self._buffer
+            start = max(0, searched - 3)
+            crlf, lf = buffer.find(b"\r\n\r\n", start), buffer.find(b"\n\n", start)
+            if crlf >= 0 and (lf < 0 or crlf < lf):
+                return crlf, 4
+            if lf >= 0:
+                return lf, 2
+            if len(buffer) > MAX_HEAD:
+                raise InvalidResponse(f"answer head longer than {MAX_HEAD // 1024} KiB")
+            searched = len(buffer)
+            answered = answered or bool(buffer)
+            await self._more("server closed the connection in the middle of the answer's head" if answered
+                             else "server disconnected without sending a response")
+
+    def body_left(self) -> int | None:
+        """Bytes of the body not yet read, when the framing tells (None for chunked or close-delimited)."""
+        if self._body_done:
+            return 0
+        return self._left if self._framing == _LENGTH else None
 
     async def read(self) -> bytes:
-        """The next piece of the body as sent (b"" at its end)."""
-        while True:
-            event = await self._next_event()
-            if isinstance(event, h11.Data):
-                return bytes(event.data)
-            if isinstance(event, h11.EndOfMessage):
-                return b""
+        """The next piece of the body, chunked framing removed (b"" at its end)."""
+        while not self._body_done:
+            framing, buffer = self._framing, self._buffer
+            if framing == _UNTIL_CLOSE:
+                if buffer:
+                    return self._consume(len(buffer))
+                if self._eof:
+                    if self._error is not None:
+                        raise ReadFailed(self._error)
+                    self._body_done = True
+                    return b""
+                await self._more("")
+            elif self._left > 0:  # inside the body (Content-Length) or inside a chunk
+                if buffer:
+                    data = self._consume(min(self._left, len(buffer)))
+                    self._left -= len(data)
+                    self._crlf_due = framing == _CHUNKED and self._left == 0
+                    return data
+                await self._more("server closed the connection before the end of the body")
+            elif framing == _LENGTH:
+                self._body_done = True
+            else:
+                await self._next_chunk()
+        return b""
 
-    async def _next_event(self) -> h11.Event | type[h11.PAUSED]:  # never NEED_DATA
-        conn = self._h11
+    async def _next_chunk(self) -> None:
+        """Read the next chunk's size line (after the CRLF ending the previous chunk's data); after the
+        last chunk, its trailers."""
+        if self._crlf_due:
+            line = await self._line()
+            if line:
+                raise InvalidResponse(f"chunk data longer than its size: {line[:80]!r}")
+            self._crlf_due = False
+        line = await self._line()
+        match = _CHUNK_SIZE.fullmatch(line)
+        if match is None:
+            raise InvalidResponse(f"illegal chunk header: {line[:80]!r}")
+        self._left = int(match.group(1), 16)
+        if self._left == 0:
+            while await self._line():  # trailers, up to the blank line
+                pass
+            self._body_done = True
+
+    async def _line(self) -> bytes:
         while True:
-            try:
-                event = conn.next_event()
-            except h11.RemoteProtocolError as exc:
-                if self._fed_eof and "peer" in str(exc):  # closed in the middle of the answer
-                    raise Disconnected(str(exc)) from None
-                raise InvalidResponse(str(exc)) from None
-            if event is not h11.NEED_DATA:
-                if isinstance(event, h11.ConnectionClosed):
-                    raise Disconnected("server closed the connection")
-                return event  # type: ignore[return-value]
-            if self._buffer:
-                self._answered = True
-                conn.receive_data(bytes(self._buffer))
-                self._buffer.clear()
-                if self._paused and self.transport is not None:
-                    self._paused = False
-                    self.transport.resume_reading()
-                continue
-            if self._eof:
-                if self._error is not None:
-                    raise ReadFailed(self._error)
-                if not self._answered or self._fed_eof:
-                    raise Disconnected("server disconnected without sending a response")
-                self._fed_eof = True
-                conn.receive_data(b"")
-                continue
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
+            end = self._buffer.find(b"\n")
+            if end >= 0:
+                return self._consume(end + 1).rstrip(b"\r\n")
+            if len(self._buffer) > _MAX_LINE:
+                raise InvalidResponse("chunk header line too long")
+            await self._more("server closed the connection before the end of the body")
+
+    def _consume(self, count: int) -> bytes:
+        buffer = self._buffer
+        if count >= len(buffer):
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = bytes(buffer[:count])
+            del buffer[:count]
+        if self._paused and len(buffer) <= _HIGH_WATER // 4 and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        return data
+
+    async def _more(self, closed: str) -> None:
+        """Wait for more data; at the end of the stream, the error that broke it or `closed`."""
+        if self._eof:
+            if self._error is not None:
+                raise ReadFailed(self._error)
+            raise Disconnected(closed)
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
 
     # after the exchange
 
     def finish(self) -> bool:
         """Ready the connection for the next request; False when it cannot serve one (an unread body,
         the server asked to close, anything left over)."""
-        conn = self._h11
-        if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE or self._buffer or self._eof:
+        if not (self._body_done and self._keep_alive) or self._buffer or self._eof:
             return False
-        conn.start_next_cycle()
         self.reused = True
         self.idle_since = time.monotonic()
         return True
