@@ -5,6 +5,7 @@ bounded body reads that anchor checks need."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import email.utils
 import os
@@ -317,14 +318,17 @@ class Fetcher:
         return self.deadline is not None and time.monotonic() >= self.deadline - _DEADLINE_SLACK
 
     def _request_headers(self, url: httpx.URL) -> bytes:
-        """Host, the defaults and this host's configured headers (overriding defaults by name), as
-        the header lines of a request."""
-        key = (url.scheme, url.netloc)
+        """Host, the defaults, this host's configured headers (overriding defaults by name) and the
+        URL's own credentials, as the header lines of a request."""
+        key = (url.scheme, url.userinfo + b"@" + url.netloc)
         headers = self._headers.get(key)
         if headers is None:
             merged = dict(self._defaults)
             for name, value in host_headers(url, self.config, self._environ).items():
                 merged[name.lower()] = (name, value)
+            if url.userinfo:  # credentials in the URL itself, sent as HTTP clients do
+                basic = base64.b64encode(f"{url.username}:{url.password}".encode()).decode("ascii")
+                merged["authorization"] = ("Authorization", f"Basic {basic}")
             host = url.netloc.decode("ascii")
             headers = self._headers[key] = header_block([("Host", host), *merged.values()])
         return headers
@@ -363,6 +367,7 @@ class Fetcher:
                     raise
                 # A kept-alive connection the server had closed meanwhile: once more on a new one.
                 self.pools.discard(connection)
+                self.requests += 1
                 connection = await self.pools.acquire(origin, fresh=True)
                 response = await connection.request(method.encode(), url.raw_path, headers)
             return connection, await self._read(connection, response, method, fragments)

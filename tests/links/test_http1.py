@@ -195,6 +195,7 @@ class RawServer:
 
     def _serve(self, conn: socket.socket) -> None:
         buffer = b""
+        served = 0
         with conn:
             while True:
                 while b"\r\n\r\n" not in buffer:
@@ -204,12 +205,17 @@ class RawServer:
                     buffer += data
                 head, buffer = buffer.split(b"\r\n\r\n", 1)
                 method, path = head.split(b" ")[:2]
+                served += 1
+                if path.startswith(b"/one-per-connection") and served > 1:
+                    return  # keeps no promise of keep-alive: closes on the next request, unanswered
                 answer, close = self.answer(method, path)
                 conn.sendall(answer)
                 if close:
                     return
 
     def answer(self, method: bytes, path: bytes) -> tuple[bytes, bool]:
+        if path.startswith(b"/one-per-connection"):
+            return b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False
         if path.startswith(b"/chunked"):
             head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
             if method == b"HEAD":
@@ -245,3 +251,10 @@ def test_close_delimited_pages_are_scanned_to_the_end(raw_server: RawServer, che
     result = check([f"{base}/old/a#legacy", f"{base}/old/b#missing", f"{base}/old/c"], max_per_host=1)
     assert [(d.code, d.span.line, d.span.column) for d in result.diagnostics] == [("RC405", 2, 3)]
     assert raw_server.connections == 3  # HTTP/1.0: one connection per request
+
+
+def test_a_kept_alive_connection_closed_by_the_server_is_replaced_at_once(raw_server: RawServer, check) -> None:
+    base = f"http://127.0.0.1:{raw_server.port}"
+    result = check([f"{base}/one-per-connection/a", f"{base}/one-per-connection/b"], max_per_host=1, retry_wait=5)
+    assert result.diagnostics == []
+    assert (raw_server.connections, result.requests) == (2, 3)  # no backoff of 5 s: the test would time out
