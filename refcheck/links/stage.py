@@ -12,7 +12,6 @@ from functools import partial
 
 import httpx
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from refcheck import __version__
 from refcheck.cache import Cache
@@ -202,6 +201,8 @@ def _progress_bar(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
     if not (enabled and console.is_terminal):
         yield lambda: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # ~17 ms
+
     columns = (TextColumn("checking links"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("links", total=total)
