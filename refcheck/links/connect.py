@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from refcheck.links.http1 import Connection
+from refcheck.links.connection import Connection
 from refcheck.links.policy import AddressPolicy, IPAddress, is_loopback
 from refcheck.links.reachability import Reachability
 

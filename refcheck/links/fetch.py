@@ -33,14 +33,14 @@ from refcheck.links.connect import (
     is_reset,
     underlying_errors,
 )
-from refcheck.links.http1 import (
+from refcheck.links.connection import (
     Connection,
     Disconnected,
     InvalidResponse,
     ReadFailed,
     Response,
     TLSFailed,
-    header_block,
+    request_headers,
 )
 from refcheck.links.limits import Limits
 from refcheck.links.outcome import Outcome
@@ -155,7 +155,7 @@ class Fetcher:
                           "accept-encoding": ("Accept-Encoding", ACCEPT_ENCODING)}
         self._head_refused: set[str] = set()  # hosts that answered HEAD with 400/403/405/501
         self._rate_limited: dict[str, float] = {}  # host → until when it asked not to be asked
-        self._headers: dict[tuple[str, bytes], bytes] = {}
+        self._headers: dict[tuple[str, bytes], list[tuple[bytes, bytes]]] = {}
 
     async def check(self, url: httpx.URL, fragments: set[str]) -> Outcome:
         """Follow `url` to its end and judge it; `fragments` are looked for in the final page."""
@@ -317,9 +317,9 @@ class Fetcher:
         # A timeout clipped to the deadline fires at it, give or take the event loop's resolution.
         return self.deadline is not None and time.monotonic() >= self.deadline - _DEADLINE_SLACK
 
-    def _request_headers(self, url: httpx.URL) -> bytes:
+    def _request_headers(self, url: httpx.URL) -> list[tuple[bytes, bytes]]:
         """Host, the defaults, this host's configured headers (overriding defaults by name) and the
-        URL's own credentials, as the header lines of a request."""
+        URL's own credentials, checked once to be sendable."""
         key = (url.scheme, url.userinfo + b"@" + url.netloc)
         headers = self._headers.get(key)
         if headers is None:
@@ -330,7 +330,7 @@ class Fetcher:
                 basic = base64.b64encode(f"{url.username}:{url.password}".encode()).decode("ascii")
                 merged["authorization"] = ("Authorization", f"Basic {basic}")
             host = url.netloc.decode("ascii")
-            headers = self._headers[key] = header_block([("Host", host), *merged.values()])
+            headers = self._headers[key] = request_headers([("Host", host), *merged.values()])
         return headers
 
     async def _attempt(self, method: str, url: httpx.URL, fragments: set[str]) -> Reply:
@@ -395,7 +395,8 @@ class Fetcher:
         left = connection.body_left()
         if left == 0 or (left is not None and left > KEEP_BODY_BYTES):
             return
-        with contextlib.suppress(TimeoutError, asyncio.TimeoutError):  # distinct before 3.11
+        # The check has its answer: a rest that breaks off only costs the connection.
+        with contextlib.suppress(TimeoutError, asyncio.TimeoutError, Disconnected, InvalidResponse, ReadFailed):
             await within(KEEP_BODY_SECONDS, self._skip(connection))
 
     @staticmethod
