@@ -223,7 +223,7 @@ class Connection(asyncio.Protocol):
         if isinstance(event, h11.Data):
             if self._left is not None:
                 self._left -= len(event.data)
-            return bytes(event.data)
+            return event.data  # h11's own buffer slice, not copied again (a bytearray at run time)
         return b""  # EndOfMessage
 
     async def _next_event(self) -> h11.Event:
