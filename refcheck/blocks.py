@@ -44,6 +44,7 @@ _DEFINITION = re.compile(r"^ {0,3}[:~](?=[ \t]+\S)")
 _ANY_DEFINITION = re.compile(r"^ {0,3}[:~][ \t]+\S", re.M)
 _NOT_TERM = re.compile(r"^(?: {4}|\t| {0,3}(?:[#>|<:~]|[-*+](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|```|~~~|$))")
 _RETRIES = 8
+_DEFINITION_LINE = re.compile(r" {0,3}\[[^\]\n]+\]:")  # a footnote or link definition mistune takes out of a paragraph
 _CODE_SEARCH = 200  # lines either side where a misplaced code block is looked for
 
 
@@ -332,6 +333,7 @@ class _Locator:
         index = max(index - first_nonblank, 0)
         mapped: list[tuple[int, int]] = []
         previous = index - 1
+        long_scan_done = False
         for offset, line_text in enumerate(text_lines):
             stripped = line_text.rstrip()
             if previous + 1 >= len(self.src):
@@ -339,13 +341,22 @@ class _Locator:
             source_index = min(previous + 1, len(self.src) - 1)
             content = stripped.lstrip()  # mistune may have expanded a tab in the indentation
             if offset > first_nonblank and content and not self.stripped[source_index].endswith(content):
-                # mistune merges a paragraph around blocks it consumed (footnote definitions): skip them.
-                for ahead in range(source_index + 1, min(source_index + 50, len(self.src))):
+                # mistune merges a paragraph around blocks it consumed (footnote and link definitions):
+                # skip them, however many; past 50 lines only definition lines are skipped, once per leaf.
+                ahead, found_at = source_index + 1, None
+                while ahead < len(self.src):
                     if self.stripped[ahead].endswith(content):
-                        source_index = ahead
+                        found_at = ahead
                         break
-                else:
+                    if ahead - source_index >= 50 and (long_scan_done or not _DEFINITION_LINE.match(self.src[ahead])):
+                        break
+                    ahead += 1
+                if ahead - source_index >= 50:
+                    long_scan_done = True
+                if found_at is None:
                     fits = False
+                else:
+                    source_index = found_at
             previous = source_index
             source = self.stripped[source_index]
             if offset == first_nonblank and heading:

@@ -217,3 +217,13 @@ def _footnote_refs_by_pattern(text: str) -> list[tuple[str, int]]:
             continue
         i += 1
     return found
+
+
+@pytest.mark.parametrize("definitions", [1, 3, 51, 500])
+def test_a_paragraph_mistune_merges_around_many_definitions_keeps_its_lines(definitions: int) -> None:
+    # Found by bench/fuzz.py: past 50 consumed definition lines the paragraph's next line was placed on
+    # the line after its first, a column past that line's end.
+    text = "S[^n]: x\n" + "[^n]: x\n" * definitions + "mith et al. (2019) Smith et al. (2019)\n"
+    doc = markdown.parse_markdown(text, Path("a.md"), "a.md")
+    found = [(c.span.line, c.span.column, c.span.end_column) for c in doc.citations if c.text.startswith("Smith")]
+    assert found == [(definitions + 2, 20, 39)]
