@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from refcheck import __version__, rules
-from refcheck.config import Config, load_config
+from refcheck import Config, Result, Severity, __version__, rules
+from refcheck.config import load_config
 from refcheck.errors import RefcheckError, UsageError
-from refcheck.model import RunResult, Severity
 from refcheck.output import Target, output_target, write_report
 from refcheck.sources import STDIN, read_stdin
 
@@ -157,7 +156,7 @@ def _list_rules() -> int:
     return EXIT_OK
 
 
-def _report(result: RunResult, args: argparse.Namespace, target: Target | None, config: Config) -> None:
+def _report(result: Result, args: argparse.Namespace, target: Target | None, config: Config) -> None:
     from refcheck.report import make_console, render_chunks, render_console
 
     if target is not None:
