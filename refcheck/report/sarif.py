@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from refcheck import __version__, rules
+from refcheck._about import DISTRIBUTION
 from refcheck.model import Diagnostic, RunResult, Severity, Span
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -105,9 +106,9 @@ def artifact_location(path: str) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def information_uri() -> str | None:
-    """The project's home page from the installed package metadata, when it names one."""
+    """The project's home page from the installed package metadata (pyproject's `[project.urls]`)."""
     try:
-        meta = metadata.metadata("refcheck")
+        meta = metadata.metadata(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return None
     for entry in meta.get_all("Project-URL") or []:
