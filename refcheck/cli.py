@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from refcheck import Config, Result, Severity, __version__, rules
+from refcheck import Config, Result, Severity, __version__, formats, rules
 from refcheck.config import load_config
 from refcheck.errors import RefcheckError, UsageError
 from refcheck.output import Target, output_target, write_report
@@ -41,9 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"refcheck {__version__}")
     p.add_argument("--config", type=Path, help="read settings from this file instead of searching upward")
     out = p.add_argument_group("output")
-    out.add_argument(
-        "--format", default="console", choices=["console", "json", "sarif", "github", "markdown", "gitlab"]
-    )
+    out.add_argument("--format", default="console", choices=formats(), help="report format (default: console)")
     out.add_argument(
         "--output", "-o", help="also write the report in --format to this file (a regular file; - is standard output)"
     )
