@@ -23,8 +23,10 @@ from refcheck.config import Config
 from refcheck.model import Diagnostic, Severity, Span
 from refcheck.model import RunResult as Result
 
-# The library's default: no network, no cache file; a caller opts in by passing a Config.
-LIBRARY_DEFAULTS = Config(offline=True, use_cache=False)
+
+def _library_defaults() -> Config:
+    """The library's default: no network, no cache file (made per call: rules registered later count)."""
+    return Config(offline=True, use_cache=False)
 
 
 def check_text(text: str, *, path: str | None = None, config: Config | None = None) -> Result:
@@ -37,7 +39,7 @@ def check_text(text: str, *, path: str | None = None, config: Config | None = No
     from refcheck.pipeline import check
     from refcheck.sources import STDIN
 
-    result = check([STDIN], config or LIBRARY_DEFAULTS, stdin_text=text)
+    result = check([STDIN], config or _library_defaults(), stdin_text=text)
     if path is not None:
         result.diagnostics = [replace(d, path=path) if d.path == "-" else d for d in result.diagnostics]
         result.files = [replace(f, path=path) if f.path == "-" else f for f in result.files]
@@ -50,7 +52,7 @@ def check_paths(paths: Iterable[str | os.PathLike[str]], config: Config | None =
 
     from refcheck.pipeline import check
 
-    return check([Path(p) for p in paths], config or LIBRARY_DEFAULTS)
+    return check([Path(p) for p in paths], config or _library_defaults())
 
 
 def formats() -> tuple[str, ...]:

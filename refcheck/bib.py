@@ -153,7 +153,7 @@ def parse_bib_text(text: str, display_path: str, first_line: int = 1, first_colu
 
 
 def _diagnostic(path: str, span: Span, code: str, message: str) -> Diagnostic:
-    return Diagnostic(path=path, span=span, code=code, message=message, severity=rules.get(code).severity)
+    return rules.get(code).at(path, span, message)
 
 
 class _Placer:

@@ -29,7 +29,7 @@ else:  # pragma: no cover
 class Config:
     """Every setting, with DESIGN.md's names and defaults. The command line overrides the file."""
 
-    select: frozenset[str] = frozenset(rules.BY_CODE)
+    select: frozenset[str] = field(default_factory=lambda: frozenset(rules.BY_CODE))  # rules registered later too
     ignore: frozenset[str] = frozenset()
     fail_on: Severity = Severity.ERROR
     exclude: tuple[str, ...] = ()

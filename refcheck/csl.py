@@ -78,7 +78,7 @@ def parse_csl_text(text: str, display_path: str, *, as_json: bool) -> BibResult:
 
 
 def _rc103(path: str, span: Span, message: str) -> Diagnostic:
-    return Diagnostic(path, span, "RC103", message, rules.get("RC103").severity)
+    return rules.BIB_ERROR.at(path, span, message)
 
 
 class _IdLines:

@@ -25,7 +25,7 @@ _MIN_TITLE_WORDS, _MIN_TITLE_CHARS = 4, 25  # shorter "titles" ("Access Denied")
 
 
 def _diagnostic(ref: Reference, span: Span, code: str, message: str) -> Diagnostic:
-    return Diagnostic(ref.path, span, code, message, rules.get(code).severity)
+    return rules.get(code).at(ref.path, span, message)
 
 
 def check_entries(doc: Document, bib_refs: Sequence[Reference], today: _dt.date | None = None) -> list[Diagnostic]:

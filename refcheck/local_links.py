@@ -52,7 +52,7 @@ def check_local_links(
     status = status or PathStatus()
 
     def add(link: Link, code: str, message: str) -> None:
-        out.append(Diagnostic(doc.display_path, link.span, code, message, rules.get(code).severity))
+        out.append(rules.get(code).at(doc.display_path, link.span, message))
 
     base = doc.path.parent
     for link in doc.links:

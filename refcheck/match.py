@@ -8,7 +8,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
-from refcheck import identifiers, rules
+from refcheck import identifiers, rules, styles
 from refcheck.citations import is_manubot_key
 from refcheck.entries import check_entries, work_groups
 from refcheck.model import (
@@ -66,7 +66,7 @@ class _Findings:
                 self.related.setdefault(first, []).append(span)
                 return
             self.groups[key] = len(self.items)
-        self.items.append(Diagnostic(path or self.path, span, code, message, rules.get(code).severity))
+        self.items.append(rules.get(code).at(path or self.path, span, message))
 
     def finish(self) -> list[Diagnostic]:
         """The findings, each first place of a repeated mismatch naming the others."""
@@ -555,9 +555,8 @@ class Matcher:
     def _uncited(self) -> None:
         citing = [c for c in self.doc.citations]
         prose_urls = {_norm_url(link.url) for link in self.doc.links if link.context.value == "prose"}
-        if any(
-            c.kind in (CitationKind.AUTHOR_YEAR, CitationKind.NUMERIC, CitationKind.IDENTIFIER_LINK) for c in citing
-        ):
+        list_kinds = styles.kinds(cites_list=True)
+        if any(c.kind in list_kinds for c in citing):
             for ref in self.own:
                 if ref.source is ReferenceSource.LIST and id(ref) not in self.cited and _readable(ref):
                     if any(_norm_url(u) in prose_urls for u in ref.urls):

@@ -97,8 +97,7 @@ def _bib_references(doc: Document, config: Config, out: _Checked) -> list[Refere
         try:
             result = bibliographies.load_bibliography(path, display_path(path))
         except bib.BibFileError as exc:  # unreadable: said once per file, the documents still checked
-            severity = rules.get("RC103").severity
-            out.bib_diagnostics.append(Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC103", str(exc), severity))
+            out.bib_diagnostics.append(rules.BIB_ERROR.at(display_path(path), Span(1, 1, 1, 2), str(exc)))
             doc.bib_unavailable = True
             continue
         refs.extend(result.references)
@@ -109,8 +108,7 @@ def _bib_references(doc: Document, config: Config, out: _Checked) -> list[Refere
             if path.suffix.lower() not in (".bib", ".json", ".yaml", ".yml"):
                 message += " (refcheck reads BibTeX, CSL JSON and CSL YAML; this file's format is not understood)"
                 doc.bib_unavailable = True  # its keys are unknown, so the citations that need them are not judged
-            severity = rules.get("RC106").severity
-            out.bib_diagnostics.append(Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC106", message, severity))
+            out.bib_diagnostics.append(rules.UNREAD_REFERENCES.at(display_path(path), Span(1, 1, 1, 2), message))
     return refs
 
 
@@ -164,6 +162,8 @@ def _check_file(job: _Job, path: Path) -> _Checked:
     else:
         _match(doc, job.config, set(), out)
     out.diagnostics.extend(check_local_links(doc, job.config.root_dir, lambda _target: None, job.path_status))
+    for document_check in rules.CHECKS:
+        out.diagnostics.extend(document_check(doc))
     out.fragment_links = [link for link in doc.links if _is_fragment_link(link.url)]
     if job.keep_documents:
         out.document = Document(

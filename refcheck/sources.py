@@ -136,7 +136,7 @@ def non_regular_file(where: Path) -> str | None:
 
 
 def _diag(display: str, code: str, message: str, line: int = 1) -> Diagnostic:
-    return Diagnostic(display, Span(line, 1, line, 2), code, message, rules.get(code).severity)
+    return rules.get(code).at(display, Span(line, 1, line, 2), message)
 
 
 def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:

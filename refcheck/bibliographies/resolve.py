@@ -103,13 +103,7 @@ class _Finder:
             elif Path(declaration.name).name not in self.extra_names:  # `--bib` stands in for it
                 self.out.unavailable = True
                 self.out.diagnostics.append(
-                    Diagnostic(
-                        self.doc.display_path,
-                        declaration.span,
-                        "RC103",
-                        self.problem(declaration.name, look),
-                        rules.get("RC103").severity,
-                    )
+                    rules.BIB_ERROR.at(self.doc.display_path, declaration.span, self.problem(declaration.name, look))
                 )
 
     def hugo_bundle(self) -> None:

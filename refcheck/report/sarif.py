@@ -23,7 +23,6 @@ LEVELS: dict[Severity, str] = {
     Severity.INFO: "note",
 }
 
-RULE_INDEX: dict[str, int] = {rule.code: index for index, rule in enumerate(rules.RULES)}
 
 
 def render_sarif(result: RunResult) -> str:
@@ -69,7 +68,7 @@ def rule_object(rule: rules.Rule) -> dict[str, Any]:
 def result_object(diagnostic: Diagnostic) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": diagnostic.code,
-        "ruleIndex": RULE_INDEX[diagnostic.code],
+        "ruleIndex": rules.INDEX[diagnostic.code],
         "level": LEVELS[diagnostic.severity],
         "message": {"text": diagnostic.message},
         "locations": [physical_location(diagnostic.path, diagnostic.span)],
