@@ -333,7 +333,7 @@ def check(
                 path = item.path if item.path != STDIN else Path.cwd() / "-"
                 doc = Document(path, item.display_path, links=item.fragment_links, anchors=item.anchors)
                 found = check_local_links(doc, config.root_dir, anchors, job.path_status)
-                item.diagnostics.extend(d for d in found if d.code == "RC405")
+                item.diagnostics.extend(d for d in found if d.code == rules.MISSING_ANCHOR.code)
             diagnostics.extend(item.diagnostics)
             for diag in item.bib_diagnostics:
                 bib_diags.setdefault((diag.path, diag.span.line, diag.span.column, diag.code), diag)
