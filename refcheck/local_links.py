@@ -10,8 +10,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from refcheck import rules
-from refcheck.anchors import has_anchor
 from refcheck.model import Diagnostic, Document, Link, LinkKind
+from refcheck.parse.headings import has_anchor
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}]*\}")

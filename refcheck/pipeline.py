@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from refcheck import bib, bibliographies, rules
+from refcheck import rules
+from refcheck.check.match import check_document
 from refcheck.config import Config
 from refcheck.errors import UsageError
 from refcheck.local_links import PathStatus, check_local_links, is_remote
-from refcheck.markdown import parse_markdown
-from refcheck.match import check_document
 from refcheck.model import (
     CitationKind,
     Diagnostic,
@@ -41,6 +40,8 @@ from refcheck.model import (
     Summary,
     Suppression,
 )
+from refcheck.parse import bib, bibliographies
+from refcheck.parse.document import parse_markdown
 from refcheck.sources import STDIN, discover, display_path, read_source, text_bytes
 
 _PARALLEL_MIN_FILES = 16

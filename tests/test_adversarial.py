@@ -16,10 +16,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from refcheck import markdown
-from refcheck.anchors import _LINK, _TAGS, _strip_links
-from refcheck.citations import _JOINED, _joined_before
-from refcheck.inline import _DISPLAY_MATH, MAX_LINK_NESTING, _display_math, scan_inline
+from refcheck.parse import document as markdown
+from refcheck.parse.citations import _JOINED, _joined_before
+from refcheck.parse.headings import _LINK, _TAGS, _strip_links
+from refcheck.parse.inline import _DISPLAY_MATH, MAX_LINK_NESTING, _display_math, scan_inline
 from tests.conftest import REPO, findings
 
 # Each of these ran for minutes (quadratic) at this size; linear, each takes a second or two. The bound

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 import refcheck
-from refcheck import citations, rules, styles
-from refcheck.citations import Context, Found
+from refcheck import rules
 from refcheck.model import CitationKind, Document, Span
+from refcheck.parse import citations, styles
+from refcheck.parse.citations import Context, Found
 
 # --- a citation style: IEEE-like labels `[Smith2020]` cited by key against a bibliography ----------
 

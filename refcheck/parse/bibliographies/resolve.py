@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refcheck import rules
-from refcheck.bibliographies.project import Declared, Project
 from refcheck.model import CitationKind, Diagnostic, Document
+from refcheck.parse.bibliographies.project import Declared, Project
 
 _MAX_DIRECTORY_FILES = 200
 _HUGO_CONFIGS = [f"{stem}.{ext}" for stem in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json")]

@@ -15,11 +15,7 @@ from typing import Any
 
 import yaml
 
-from refcheck import bib, bibliographies, citations, identifiers, rules, styles
-from refcheck.anchors import AnchorSet, generator_targets
-from refcheck.blocks import Leaf, parse_blocks
-from refcheck.inline import InlineScan, normalize_label, scan_inline
-from refcheck.malformed import malformed_links
+from refcheck import identifiers, rules
 from refcheck.model import (
     Citation,
     CitationKind,
@@ -34,7 +30,12 @@ from refcheck.model import (
     Span,
     Suppression,
 )
-from refcheck.references import parse_entry, title_links
+from refcheck.parse import bib, bibliographies, citations, styles
+from refcheck.parse.blocks import Leaf, parse_blocks
+from refcheck.parse.headings import AnchorSet, generator_targets
+from refcheck.parse.inline import InlineScan, normalize_label, scan_inline
+from refcheck.parse.malformed import malformed_links
+from refcheck.parse.references import parse_entry, title_links
 
 _SECTION_WORDS = r"references?|bibliography|works\s+cited|sources|literature(?:\s+cited)?|citations?|cited\s+works"
 _SECTION_TITLE = re.compile(rf"^(?:[\w./ -]+:\s*)?(?:\d+(?:\.\d+)*\.?\s+)?(?P<word>{_SECTION_WORDS})\s*:?$", re.I)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from refcheck import citations
-from refcheck.citations import Grammar
 from refcheck.model import CitationKind
+from refcheck.parse import citations
+from refcheck.parse.citations import Grammar
 
 GrammarEntry = tuple[str, str, Grammar]  # (name, trigger text, grammar)
 

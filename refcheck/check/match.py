@@ -8,9 +8,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
-from refcheck import identifiers, rules, styles
-from refcheck.citations import is_manubot_key
-from refcheck.entries import check_entries, work_groups
+from refcheck import identifiers, rules
+from refcheck.check.entries import check_entries, work_groups
 from refcheck.model import (
     Citation,
     CitationKind,
@@ -23,6 +22,8 @@ from refcheck.model import (
     Suppression,
 )
 from refcheck.names import surname_keys
+from refcheck.parse import styles
+from refcheck.parse.citations import is_manubot_key
 
 _OWN_LIST = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
 _NOWHERE = Span(1, 1, 1, 2)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from refcheck import bib, csl, rules
-from refcheck.bib import BibResult
+from refcheck import rules
+from refcheck.parse import bib, csl
+from refcheck.parse.bib import BibResult
 
 CSL_SUFFIXES = (".json", ".yaml", ".yml")
 
