@@ -144,7 +144,7 @@ def _measure(family: str, size: int, what: str) -> float:
         path.write_text(text, encoding="utf-8")
         Path(tmp, "refs.bib").write_text("@article{a, author={A}, title={T}, year={2020}}\n", encoding="utf-8")
         if what == "mistune":
-            from refcheck.blocks import _parser
+            from refcheck.parse.blocks import _parser
 
             md = _parser()
             started = time.perf_counter()

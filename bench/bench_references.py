@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from refcheck.bib import parse_bib_text
 from refcheck.identifiers import find_identifiers
 from refcheck.model import ReferenceSource, Span
-from refcheck.references import parse_entry
+from refcheck.parse.bib import parse_bib_text
+from refcheck.parse.references import parse_entry
 
 # Lines that start a reference-like entry: numbered, bold-numbered, footnote definitions, blockquotes.
 _ENTRY = re.compile(r"^(?:\*\*\[\d+\]\*\*|\[\d+\]|\[\^[^\]]+\]:|\s*>\s+\w|- [A-Z][^\n]*\(\d{4}\))")

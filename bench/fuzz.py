@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from refcheck.markdown import parse_markdown  # noqa: E402
-from refcheck.match import check_document  # noqa: E402
+from refcheck.check.match import check_document  # noqa: E402
+from refcheck.parse.document import parse_markdown  # noqa: E402
 from refcheck.sources import decode  # noqa: E402
 from tests.test_properties import bibtex, check_bibtex_properties, check_markdown_properties, markdown  # noqa: E402
 from tests.test_settings import config_keys, run_cli_anywhere, scratch_tree, setting_values, toml_value  # noqa: E402

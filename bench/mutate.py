@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from refcheck.check.match import _cites_url, _identifies_work, _same_identifier
 from refcheck.config import Config
-from refcheck.markdown import parse_markdown
-from refcheck.match import _cites_url, _identifies_work, _same_identifier
 from refcheck.model import Citation, CitationKind, Document, Reference, ReferenceSource
+from refcheck.parse.document import parse_markdown
 from refcheck.pipeline import check
 
 REPO = Path(__file__).resolve().parents[1]

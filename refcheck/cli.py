@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from refcheck import __version__, rules
-from refcheck.config import Config, load_config
+from refcheck import Config, Result, Severity, __version__, formats, rules
+from refcheck import config as settings
+from refcheck.config import SETTINGS, Setting, load_config
 from refcheck.errors import RefcheckError, UsageError
-from refcheck.model import RunResult, Severity
 from refcheck.output import Target, output_target, write_report
 from refcheck.sources import STDIN, read_stdin
 
@@ -36,117 +36,59 @@ def _shard(value: str) -> tuple[int, int]:
     return int(index), int(count)
 
 
+def _add_setting(group: argparse._ArgumentGroup, setting: Setting) -> None:
+    """The flag of one setting, shaped by its check: values are the strings typed, checked by `config`."""
+    names = [setting.option, *([setting.short] if setting.short else [])]
+    shape: dict[str, Any] = {"dest": setting.key, "help": setting.help or None}
+    if setting.check is settings.boolean:
+        shape.update(action="store_false" if setting.option.startswith("--no-") else "store_true", default=None)
+    elif setting.check in (settings.codes, settings.accept):
+        shape.update(type=_csv)
+    elif setting.check is settings.fail_on:
+        shape.update(choices=[severity.label for severity in sorted(Severity, reverse=True)])
+    elif setting.check in (settings.strings, settings.paths, settings.regexes):
+        shape.update(action="append")
+    group.add_argument(*names, **shape)
+    if setting.off_flag:
+        group.add_argument(
+            setting.off_flag, dest=f"{setting.key}_off", action="store_true", help=f"{setting.key} = false"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="refcheck", description="Check the references and citations of Markdown documents.")
     p.add_argument("paths", nargs="*", help="files or directories to check ('-' reads standard input)")
     p.add_argument("--version", action="version", version=f"refcheck {__version__}")
     p.add_argument("--config", type=Path, help="read settings from this file instead of searching upward")
-    out = p.add_argument_group("output")
-    out.add_argument(
-        "--format", default="console", choices=["console", "json", "sarif", "github", "markdown", "gitlab"]
-    )
+    groups = {name: p.add_argument_group(name) for name in ("output", "rules", "input", "network")}
+    out = groups["output"]
+    out.add_argument("--format", default="console", choices=formats(), help="report format (default: console)")
     out.add_argument(
         "--output", "-o", help="also write the report in --format to this file (a regular file; - is standard output)"
     )
     out.add_argument("--quiet", "-q", action="store_true", help="print findings only")
     out.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    out.add_argument(
-        "--show-infos", action="store_true", default=None, help="list info findings (default: one line per code)"
-    )
     out.add_argument("--explain", metavar="CODE", help="print a rule's explanation and exit")
     out.add_argument("--list-rules", action="store_true", help="list every rule and exit")
-    sel = p.add_argument_group("rules")
-    sel.add_argument("--select", type=_csv, help="rule codes or prefixes to report (comma-separated)")
-    sel.add_argument("--ignore", type=_csv, help="rule codes or prefixes not to report")
-    sel.add_argument("--extend-ignore", type=_csv, help="codes to ignore in addition to the config's")
-    sel.add_argument("--fail-on", choices=["error", "warning", "info"], help="lowest severity that fails the run")
-    inp = p.add_argument_group("input")
-    inp.add_argument("--bib", action="append", type=str, help="extra BibTeX file for every document")
-    inp.add_argument("--root-dir", help="where /root-relative links resolve")
-    inp.add_argument("--exclude", action="append", help="path glob not to check (repeatable)")
-    inp.add_argument("--uncited-bib", action="store_true", default=None, help="report uncited BibTeX entries")
-    inp.add_argument("--max-file-size", help="skip larger files (default 10MB)")
-    inp.add_argument("--jobs", "-j", help="parallel workers for parsing and matching (default: cores)")
-    inp.add_argument(
+    groups["rules"].add_argument("--extend-ignore", type=_csv, help="codes to ignore in addition to the config's")
+    groups["input"].add_argument(
         "--shard", type=_shard, metavar="K/N", help="check only the K-th of N slices of the files (CI matrices)"
     )
-    net = p.add_argument_group("network")
-    net.add_argument("--offline", action="store_true", default=None, help="run no network stage")
-    net.add_argument("--no-links", dest="links", action="store_false", default=None, help="skip link checking")
-    net.add_argument("--no-verify", dest="verify", action="store_false", default=None, help="skip metadata lookups")
-    net.add_argument("--timeout", help="seconds for one request (default 20)")
-    net.add_argument("--timeout-total", help="seconds for all network stages together")
-    net.add_argument("--retries")
-    net.add_argument("--retry-wait", help="first backoff step in seconds")
-    net.add_argument("--max-concurrency")
-    net.add_argument("--max-per-host")
-    net.add_argument("--host-interval")
-    net.add_argument("--allow-private", action="store_true", default=None)
-    net.add_argument(
-        "--allow-host", dest="allow_hosts", action="append", help="host, IP or CIDR allowed although private"
-    )
-    net.add_argument("--accept", type=_csv, help="status codes counted as working, e.g. 200..=299,429")
-    net.add_argument("--exclude-url", dest="exclude_urls", action="append", help="regex of URLs not requested")
-    net.add_argument("--cache", help="sqlite cache file")
-    net.add_argument("--no-cache", dest="use_cache", action="store_false", default=None)
-    net.add_argument("--cache-max-age", help="how long a working link's result is reused (default 1d)")
-    net.add_argument("--user-agent")
-    net.add_argument("--mailto", help="contact address for Crossref's polite pool")
-    net.add_argument("--arxiv-api-url")
-    net.add_argument("--arxiv-interval")
-    net.add_argument("--crossref-api-url")
-    net.add_argument("--openalex-api-url")
-    net.add_argument("--dblp-api-url")
-    net.add_argument("--semantic-scholar-api-url")
-    net.add_argument("--verify-sources", help="sources searched by title and authors, in order, e.g. crossref,dblp")
+    for setting in SETTINGS:
+        if setting.option:
+            _add_setting(groups[setting.group], setting)
     return p
 
 
-_OVERRIDES = (
-    "select",
-    "fail_on",
-    "bib",
-    "root_dir",
-    "exclude",
-    "uncited_bib",
-    "show_infos",
-    "max_file_size",
-    "jobs",
-    "offline",
-    "links",
-    "verify",
-    "timeout",
-    "timeout_total",
-    "retries",
-    "retry_wait",
-    "max_concurrency",
-    "max_per_host",
-    "host_interval",
-    "allow_private",
-    "allow_hosts",
-    "accept",
-    "exclude_urls",
-    "cache",
-    "cache_max_age",
-    "user_agent",
-    "mailto",
-    "arxiv_api_url",
-    "arxiv_interval",
-    "crossref_api_url",
-    "openalex_api_url",
-    "dblp_api_url",
-    "semantic_scholar_api_url",
-    "verify_sources",
-)
+_OVERRIDES = tuple(setting.key for setting in SETTINGS if setting.option)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given on the command line, as typed: `config` checks them with the file's."""
     values = {key: getattr(args, key) for key in _OVERRIDES if getattr(args, key, None) is not None}
-    if args.ignore is not None:
-        values["ignore"] = args.ignore
-    if args.use_cache is False:
-        values["cache"] = False
+    for setting in SETTINGS:
+        if setting.off_flag and getattr(args, f"{setting.key}_off", False):
+            values[setting.key] = False  # wins over the value flag, wherever each was given
     return values
 
 
@@ -165,7 +107,7 @@ def _list_rules() -> int:
     return EXIT_OK
 
 
-def _report(result: RunResult, args: argparse.Namespace, target: Target | None, config: Config) -> None:
+def _report(result: Result, args: argparse.Namespace, target: Target | None, config: Config) -> None:
     from refcheck.report import make_console, render_chunks, render_console
 
     if target is not None:

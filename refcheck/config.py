@@ -29,7 +29,7 @@ else:  # pragma: no cover
 class Config:
     """Every setting, with DESIGN.md's names and defaults. The command line overrides the file."""
 
-    select: frozenset[str] = frozenset(rules.BY_CODE)
+    select: frozenset[str] = field(default_factory=lambda: frozenset(rules.BY_CODE))  # rules registered later too
     ignore: frozenset[str] = frozenset()
     fail_on: Severity = Severity.ERROR
     exclude: tuple[str, ...] = ()
@@ -128,20 +128,50 @@ class _Invalid(Exception):
 Check = Callable[[object, Origin], Any]
 
 
+# What each check accepts, in words, for docs/configuration.md; `number`, `size` and `duration` add
+# theirs with the bounds they check, so a range is written once.
+KINDS: dict[Check, str] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One setting: its key in the file, its flag on the command line, and the check that turns a
-    value into the `Config` field(s) it sets."""
+    """One setting, declared once: its key in the file, its flag on the command line (the CLI makes
+    the flags from `SETTINGS`), the check that turns a value into the `Config` field(s) it sets, and
+    its help; docs/configuration.md's reference table is generated from the same declaration."""
 
     key: str
     check: Check
+    help: str = ""
+    group: str = "network"  # the --help section: "output", "rules", "input" or "network"
+    default: str = ""  # the default in words when the Config field's own value does not say it well
     flag: str = ""  # default: --key with `-`; "" with `file_only`: none
+    short: str = ""  # a one-letter alias, e.g. -j
+    off_flag: str = ""  # a flag that sets the value false, e.g. --no-cache
     fields: Callable[[Any], dict[str, Any]] | None = None  # default: {key: value}
     file_only: bool = False  # a table: set in the config file only
 
     @property
     def option(self) -> str:
         return self.flag or ("" if self.file_only else "--" + self.key.replace("_", "-"))
+
+    @property
+    def kind(self) -> str:
+        """What a value may be, in words (with the range, for numbers)."""
+        return KINDS.get(self.check, "")
+
+    @property
+    def default_text(self) -> str:
+        """The default as the docs show it."""
+        if self.default:
+            return self.default
+        value = _FIELD_DEFAULTS.get(self.key)
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, str):
+            return f'"{value}"'
+        if value is None or (isinstance(value, (tuple, frozenset)) and not value):
+            return "none"
+        return f"{value:g}" if isinstance(value, float) else str(value)
 
     def apply(self, value: object, origin: Origin) -> dict[str, Any]:
         checked = self.check(value, origin)
@@ -187,6 +217,7 @@ def number(*, low: float, high: float, integer: bool = False, above: bool = Fals
             raise _Invalid(f"expected {kind} {bounds}, {_got(value)}")
         return value if integer else float(value)
 
+    KINDS[check] = f"{kind} {bounds}"
     return check
 
 
@@ -212,6 +243,7 @@ def size(*, high: int) -> Check:
             raise _Invalid(f"expected a size from 0 to {high:,} bytes, {_got(value)}")
         return int(amount)
 
+    KINDS[check] = f'a size ("10MB", "512KiB" or bytes), 0 to {high:,} bytes'
     return check
 
 
@@ -230,6 +262,7 @@ def duration(*, high: float) -> Check:
             raise _Invalid(f"expected a duration from 0 to {high / _DAY:g} days, {_got(value)}")
         return seconds
 
+    KINDS[check] = f'a duration ("30m", "1d" or seconds), 0 to {high / _DAY:g} days'
     return check
 
 
@@ -393,46 +426,73 @@ def per_file_ignores(value: object, origin: Origin) -> tuple[tuple[str, frozense
 
 _SECONDS = number(low=0, high=_DAY, unit=" seconds")
 
+KINDS.update(
+    {
+        boolean: "true or false",
+        text: "one line of text",
+        strings: "a list of strings",
+        path: "a path",
+        paths: "a list of paths",
+        cache: "a path, or false for no cache",
+        codes: 'a list of rule codes, prefixes, names or "ALL"',
+        fail_on: '"error", "warning" or "info"',
+        accept: 'a list of status codes and ranges ("200..=299")',
+        url: "an http(s) URL",
+        base_url: "an http(s) URL",
+        regexes: "a list of regular expressions",
+        headers: "a table: host = {header = value}",
+        per_file_ignores: "a table: glob = [rule codes]",
+        sources: "a list of crossref, openalex, dblp, arxiv, semantic_scholar",
+    }
+)
+
 SETTINGS: tuple[Setting, ...] = (
-    Setting("select", codes),
-    Setting("ignore", codes),
-    Setting("fail_on", fail_on),
-    Setting("exclude", strings),
-    Setting("per_file_ignores", per_file_ignores, file_only=True),
-    Setting("exclude_urls", regexes, flag="--exclude-url"),
-    Setting("root_dir", path),
-    Setting("bib", paths),
-    Setting("uncited_bib", boolean),
-    Setting("show_infos", boolean),
-    Setting("max_file_size", size(high=1000**4)),
-    Setting("jobs", number(low=1, high=1024, integer=True)),
-    Setting("offline", boolean),
-    Setting("links", boolean, flag="--no-links"),
-    Setting("verify", boolean, flag="--no-verify"),
-    Setting("max_concurrency", number(low=1, high=10_000, integer=True)),
-    Setting("max_per_host", number(low=1, high=1024, integer=True)),
-    Setting("host_interval", _SECONDS),
-    Setting("timeout", number(low=0, high=_DAY, above=True, unit=" seconds")),
-    Setting("timeout_total", number(low=0, high=7 * _DAY, above=True, unit=" seconds")),
-    Setting("retries", number(low=0, high=100, integer=True)),
-    Setting("retry_wait", _SECONDS),
-    Setting("allow_private", boolean),
-    Setting("allow_hosts", strings, flag="--allow-host"),
-    Setting("accept", accept),
-    Setting("headers", headers, file_only=True),
-    Setting("cache", cache, fields=_cache_fields),
-    Setting("cache_max_age", duration(high=3650 * _DAY)),
-    Setting("arxiv_api_url", url),
-    Setting("arxiv_interval", _SECONDS),
-    Setting("crossref_api_url", base_url),
-    Setting("openalex_api_url", base_url),
-    Setting("dblp_api_url", base_url),
-    Setting("semantic_scholar_api_url", base_url),
-    Setting("verify_sources", sources),
-    Setting("mailto", text),
-    Setting("user_agent", text),
+    Setting("select", codes, "rule codes or prefixes to report (comma-separated)", "rules", '["ALL"]'),
+    Setting("ignore", codes, "rule codes or prefixes not to report", "rules"),
+    Setting("fail_on", fail_on, "lowest severity that fails the run", "rules", '"error"'),
+    Setting("per_file_ignores", per_file_ignores, "rules not reported for files a glob matches", "rules",
+            file_only=True),
+    Setting("bib", paths, "extra BibTeX file for every document", "input"),
+    Setting("root_dir", path, "where /root-relative links resolve", "input"),
+    Setting("exclude", strings, "path glob not to check (repeatable)", "input"),
+    Setting("uncited_bib", boolean, "report uncited BibTeX entries", "input"),
+    Setting("show_infos", boolean, "list info findings (default: one line per code)", "output"),
+    Setting("max_file_size", size(high=1000**4), "skip larger files (default 10MB)", "input", '"10MB"'),
+    Setting("jobs", number(low=1, high=1024, integer=True),
+            "parallel workers for parsing and matching (default: cores)", "input", "the number of cores", short="-j"),
+    Setting("offline", boolean, "run no network stage"),
+    Setting("links", boolean, "skip link checking", flag="--no-links"),
+    Setting("verify", boolean, "skip metadata lookups", flag="--no-verify"),
+    Setting("timeout", number(low=0, high=_DAY, above=True, unit=" seconds"), "seconds for one request (default 20)"),
+    Setting("timeout_total", number(low=0, high=7 * _DAY, above=True, unit=" seconds"),
+            "seconds for all network stages together", default="no limit"),
+    Setting("retries", number(low=0, high=100, integer=True), "retries of a failed request"),
+    Setting("retry_wait", _SECONDS, "first backoff step in seconds"),
+    Setting("max_concurrency", number(low=1, high=10_000, integer=True), "requests in flight overall"),
+    Setting("max_per_host", number(low=1, high=1024, integer=True), "requests in flight to one host"),
+    Setting("host_interval", _SECONDS, "minimum seconds between request starts to one host"),
+    Setting("allow_private", boolean, "allow private, loopback and link-local addresses"),
+    Setting("allow_hosts", strings, "host, IP or CIDR allowed although private", flag="--allow-host"),
+    Setting("accept", accept, "status codes counted as working, e.g. 200..=299,429", default='["200..=299"]'),
+    Setting("exclude_urls", regexes, "regex of URLs not requested", flag="--exclude-url"),
+    Setting("headers", headers, "headers sent to one host only", file_only=True),
+    Setting("cache", cache, "sqlite cache file", default="the user cache directory",
+            off_flag="--no-cache", fields=_cache_fields),
+    Setting("cache_max_age", duration(high=3650 * _DAY), "how long a working link's result is reused (default 1d)",
+            default='"1d"'),
+    Setting("user_agent", text, "User-Agent header of requests", default="`refcheck/<version>`"),
+    Setting("mailto", text, "contact address for Crossref's and OpenAlex's polite pools"),
+    Setting("arxiv_api_url", url, "arXiv API endpoint"),
+    Setting("arxiv_interval", _SECONDS, "seconds between arXiv API requests"),
+    Setting("crossref_api_url", base_url, "Crossref API endpoint"),
+    Setting("openalex_api_url", base_url, "OpenAlex API base (`/works?search=…`, `/works/doi:…`)"),
+    Setting("dblp_api_url", base_url, "DBLP base (`/search/publ/api?q=…&format=json`)"),
+    Setting("semantic_scholar_api_url", base_url, "Semantic Scholar API base (`/graph/v1/paper/search/match`)"),
+    Setting("verify_sources", sources, "sources searched by title and authors, in order, e.g. crossref,dblp",
+            default='["crossref", "openalex", "dblp", "arxiv"]'),
 )
 BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
+_FIELD_DEFAULTS: dict[str, object] = {f.name: f.default for f in dataclasses.fields(Config)}
 KEYS: tuple[str, ...] = tuple(BY_KEY)
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from refcheck import rules
-from refcheck.anchors import has_anchor
 from refcheck.model import Diagnostic, Document, Link, LinkKind
+from refcheck.parse.headings import has_anchor
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}]*\}")
@@ -51,8 +51,8 @@ def check_local_links(
     out: list[Diagnostic] = []
     status = status or PathStatus()
 
-    def add(link: Link, code: str, message: str) -> None:
-        out.append(Diagnostic(doc.display_path, link.span, code, message, rules.get(code).severity))
+    def add(link: Link, rule: rules.Rule, message: str) -> None:
+        out.append(rule.at(doc.display_path, link.span, message))
 
     base = doc.path.parent
     for link in doc.links:
@@ -62,18 +62,18 @@ def check_local_links(
         if link.kind is LinkKind.BARE and url[:4].lower() == "www.":
             continue  # GFM autolinks `www.…` in prose as http://www.…: a web address, not a file
         if _TEMPLATE.search(url):
-            add(link, "RC407", f"{url}: templated link not checked")
+            add(link, rules.SKIPPED_LINK, f"{url}: templated link not checked")
             continue
         parts = urlsplit(url)
         path_part = unquote(parts.path)
         fragment = unquote(parts.fragment) if parts.fragment else ""
         if not path_part:
             if fragment and not has_anchor(doc.anchors, fragment):
-                add(link, "RC405", f"#{fragment}: no heading or id with this anchor in this file")
+                add(link, rules.MISSING_ANCHOR, f"#{fragment}: no heading or id with this anchor in this file")
             continue
         if path_part.startswith("/"):
             if root_dir is None:
-                add(link, "RC407", f"{url}: root-relative path not checked (set root_dir)")
+                add(link, rules.SKIPPED_LINK, f"{url}: root-relative path not checked (set root_dir)")
                 continue
             target = root_dir / path_part.lstrip("/")
         else:
@@ -83,13 +83,13 @@ def check_local_links(
         if not exists and not (not target.suffix and status(target.with_suffix(".md"))[0]):
             if _LOOKS_LIKE_HOST.match(path_part):
                 # A web address without its scheme: the renderer makes it a relative path that will not work.
-                add(link, "RC409", f"{url}: a web address without https:// is read as a relative path; "
+                add(link, rules.MALFORMED_LINK, f"{url}: a web address without https:// is read as a relative path; "
                     f"write https://{url}")
                 continue
-            add(link, "RC404", f"{url}: {what} not found")
+            add(link, rules.MISSING_FILE, f"{url}: {what} not found")
             continue
         if fragment and is_file and target.suffix.lower() in _MARKDOWN:
             anchors = anchors_of(target)
             if anchors is not None and not has_anchor(anchors, fragment):
-                add(link, "RC405", f"{url}: no heading or id #{fragment} in {path_part}")
+                add(link, rules.MISSING_ANCHOR, f"{url}: no heading or id #{fragment} in {path_part}")
     return out

@@ -206,7 +206,7 @@ class Document:
     anchors: set[str] = field(default_factory=set)  # heading slugs, {#id}, HTML id/name
     suppressions: list[Suppression] = field(default_factory=list)
     bib_declarations: list[BibDeclaration] = field(default_factory=list)  # front matter `bibliography:`
-    bib_files: list[Path] = field(default_factory=list)  # the bibliographies found for it (refcheck.bibliographies)
+    bib_files: list[Path] = field(default_factory=list)  # its bibliographies (parse.bibliographies)
     bib_unavailable: bool = False  # a bibliography it needs could not be read: keyed citations not judged
     front_matter: dict[str, Any] = field(default_factory=dict)
     has_reference_section: bool = False

@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from refcheck import bib, bibliographies, rules
+from refcheck import rules
+from refcheck.check.match import check_document
 from refcheck.config import Config
 from refcheck.errors import UsageError
 from refcheck.local_links import PathStatus, check_local_links, is_remote
-from refcheck.markdown import parse_markdown
-from refcheck.match import check_document
 from refcheck.model import (
     CitationKind,
     Diagnostic,
@@ -41,6 +40,8 @@ from refcheck.model import (
     Summary,
     Suppression,
 )
+from refcheck.parse import bib, bibliographies
+from refcheck.parse.document import parse_markdown
 from refcheck.sources import STDIN, discover, display_path, read_source, text_bytes
 
 _PARALLEL_MIN_FILES = 16
@@ -98,8 +99,7 @@ def _bib_references(doc: Document, config: Config, out: _Checked) -> list[Refere
         try:
             result = bibliographies.load_bibliography(path, display_path(path))
         except bib.BibFileError as exc:  # unreadable: said once per file, the documents still checked
-            severity = rules.get("RC103").severity
-            out.bib_diagnostics.append(Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC103", str(exc), severity))
+            out.bib_diagnostics.append(rules.BIB_ERROR.at(display_path(path), Span(1, 1, 1, 2), str(exc)))
             doc.bib_unavailable = True
             continue
         refs.extend(result.references)
@@ -110,8 +110,7 @@ def _bib_references(doc: Document, config: Config, out: _Checked) -> list[Refere
             if path.suffix.lower() not in (".bib", ".json", ".yaml", ".yml"):
                 message += " (refcheck reads BibTeX, CSL JSON and CSL YAML; this file's format is not understood)"
                 doc.bib_unavailable = True  # its keys are unknown, so the citations that need them are not judged
-            severity = rules.get("RC106").severity
-            out.bib_diagnostics.append(Diagnostic(display_path(path), Span(1, 1, 1, 2), "RC106", message, severity))
+            out.bib_diagnostics.append(rules.UNREAD_REFERENCES.at(display_path(path), Span(1, 1, 1, 2), message))
     return refs
 
 
@@ -170,6 +169,8 @@ def _check_file(job: _Job, path: Path) -> _Checked:
     else:
         _match(doc, job.config, set(), out)
     out.diagnostics.extend(check_local_links(doc, job.config.root_dir, lambda _target: None, job.path_status))
+    for document_check in rules.CHECKS:
+        out.diagnostics.extend(document_check(doc))
     out.fragment_links = [link for link in doc.links if _is_fragment_link(link.url)]
     if job.keep_documents:
         out.document = Document(
@@ -343,7 +344,7 @@ def check(
                 path = item.path if item.path != STDIN else Path.cwd() / "-"
                 doc = Document(path, item.display_path, links=item.fragment_links, anchors=item.anchors)
                 found = check_local_links(doc, config.root_dir, anchors, job.path_status)
-                item.diagnostics.extend(d for d in found if d.code == "RC405")
+                item.diagnostics.extend(d for d in found if d.code == rules.MISSING_ANCHOR.code)
             diagnostics.extend(item.diagnostics)
             for diag in item.bib_diagnostics:
                 bib_diags.setdefault((diag.path, diag.span.line, diag.span.column, diag.code), diag)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from refcheck.model import Severity
+from refcheck.model import Diagnostic, Document, Severity, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +17,10 @@ class Rule:
     why: str = ""  # why it matters
     example: str = ""  # Markdown that fires
     fix: str = ""  # how to fix or suppress
+
+    def at(self, path: str, span: Span, message: str, related: tuple[Span, ...] = ()) -> Diagnostic:
+        """A finding of this rule: the one way a `Diagnostic` is made, with the rule's severity."""
+        return Diagnostic(path, span, self.code, message, self.severity, related)
 
     def explanation(self) -> str:
         """The text `--explain` prints, in ruff's fixed shape."""
@@ -371,6 +376,59 @@ RULES: tuple[Rule, ...] = (
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
+INDEX: dict[str, int] = {rule.code: index for index, rule in enumerate(RULES)}
+
+# Each rule as a named object: `rules.UNDEFINED_CITATION.at(path, span, message)`.
+UNPARSED_REFERENCE = BY_CODE["RC101"]
+UNREADABLE_FILE = BY_CODE["RC102"]
+BIB_ERROR = BY_CODE["RC103"]
+ENCODING_REPLACED = BY_CODE["RC104"]
+FILE_TOO_LARGE = BY_CODE["RC105"]
+UNREAD_REFERENCES = BY_CODE["RC106"]
+UNDEFINED_CITATION = BY_CODE["RC201"]
+UNCITED_REFERENCE = BY_CODE["RC202"]
+YEAR_MISMATCH = BY_CODE["RC203"]
+AMBIGUOUS_CITATION = BY_CODE["RC204"]
+DUPLICATE_REFERENCE = BY_CODE["RC205"]
+IDENTIFIER_MISMATCH = BY_CODE["RC206"]
+AUTHOR_MISMATCH = BY_CODE["RC207"]
+IMPLAUSIBLE_YEAR = BY_CODE["RC209"]
+UNLISTED_LINKED_WORK = BY_CODE["RC210"]
+MALFORMED_ARXIV_ID = BY_CODE["RC301"]
+MALFORMED_DOI = BY_CODE["RC302"]
+BROKEN_LINK = BY_CODE["RC401"]
+LINK_TIMEOUT = BY_CODE["RC402"]
+REDIRECTED_LINK = BY_CODE["RC403"]
+MISSING_FILE = BY_CODE["RC404"]
+MISSING_ANCHOR = BY_CODE["RC405"]
+BOT_PROTECTION = BY_CODE["RC406"]
+SKIPPED_LINK = BY_CODE["RC407"]
+RATE_LIMITED = BY_CODE["RC408"]
+MALFORMED_LINK = BY_CODE["RC409"]
+IDENTIFIER_NOT_FOUND = BY_CODE["RC501"]
+TITLE_MISMATCH = BY_CODE["RC502"]
+AUTHOR_MISMATCH_RECORD = BY_CODE["RC503"]
+YEAR_MISMATCH_RECORD = BY_CODE["RC504"]
+WITHDRAWN_OR_RETRACTED = BY_CODE["RC505"]
+REFERENCE_NOT_FOUND = BY_CODE["RC506"]
+IDENTIFIER_AVAILABLE = BY_CODE["RC507"]
+
+DocumentCheck = Callable[[Document], Iterable[Diagnostic]]
+CHECKS: list[DocumentCheck] = []  # checks of one parsed document besides the matcher's, from `register`
+
+
+def register(rule: Rule, check: DocumentCheck | None = None) -> Rule:
+    """Add a rule (and the check that finds it in a parsed document): `--list-rules`, `--explain`,
+    selection, the reports and the pipeline all read the registry."""
+    global RULES
+    if rule.code in BY_CODE or rule.name in BY_NAME:
+        raise ValueError(f"rule {rule.code} ({rule.name}) is already registered")
+    RULES = (*RULES, rule)
+    BY_CODE[rule.code] = BY_NAME[rule.name] = rule
+    INDEX[rule.code] = len(RULES) - 1
+    if check is not None:
+        CHECKS.append(check)
+    return rule
 
 
 def get(code: str) -> Rule:

@@ -135,8 +135,8 @@ def non_regular_file(where: Path) -> str | None:
     return f"is a symbolic link to {kind}" if link else f"is {kind}"
 
 
-def _diag(display: str, code: str, message: str, line: int = 1) -> Diagnostic:
-    return Diagnostic(display, Span(line, 1, line, 2), code, message, rules.get(code).severity)
+def _diag(display: str, rule: rules.Rule, message: str, line: int = 1) -> Diagnostic:
+    return rule.at(display, Span(line, 1, line, 2), message)
 
 
 def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
@@ -147,17 +147,18 @@ def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
         try:
             return data.decode("utf-16"), []
         except UnicodeDecodeError:
-            return None, [_diag(display, "RC102", "not readable as text: invalid UTF-16")]
+            return None, [_diag(display, rules.UNREADABLE_FILE, "not readable as text: invalid UTF-16")]
     if b"\x00" in data[:8192] or b"\x00" in data:
-        return None, [_diag(display, "RC102", "not readable as text: binary content (NUL bytes); skipped")]
+        message = "not readable as text: binary content (NUL bytes); skipped"
+        return None, [_diag(display, rules.UNREADABLE_FILE, message)]
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1  # \r\n, \r and \n end lines
         text = data.decode("utf-8", errors="replace")
-        return text, [_diag(display, "RC104", f"invalid UTF-8 (first at line {line}); decoded with replacement "
-                            "characters", line)]
+        message = f"invalid UTF-8 (first at line {line}); decoded with replacement characters"
+        return text, [_diag(display, rules.ENCODING_REPLACED, message, line)]
 
 
 _CHUNK = 1 << 20
@@ -203,7 +204,7 @@ def _too_large(path: Path, display: str, max_size: int, size: int | None = None)
     what = "standard input" if path == STDIN else "file"
     told = f"{what} is {size:,} bytes, over max_file_size ({max_size:,})" if size is not None else (
         f"{what} is over max_file_size ({max_size:,} bytes)")
-    return Source(path, display, None, [_diag(display, "RC105", f"{told}; skipped")])
+    return Source(path, display, None, [_diag(display, rules.FILE_TOO_LARGE, f"{told}; skipped")])
 
 
 def read_source(path: Path, max_size: int, stdin: bytes | None = None) -> Source:
@@ -225,6 +226,8 @@ def read_source(path: Path, max_size: int, stdin: bytes | None = None) -> Source
             if len(data) > max_size:
                 return _too_large(path, display, max_size)
         except OSError as exc:
-            return Source(path, display, None, [_diag(display, "RC102", f"cannot read: {exc.strerror or exc}")])
+            return Source(path, display, None, [_diag(
+                display, rules.UNREADABLE_FILE, f"cannot read: {exc.strerror or exc}"
+            )])
     text, diagnostics = decode(data, display)
     return Source(path, display, text, diagnostics)

@@ -23,9 +23,9 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from refcheck.blocks import parse_blocks
-from refcheck.markdown import parse_markdown, split_front_matter
 from refcheck.model import CitationKind, LinkKind, ReferenceSource
+from refcheck.parse.blocks import parse_blocks
+from refcheck.parse.document import parse_markdown, split_front_matter
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "commonmark" / "spec-0.31.2.json"
@@ -107,7 +107,7 @@ def _inline_items(children: list[Token], notes: dict[int, Any]) -> list[tuple[st
 
 def refcheck_view(text: str, blocks: list[tuple[int, int]]) -> View:
     """refcheck's view: the Document's links and link-label uses, and the lines of its code, math and HTML
-    leaves (blocks.parse_blocks, as markdown.py calls it)."""
+    leaves (blocks.parse_blocks, as parse/document.py calls it)."""
     doc = parse_markdown(text, Path("/nonexistent/doc.md"), "doc.md")
     definitions = {r.key: r.urls[0] for r in doc.references if r.source is ReferenceSource.LINK_DEF and r.urls}
     kinds = {LinkKind.LINK: "link", LinkKind.IMAGE: "image", LinkKind.AUTOLINK: "autolink"}

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from refcheck import markdown
-from refcheck.anchors import _LINK, _TAGS, _strip_links
-from refcheck.citations import _JOINED, _joined_before
-from refcheck.inline import _DISPLAY_MATH, MAX_LINK_NESTING, _display_math, scan_inline
+from refcheck.parse import document as markdown
+from refcheck.parse.citations import _JOINED, _joined_before
+from refcheck.parse.headings import _LINK, _TAGS, _strip_links
+from refcheck.parse.inline import _DISPLAY_MATH, MAX_LINK_NESTING, _display_math, scan_inline
 from tests.conftest import REPO, findings
 
 # Each of these ran for minutes (quadratic) at this size; linear, each takes a second or two. The bound
@@ -188,8 +188,9 @@ def test_joined_lead_in_test_equals_the_pattern(part: str, end: int) -> None:
 @settings(max_examples=2000, deadline=None)
 @given(st.text(alphabet="[]^ a\\\n", max_size=24))
 def test_footnote_references_and_labels_are_found_as_before(text: str) -> None:
-    # An escaped `]` ending a label (`[^\]`) is read inconsistently by both; not what this test pins.
-    assume("\\]" not in text)
+    # Not what this test pins (the linear scan against the pattern): an escaped `]` ending a label
+    # (`[^\]`), and a `[text][label]` pair, which the scanner reads as a reference link first.
+    assume("\\]" not in text and "][" not in text)
     scan = scan_inline(text, {"a"})
     expected = _footnote_refs_by_pattern(text)
     assert [(label, start) for label, start, _ in scan.footnote_refs] == expected

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from refcheck.check.match import check_document
 from refcheck.cli import main
-from refcheck.markdown import parse_markdown
-from refcheck.match import check_document
+from refcheck.parse.document import parse_markdown
 
 NUMBERED = "\n\n## References\n\n" + "".join(f"{n}. Author {n}. Title number {n}. 2020.\n" for n in range(1, 13))
 

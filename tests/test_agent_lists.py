@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from refcheck.addresses import work_address
-from refcheck.inline import scan_inline
 from refcheck.model import ReferenceSource, Span
-from refcheck.references import is_placeholder_title, parse_entry
+from refcheck.parse.inline import scan_inline
+from refcheck.parse.references import is_placeholder_title, parse_entry
 
 RunJson = Callable[..., tuple[int, dict[str, Any]]]
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from refcheck.bib import BibFileError, clear_cache, load_bib, parse_bib_text
 from refcheck.model import ReferenceSource, Severity, Span
+from refcheck.parse.bib import BibFileError, clear_cache, load_bib, parse_bib_text
 
 # xtransformers-readme-bibtex.md, yangsong-score/blogs.bib, joss-* paper.bib (excerpts)
 SAMPLE = r"""% a comment line

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from refcheck import bib, csl
 from refcheck.cli import main
+from refcheck.parse import bib, csl
 from tests.conftest import findings
 
 RunJson = Callable[..., tuple[int, dict[str, Any]]]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from refcheck.markdown import parse_markdown
 from refcheck.model import CitationKind
+from refcheck.parse.document import parse_markdown
 
 LIST = "\n\n## References\n\n- Smith, A. (2019). A. Venue.\n- Kaplan, J., et al. (2020). Scaling. arXiv:2001.08361\n"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from refcheck.markdown import parse_markdown
+from refcheck.parse.document import parse_markdown
 
 BIB = "---\nbibliography: refs.bib\n---\n"
 

@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from refcheck.markdown import parse_markdown
-from refcheck.match import check_document
+from refcheck.check.match import check_document
 from refcheck.model import Diagnostic, RunResult, Severity, Span
+from refcheck.parse.document import parse_markdown
 from refcheck.report import render_json
 from refcheck.report.json_format import from_json_object, iter_json, to_json_object
 from refcheck.report.sarif import to_sarif_object

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from refcheck.markdown import parse_markdown
-from refcheck.match import check_document
+from refcheck.check.match import check_document
+from refcheck.parse.document import parse_markdown
 
 REFS = (
     "\n\n## References\n\n"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from refcheck.citations import MYST_CITE_ROLES
-from refcheck.markdown import parse_markdown
-from refcheck.match import check_document
+from refcheck.check.match import check_document
 from refcheck.model import CitationKind, Reference, ReferenceSource, Span
+from refcheck.parse.citations import MYST_CITE_ROLES
+from refcheck.parse.document import parse_markdown
 
 
 def cites(text: str) -> list[tuple[int, int, int, str | None]]:

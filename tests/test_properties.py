@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from refcheck import bib
 from refcheck.config import Config
-from refcheck.markdown import parse_markdown
 from refcheck.model import Span
+from refcheck.parse import bib
+from refcheck.parse.document import parse_markdown
 from refcheck.pipeline import check
 from refcheck.sources import decode
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refcheck.model import ReferenceSource, Span
-from refcheck.references import markdown_to_plain, parse_authors, parse_entry
+from refcheck.parse.references import markdown_to_plain, parse_authors, parse_entry
 
 
 def _locate_on_line(line: int, column: int):

@@ -153,3 +153,18 @@ def test_notices_are_tool_execution_notifications() -> None:
         {"level": "warning", "message": {"text": "arXiv API down: 3 entries not verified"}},
     ]
     assert invocation["properties"] == {"incomplete": True}
+
+
+def test_information_uri_is_pyprojects_homepage() -> None:
+    import sys
+
+    from refcheck.report.sarif import information_uri
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["name"] == "refcheck-md" and project["scripts"] == {"refcheck": "refcheck.cli:main"}
+    assert set(project["urls"]) == {"Homepage", "Documentation", "Source", "Issues", "Changelog"}
+    assert information_uri() == project["urls"]["Homepage"]

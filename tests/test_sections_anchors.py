@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from refcheck.anchors import AnchorSet, heading_anchor
-from refcheck.markdown import parse_markdown
 from refcheck.model import ReferenceSource
+from refcheck.parse.document import parse_markdown
+from refcheck.parse.headings import AnchorSet, heading_anchor
 
 ENTRY = "Kaplan, J., et al. (2020). Scaling Laws for Neural Language Models. arXiv:2001.08361"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from refcheck.cli import main
-from refcheck.markdown import parse_markdown
+from refcheck.parse.document import parse_markdown
 
 
 def rc106(text: str) -> list[tuple[int, int, int, str]]:

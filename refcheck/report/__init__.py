@@ -1,7 +1,9 @@
 """Output formats: each turns a `RunResult` into text; nothing else in refcheck formats output.
 
-`FORMATS` maps a `--format` name to its renderer. `console` is the plain-text form of the rich
-report; the CLI prints the styled one with `render_console(result, make_console())`.
+`FORMATS` maps a `--format` name to its renderer: it is the registry `--format`'s choices, the
+action's check and the docs' tests read, so a new format is one module and one entry here.
+`STREAMING` holds the formats that can also be written in pieces. `console` is the plain-text form of
+the rich report; the CLI prints the styled one with `render_console(result, make_console())`.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ FORMATS: dict[str, Renderer] = {
     "markdown": render_markdown,
     "gitlab": render_gitlab,
 }
+STREAMING: dict[str, Callable[[RunResult], Iterator[str]]] = {"json": iter_json}
 
 
 def render_chunks(result: RunResult, fmt: str) -> Iterator[str]:
-    """`render` in pieces where the format allows it (JSON), so a large report is streamed."""
-    if fmt == "json":
-        return iter_json(result)
+    """`render` in pieces where the format allows it (`STREAMING`), so a large report is streamed."""
+    if fmt in STREAMING:
+        return STREAMING[fmt](result)
     return iter([render(result, fmt)])
 
 
@@ -47,6 +50,7 @@ def render(result: RunResult, fmt: str) -> str:
 
 __all__ = [
     "FORMATS",
+    "STREAMING",
     "Renderer",
     "make_console",
     "render",

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from refcheck import __version__, rules
+from refcheck._about import DISTRIBUTION
 from refcheck.model import Diagnostic, RunResult, Severity, Span
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -22,7 +23,6 @@ LEVELS: dict[Severity, str] = {
     Severity.INFO: "note",
 }
 
-RULE_INDEX: dict[str, int] = {rule.code: index for index, rule in enumerate(rules.RULES)}
 
 
 def render_sarif(result: RunResult) -> str:
@@ -68,7 +68,7 @@ def rule_object(rule: rules.Rule) -> dict[str, Any]:
 def result_object(diagnostic: Diagnostic) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": diagnostic.code,
-        "ruleIndex": RULE_INDEX[diagnostic.code],
+        "ruleIndex": rules.INDEX[diagnostic.code],
         "level": LEVELS[diagnostic.severity],
         "message": {"text": diagnostic.message},
         "locations": [physical_location(diagnostic.path, diagnostic.span)],
@@ -105,9 +105,9 @@ def artifact_location(path: str) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def information_uri() -> str | None:
-    """The project's home page from the installed package metadata, when it names one."""
+    """The project's home page from the installed package metadata (pyproject's `[project.urls]`)."""
     try:
-        meta = metadata.metadata("refcheck")
+        meta = metadata.metadata(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return None
     for entry in meta.get_all("Project-URL") or []:

@@ -11,7 +11,7 @@ from search_standin import Standin
 from search_support import entry, fast_sources, standin_config
 
 from refcheck.cache import Cache
-from refcheck.references import markdown_to_plain, parse_plain
+from refcheck.parse.references import markdown_to_plain, parse_plain
 from refcheck.verify import verify_references
 from refcheck.verify.compare import title_matches
 from refcheck.verify.dblp import author_name

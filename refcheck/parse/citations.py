@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from refcheck import identifiers
-from refcheck.inline import InlineLink, InlineScan, blank_ranges, normalize_label
 from refcheck.model import Citation, CitationKind, IdentifierKind, LinkKind, Reference, ReferenceSource, Span
 from refcheck.names import normalise_surname
+from refcheck.parse.inline import InlineLink, InlineScan, blank_ranges, normalize_label
 
 # Spaced particles ("van der Berg"); glued ones ("Vandenberg", "d'Alembert") are matched by _WORD alone.
 _PARTICLE = r"(?:(?:van|von|der|den|de|del|della|di|da|dos|du|la|le|ten|ter|al|el|bin|ibn|Van|Von|De|Di|Da|Du|La|Le|Del|Della|Dos|Der|Den|Ten|Ter|Al|El)\s+|(?:d'|D'|O')\s+)"

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refcheck import rules
-from refcheck.bibliographies.project import Declared, Project
 from refcheck.model import CitationKind, Diagnostic, Document
+from refcheck.parse.bibliographies.project import Declared, Project
 
 _MAX_DIRECTORY_FILES = 200
 _HUGO_CONFIGS = [f"{stem}.{ext}" for stem in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json")]
@@ -103,13 +103,7 @@ class _Finder:
             elif Path(declaration.name).name not in self.extra_names:  # `--bib` stands in for it
                 self.out.unavailable = True
                 self.out.diagnostics.append(
-                    Diagnostic(
-                        self.doc.display_path,
-                        declaration.span,
-                        "RC103",
-                        self.problem(declaration.name, look),
-                        rules.get("RC103").severity,
-                    )
+                    rules.BIB_ERROR.at(self.doc.display_path, declaration.span, self.problem(declaration.name, look))
                 )
 
     def hugo_bundle(self) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from refcheck.bibliographies import yamltree
+from refcheck.parse.bibliographies import yamltree
 
 _QUARTO = ("_quarto.yml", "_quarto.yaml")
 _MKDOCS = ("mkdocs.yml", "mkdocs.yaml")

@@ -113,7 +113,7 @@ def parse_bib_text(text: str, display_path: str, first_line: int = 1, first_colu
         library = parse_string(text)
     except Exception as error:  # a bibtexparser bug must not end the run
         message = f"BibTeX could not be parsed: {error}"
-        result.diagnostics.append(_diagnostic(display_path, placer.point(0, 0), "RC103", message))
+        result.diagnostics.append(_diagnostic(display_path, placer.point(0, 0), rules.BIB_ERROR, message))
         return result
 
     for block in library.blocks:
@@ -132,7 +132,7 @@ def parse_bib_text(text: str, display_path: str, first_line: int = 1, first_colu
                     _diagnostic(
                         display_path,
                         placer.entry_span(duplicate.start_line, duplicate.raw),
-                        "RC205",
+                        rules.DUPLICATE_REFERENCE,
                         f"BibTeX key '{block.key}' is defined twice (first definition on line {first_line}); "
                         "the first one is used",
                     )
@@ -145,15 +145,15 @@ def parse_bib_text(text: str, display_path: str, first_line: int = 1, first_colu
                 _diagnostic(
                     display_path,
                     placer.entry_span(block.start_line, block.raw),
-                    "RC103",
+                    rules.BIB_ERROR,
                     f"BibTeX {what} could not be parsed: {reason.strip()}",
                 )
             )
     return result
 
 
-def _diagnostic(path: str, span: Span, code: str, message: str) -> Diagnostic:
-    return Diagnostic(path=path, span=span, code=code, message=message, severity=rules.get(code).severity)
+def _diagnostic(path: str, span: Span, rule: rules.Rule, message: str) -> Diagnostic:
+    return rule.at(path, span, message)
 
 
 class _Placer:

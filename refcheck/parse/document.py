@@ -15,15 +15,10 @@ from typing import Any
 
 import yaml
 
-from refcheck import bib, bibliographies, citations, identifiers, rules
-from refcheck.anchors import AnchorSet, generator_targets
-from refcheck.blocks import Leaf, parse_blocks
-from refcheck.inline import InlineScan, normalize_label, scan_inline
-from refcheck.malformed import malformed_links
+from refcheck import identifiers, rules
 from refcheck.model import (
     Citation,
     CitationKind,
-    Diagnostic,
     Document,
     Identifier,
     IdentifierKind,
@@ -35,7 +30,12 @@ from refcheck.model import (
     Span,
     Suppression,
 )
-from refcheck.references import parse_entry, title_links
+from refcheck.parse import bib, bibliographies, citations, styles
+from refcheck.parse.blocks import Leaf, parse_blocks
+from refcheck.parse.headings import AnchorSet, generator_targets
+from refcheck.parse.inline import InlineScan, normalize_label, scan_inline
+from refcheck.parse.malformed import malformed_links
+from refcheck.parse.references import parse_entry, title_links
 
 _SECTION_WORDS = r"references?|bibliography|works\s+cited|sources|literature(?:\s+cited)?|citations?|cited\s+works"
 _SECTION_TITLE = re.compile(rf"^(?:[\w./ -]+:\s*)?(?:\d+(?:\.\d+)*\.?\s+)?(?P<word>{_SECTION_WORDS})\s*:?$", re.I)
@@ -69,7 +69,6 @@ _CITATION_LIKE = re.compile(
 )
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _NOT_NEWLINE = re.compile(r"[^\n]")
-_KEYED = frozenset([CitationKind.PANDOC, CitationKind.MYST, CitationKind.DISTILL, CitationKind.HUGO])
 _MANUBOT_DEF = re.compile(r"^\[@(?P<key>[^\]\s]+)\]:\s*(?P<target>\S+)")
 
 
@@ -263,7 +262,8 @@ def _unread_sections(builder: _Builder, leaves: list[Leaf]) -> None:
         [r.span.line for r in doc.references if r.path == doc.display_path]
         + [r.span.line for r in doc.tag_definitions.values()]
     )
-    keyed = bool(doc.bib_files or doc.bib_declarations) or any(c.kind in _KEYED for c in doc.citations)
+    keyed_kinds = styles.kinds(keyed=True)
+    keyed = bool(doc.bib_files or doc.bib_declarations) or any(c.kind in keyed_kinds for c in doc.citations)
     for index, title in starts:
         leaf = leaves[index]
         end_line = len(builder.lines) + 1
@@ -285,12 +285,10 @@ def _unread_sections(builder: _Builder, leaves: list[Leaf]) -> None:
         text = builder.lines[line - 1]
         column = len(text) - len(text.lstrip()) + 1
         doc.diagnostics.append(
-            Diagnostic(
+            rules.UNREAD_REFERENCES.at(
                 doc.display_path,
                 Span(line, column, line, max(len(text.rstrip()) + 1, column + 1)),
-                "RC106",
                 f"reference section '{title}' at line {line}: 0 entries read",
-                rules.get("RC106").severity,
             )
         )
 
@@ -311,12 +309,10 @@ def _unread_citations(builder: _Builder, front_lines: int) -> None:
             if mask[m.start()] == " ":
                 continue  # inside a code span or an HTML tag
             builder.doc.diagnostics.append(
-                Diagnostic(
+                rules.UNREAD_REFERENCES.at(
                     builder.doc.display_path,
                     Span(index + 1, m.start() + 1, index + 1, m.end() + 1),
-                    "RC106",
                     f"citation-like text {m.group(0)!r}, but no citation could be read in this file",
-                    rules.get("RC106").severity,
                 )
             )
             return
@@ -625,7 +621,7 @@ def _manubot_tags(builder: _Builder) -> None:
         span = Span(index + 1, 1, index + 1, len(line.rstrip()) + 1)
         if key in first:
             message = f"[@{key}] is defined twice (first definition on line {first[key]})"
-            doc.diagnostics.append(Diagnostic(doc.display_path, span, "RC205", message, rules.get("RC205").severity))
+            doc.diagnostics.append(rules.DUPLICATE_REFERENCE.at(doc.display_path, span, message))
             continue
         first[key] = index + 1
         doc.identifiers.extend(_manubot_target(m.group("target"), index + 1, m.start("target") + 1))
@@ -752,9 +748,9 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
         # Links inside reference entries and footnote definitions are not citations; uses of
         # footnotes and link definitions there still are, and so are keys cited in a footnote's text
         # (a footnote is often an entry itself, so author–year text there is not counted).
-        kept: tuple[CitationKind, ...] = (CitationKind.FOOTNOTE, CitationKind.LINK_LABEL)
-        if context is LinkContext.FOOTNOTE:
-            kept = (*kept, CitationKind.PANDOC, CitationKind.MYST)
+        kept = styles.kinds(in_footnotes=True)
+        if context is not LinkContext.FOOTNOTE:  # in entries, only the uses of footnotes and link labels
+            kept = kept & {CitationKind.FOOTNOTE, CitationKind.LINK_LABEL}
         found = [f for f in found if f.kind in kept]
     quotes = _quotations(leaf.text) if '"' in leaf.text or "“" in leaf.text else []
     for item in found:
@@ -765,7 +761,7 @@ def _scan_leaf(builder: _Builder, leaf: Leaf, context: LinkContext, known: citat
     cited = {item.start for item in found}
     for bad in malformed_links(leaf.text, scan, builder.link_labels, cited):
         span = leaf.span(bad.start, bad.end)
-        doc.diagnostics.append(Diagnostic(doc.display_path, span, "RC409", bad.message, rules.get("RC409").severity))
+        doc.diagnostics.append(rules.MALFORMED_LINK.at(doc.display_path, span, bad.message))
 
 
 _QUOTATION = re.compile(r"“[^“”\n]*(?:\n[^“”\n]*)?”|\"[^\"\n]*(?:\n[^\"\n]*)?\"")

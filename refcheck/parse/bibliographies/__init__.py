@@ -8,10 +8,10 @@ and its project's declarations into files, or into one finding naming every plac
 
 from __future__ import annotations
 
-from refcheck.bibliographies.formats import load_bibliography, unreadable
-from refcheck.bibliographies.front_matter import declarations
-from refcheck.bibliographies.project import Project, clear_cache, project_of
-from refcheck.bibliographies.resolve import Resolved, resolve
+from refcheck.parse.bibliographies.formats import load_bibliography, unreadable
+from refcheck.parse.bibliographies.front_matter import declarations
+from refcheck.parse.bibliographies.project import Project, clear_cache, project_of
+from refcheck.parse.bibliographies.resolve import Resolved, resolve
 
 __all__ = [
     "Project",

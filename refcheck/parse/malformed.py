@@ -7,8 +7,8 @@ import re
 from collections.abc import Collection, Iterator
 from typing import NamedTuple
 
-from refcheck.inline import InlineScan, normalize_label
 from refcheck.model import LinkKind
+from refcheck.parse.inline import InlineScan, normalize_label
 
 _LOOK_BACK = 300  # how far before `](`, `)[` or `] (` the opening bracket is looked for
 # Each pattern starts at the closing bracket of the would-be link text and ends where the URL starts.

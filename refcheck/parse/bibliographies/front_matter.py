@@ -3,8 +3,8 @@ with their exact spans."""
 
 from __future__ import annotations
 
-from refcheck.bibliographies import yamltree
 from refcheck.model import BibDeclaration
+from refcheck.parse.bibliographies import yamltree
 
 
 def declarations(front_lines: list[str]) -> list[BibDeclaration]:

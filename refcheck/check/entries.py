@@ -24,8 +24,8 @@ _SHORT_DOI = re.compile(r"10/[a-z0-9]+", re.IGNORECASE)
 _MIN_TITLE_WORDS, _MIN_TITLE_CHARS = 4, 25  # shorter "titles" ("Access Denied") tell no work apart
 
 
-def _diagnostic(ref: Reference, span: Span, code: str, message: str) -> Diagnostic:
-    return Diagnostic(ref.path, span, code, message, rules.get(code).severity)
+def _diagnostic(ref: Reference, span: Span, rule: rules.Rule, message: str) -> Diagnostic:
+    return rule.at(ref.path, span, message)
 
 
 def check_entries(doc: Document, bib_refs: Sequence[Reference], today: _dt.date | None = None) -> list[Diagnostic]:
@@ -49,13 +49,13 @@ def check_entries(doc: Document, bib_refs: Sequence[Reference], today: _dt.date 
 def _implausible_year(ref: Reference, this_year: int) -> Iterable[Diagnostic]:
     span = ref.year_span or ref.span
     if ref.year_raw:
-        yield _diagnostic(ref, span, "RC209", f"year {ref.year_raw!r} is not a year")
+        yield _diagnostic(ref, span, rules.IMPLAUSIBLE_YEAR, f"year {ref.year_raw!r} is not a year")
         return
     year = ref.year[:4] if ref.year and ref.year[:4].isdigit() else None
     if year is None:
         return
     if int(year) > this_year + 1:
-        yield _diagnostic(ref, span, "RC209", f"year {ref.year} is in the future")
+        yield _diagnostic(ref, span, rules.IMPLAUSIBLE_YEAR, f"year {ref.year} is in the future")
         return
     arxiv = ref.arxiv_id
     year_month = identifiers.arxiv_year_month(arxiv) if arxiv else None
@@ -64,7 +64,7 @@ def _implausible_year(ref: Reference, this_year: int) -> Iterable[Diagnostic]:
         if int(year) < earliest:
             announced = f"{year_month[0]}-{year_month[1]:02d}"
             message = f"year {ref.year} is before arXiv {arxiv} was announced ({announced})"
-            yield _diagnostic(ref, span, "RC209", message)
+            yield _diagnostic(ref, span, rules.IMPLAUSIBLE_YEAR, message)
 
 
 def _disagreeing_identifiers(ref: Reference) -> Iterable[Diagnostic]:
@@ -72,11 +72,13 @@ def _disagreeing_identifiers(ref: Reference) -> Iterable[Diagnostic]:
     if len(values) > 1:
         first = ref.arxiv_ids[0]
         other = next(i for i in ref.arxiv_ids if i.valid and i.value != first.value)
-        yield _diagnostic(ref, other.span, "RC206", f"entry names arXiv {first.value} but also {other.value}")
+        yield _diagnostic(
+            ref, other.span, rules.IDENTIFIER_MISMATCH, f"entry names arXiv {first.value} but also {other.value}"
+        )
     dois = {i.value for i in ref.dois if i.valid and not i.value.startswith("10.48550/")}
     if len(dois) > 1:
         first_doi, other_doi = sorted(dois)[:2]
-        yield _diagnostic(ref, ref.span, "RC206", f"entry names DOI {first_doi} but also {other_doi}")
+        yield _diagnostic(ref, ref.span, rules.IDENTIFIER_MISMATCH, f"entry names DOI {first_doi} but also {other_doi}")
 
 
 def _work_keys(ref: Reference) -> list[tuple[str, str]]:
@@ -140,7 +142,9 @@ def _same_work(refs: Sequence[Reference]) -> Iterable[Diagnostic]:
         if more:
             lines = ", ".join(str(r.span.line) for r in listed)
             message = f"one work listed {len(listed)} times (lines {lines}): same {what} among them"
-        yield replace(_diagnostic(second, second.span, "RC205", message), related=tuple(r.span for r in more))
+        yield replace(_diagnostic(
+            second, second.span, rules.DUPLICATE_REFERENCE, message
+        ), related=tuple(r.span for r in more))
 
 
 def _bib_keys_twice(bib: Sequence[Reference]) -> Iterable[Diagnostic]:
@@ -156,10 +160,8 @@ def _bib_keys_twice(bib: Sequence[Reference]) -> Iterable[Diagnostic]:
         first = first_of.setdefault(ref.key, ref)
         if first is not ref:
             where = f"line {first.span.line}" if first.path == ref.path else f"{first.path} line {first.span.line}"
-            yield _diagnostic(
-                ref, ref.span, "RC205", f"BibTeX key '{ref.key}' is defined twice (first definition: {where}); "
-                "the first one is used",
-            )
+            message = f"BibTeX key '{ref.key}' is defined twice (first definition: {where}); the first one is used"
+            yield _diagnostic(ref, ref.span, rules.DUPLICATE_REFERENCE, message)
 
 
 def _malformed(bib: Sequence[Reference]) -> Iterable[Diagnostic]:
@@ -168,10 +170,10 @@ def _malformed(bib: Sequence[Reference]) -> Iterable[Diagnostic]:
     for ref in bib:
         for ident in (*ref.arxiv_ids, *ref.dois):
             if not ident.valid and not _SHORT_DOI.fullmatch(ident.raw):
-                code = "RC301" if ident.kind is IdentifierKind.ARXIV else "RC302"
+                rule = rules.MALFORMED_ARXIV_ID if ident.kind is IdentifierKind.ARXIV else rules.MALFORMED_DOI
                 what = "arXiv ID" if ident.kind is IdentifierKind.ARXIV else "DOI"
                 message = f"malformed {what} {ident.raw!r} in entry {ref.key}: {ident.problem or 'invalid'}"
-                yield _diagnostic(ref, ident.span, code, message)
+                yield _diagnostic(ref, ident.span, rule, message)
 
 
 def norm_title(title: str) -> str:

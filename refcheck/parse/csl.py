@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 
 from refcheck import rules
-from refcheck.bib import BibFileError, BibResult
 from refcheck.identifiers import arxiv_from_url, doi_arxiv_id, doi_from_url, make_identifier
 from refcheck.model import Diagnostic, Identifier, IdentifierKind, Reference, ReferenceSource, Span
 from refcheck.names import normalise_surname
+from refcheck.parse.bib import BibFileError, BibResult
 
 _YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d{2}(?!\d)")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -78,7 +78,7 @@ def parse_csl_text(text: str, display_path: str, *, as_json: bool) -> BibResult:
 
 
 def _rc103(path: str, span: Span, message: str) -> Diagnostic:
-    return Diagnostic(path, span, "RC103", message, rules.get("RC103").severity)
+    return rules.BIB_ERROR.at(path, span, message)
 
 
 class _IdLines:

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
 from refcheck import identifiers, rules
-from refcheck.citations import is_manubot_key
-from refcheck.entries import check_entries, work_groups
+from refcheck.check.entries import check_entries, work_groups
 from refcheck.model import (
     Citation,
     CitationKind,
@@ -23,6 +22,8 @@ from refcheck.model import (
     Suppression,
 )
 from refcheck.names import surname_keys
+from refcheck.parse import styles
+from refcheck.parse.citations import is_manubot_key
 
 _OWN_LIST = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
 _NOWHERE = Span(1, 1, 1, 2)
@@ -54,19 +55,19 @@ class _Findings:
     related: dict[int, list[Span]] = field(default_factory=dict)
 
     def add(
-        self, code: str, span: Span, message: str, path: str | None = None, *, group: Hashable | None = None
+        self, rule: rules.Rule, span: Span, message: str, path: str | None = None, *, group: Hashable | None = None
     ) -> None:
         """One finding; a `group` already seen (the same mismatch again) only adds a place to the first."""
         if group is not None:
-            if any(s.covers(span.line, code) for s in self.suppressions):
+            if any(s.covers(span.line, rule.code) for s in self.suppressions):
                 return  # a suppressed place neither reports nor joins the others
-            key = (code, group)
+            key = (rule.code, group)
             first = self.groups.get(key)
             if first is not None:
                 self.related.setdefault(first, []).append(span)
                 return
             self.groups[key] = len(self.items)
-        self.items.append(Diagnostic(path or self.path, span, code, message, rules.get(code).severity))
+        self.items.append(rule.at(path or self.path, span, message))
 
     def finish(self) -> list[Diagnostic]:
         """The findings, each first place of a repeated mismatch naming the others."""
@@ -212,8 +213,8 @@ class Matcher:
         self.numbered = any(r.key and r.key.isdigit() for r in self.own)
         self.no_numbered_list_said = False
         # Author–year decisions by distinct citation, and the one being recorded (see `_author_year`).
-        self.author_year_decisions: dict[tuple[object, ...], list[tuple[str, Reference | None, str]]] = {}
-        self.recording: list[tuple[str, Reference | None, str]] | None = None
+        self.author_year_decisions: dict[tuple[object, ...], list[tuple[rules.Rule, Reference | None, str]]] = {}
+        self.recording: list[tuple[rules.Rule, Reference | None, str]] | None = None
         self.by_number: dict[str | None, Reference] = {}  # the first entry of each number
         for ref in self.own:
             self.by_number.setdefault(ref.key, ref)
@@ -275,8 +276,8 @@ class Matcher:
         memo = (c.text, c.authors, c.year, c.url, c.arxiv_id, c.doi, c.quoted, id(keyed) if keyed else None)
         decided = self.author_year_decisions.get(memo)
         if decided is not None:
-            for code, ref, message in decided:
-                self._add(code, c, ref, message)
+            for rule, ref, message in decided:
+                self._add(rule, c, ref, message)
             return  # the entries it cites were marked the first time
         self.recording = self.author_year_decisions[memo] = []
         try:
@@ -290,7 +291,7 @@ class Matcher:
             # With no list, bibliography or footnotes at all, names and years in prose are informal
             # mentions (tables of results, inline links): nothing to check them against.
             if c.url is None and self.doc.has_reference_section:
-                self._add("RC201", c, None, f"{_label(c)}: no reference list entry matches")
+                self._add(rules.UNDEFINED_CITATION, c, None, f"{_label(c)}: no reference list entry matches")
             return
         by_author = [r for r in self._first_author_candidates(c) if _author_matches(c, r)]
         by_year = [r for r in by_author if _year_matches(c.year, r.year) or _year_base(c.year) in r.other_years]
@@ -316,7 +317,7 @@ class Matcher:
                 if len(chosen) > _MAX_LINES:
                     lines += f", … {len(chosen) - _MAX_LINES} more"
                 self._add(
-                    "RC204",
+                    rules.AMBIGUOUS_CITATION,
                     c,
                     chosen[0],
                     f"{_label(c)} matches {len(chosen)} entries (lines {lines}); add a/b suffixes to tell them apart",
@@ -331,7 +332,7 @@ class Matcher:
             # Same author, another year and a link to another work: that work has no entry.
             what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
             self._add(
-                "RC210",
+                rules.UNLISTED_LINKED_WORK,
                 c,
                 None,
                 f"{_label(c)}: the list has no entry for {what} (the entry by "
@@ -354,14 +355,14 @@ class Matcher:
             if _year_matches(c.year, ref.year):
                 named = ref.authors[0].title()
                 self._add(
-                    "RC207",
+                    rules.AUTHOR_MISMATCH,
                     c,
                     ref,
                     f"{_label(c)}: the linked entry (line {ref.span.line}) is by {named}, not {c.authors[0].title()}",
                 )
             else:
                 self._add(
-                    "RC201",
+                    rules.UNDEFINED_CITATION,
                     c,
                     ref,
                     f"{_label(c)}: no entry by {c.authors[0].title()} ({c.year}); "
@@ -376,9 +377,11 @@ class Matcher:
             return
         if _identifies_work(c):
             what = f"arXiv {c.arxiv_id}" if c.arxiv_id else f"doi:{c.doi}" if c.doi else "the linked work"
-            self._add("RC210", c, None, f"{_label(c)}: {what} is linked but not in the reference list")
+            self._add(
+                rules.UNLISTED_LINKED_WORK, c, None, f"{_label(c)}: {what} is linked but not in the reference list"
+            )
             return
-        self._add("RC201", c, None, f"{_label(c)}: no reference list entry matches")
+        self._add(rules.UNDEFINED_CITATION, c, None, f"{_label(c)}: no reference list entry matches")
 
     def _work(self, ref: Reference) -> str:
         group = self.work_of.get(id(ref))
@@ -401,12 +404,12 @@ class Matcher:
                 found = [r for r in pool if _cites_url(c, r)]
         return found
 
-    def _add(self, code: str, c: Citation, ref: Reference | None, message: str) -> None:
+    def _add(self, rule: rules.Rule, c: Citation, ref: Reference | None, message: str) -> None:
         """A citation's finding; the same mismatch cited again joins the first as another place."""
         if self.recording is not None:
-            self.recording.append((code, ref, message))
+            self.recording.append((rule, ref, message))
         cited = (c.kind, c.authors, c.year, c.key, c.arxiv_id, c.doi, _norm_url(c.url) if c.url else None)
-        self.out.add(code, c.span, message, group=(id(ref) if ref is not None else None, cited))
+        self.out.add(rule, c.span, message, group=(id(ref) if ref is not None else None, cited))
 
     def _keyed_next_to(self, c: Citation) -> Reference | None:
         """The entry a `[@key]` / `<d-cite key>` right after a narrative citation names, if any."""
@@ -430,7 +433,7 @@ class Matcher:
         if c.quoted:
             return  # a quotation keeps the years of the text it quotes
         message = f"{_label(c)}: year {c.year} differs from the entry's {ref.year} (line {ref.span.line})"
-        self._add("RC203", c, ref, message)
+        self._add(rules.YEAR_MISMATCH, c, ref, message)
 
     def _has_list_or_bib(self) -> bool:
         return bool(self.own or self.bib) or self.doc.has_reference_section
@@ -441,7 +444,8 @@ class Matcher:
     def _identifier_mismatch(self, c: Citation, ref: Reference) -> None:
         cited = c.arxiv_id or c.doi
         entry = ", ".join(dict.fromkeys(i.value for i in (ref.arxiv_ids if c.arxiv_id else ref.dois)))
-        self._add("RC206", c, ref, f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}")
+        message = f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}"
+        self._add(rules.IDENTIFIER_MISMATCH, c, ref, message)
 
     def _numeric(self, c: Citation) -> None:
         if not self.numbered:
@@ -451,7 +455,7 @@ class Matcher:
         if match is not None:
             self._cite(match)
         else:
-            self._add("RC201", c, None, f"[{c.key}]: no reference numbered {c.key}")
+            self._add(rules.UNDEFINED_CITATION, c, None, f"[{c.key}]: no reference numbered {c.key}")
 
     def _no_numbered_list(self, c: Citation) -> None:
         """Numbers cited with no numbered list at all: one root cause, said once at the first of them."""
@@ -463,14 +467,14 @@ class Matcher:
             what = f"numeric citation [{numbers[0]}]"
         else:
             what = f"numeric citations [{numbers[0]}]–[{numbers[-1]}] ({len(numbers)} numbers)"
-        self.out.add("RC201", c.span, f"{what} but no numbered reference list")
+        self.out.add(rules.UNDEFINED_CITATION, c.span, f"{what} but no numbered reference list")
 
     def _footnote(self, c: Citation) -> None:
         ref = self.footnotes.get((c.key or "").casefold())
         if ref is not None:
             self._cite(ref)
         else:
-            self._add("RC201", c, None, f"[^{c.key}]: no footnote definition")
+            self._add(rules.UNDEFINED_CITATION, c, None, f"[^{c.key}]: no footnote definition")
 
     def _link_label(self, c: Citation) -> None:
         if (c.key or "").startswith("@"):
@@ -479,13 +483,13 @@ class Matcher:
         if ref is not None:
             self._cite(ref)
         else:
-            self._add("RC201", c, None, f"{_label(c)}: no link definition for [{c.key}]")
+            self._add(rules.UNDEFINED_CITATION, c, None, f"{_label(c)}: no link definition for [{c.key}]")
 
     def _pandoc(self, c: Citation) -> None:
         key = c.key or ""
         if is_manubot_key(key):
             if key.lower().startswith("tag:") and key not in self.tag_keys:
-                self._add("RC201", c, None, f"@{key}: no [@{key}]: definition in any checked file")
+                self._add(rules.UNDEFINED_CITATION, c, None, f"@{key}: no [@{key}]: definition in any checked file")
             elif (c.arxiv_id or c.doi) and self.bib:
                 for ref in self.bib:
                     if _same_identifier(c, ref):
@@ -527,9 +531,9 @@ class Matcher:
                     if x.kind is c.kind and x is not c and x.key and not is_manubot_key(x.key)
                 )
                 more = f"; {others} more such citations not judged" if others else ""
-                self.out.add("RC201", c.span, f"{name}: no bibliography to look it up in{more}")
+                self.out.add(rules.UNDEFINED_CITATION, c.span, f"{name}: no bibliography to look it up in{more}")
         else:
-            self._add("RC201", c, None, f"{name}: no entry with this key in the bibliography")
+            self._add(rules.UNDEFINED_CITATION, c, None, f"{name}: no entry with this key in the bibliography")
 
     def _identifier_link(self, c: Citation) -> None:
         if not self.doc.has_reference_section:
@@ -543,7 +547,7 @@ class Matcher:
         # Not an author–year citation but a link to a work (`[DCGAN](https://arxiv.org/…)`): the link
         # identifies it, so its absence from a selective list is worth an info, not an error.
         what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
-        self._add("RC210", c, None, f"{_label(c)}: no reference list entry has {what}")
+        self._add(rules.UNLISTED_LINKED_WORK, c, None, f"{_label(c)}: no reference list entry has {what}")
 
     @staticmethod
     def _names_entry(c: Citation, ref: Reference) -> bool:
@@ -555,29 +559,33 @@ class Matcher:
     def _uncited(self) -> None:
         citing = [c for c in self.doc.citations]
         prose_urls = {_norm_url(link.url) for link in self.doc.links if link.context.value == "prose"}
-        if any(
-            c.kind in (CitationKind.AUTHOR_YEAR, CitationKind.NUMERIC, CitationKind.IDENTIFIER_LINK) for c in citing
-        ):
+        list_kinds = styles.kinds(cites_list=True)
+        if any(c.kind in list_kinds for c in citing):
             for ref in self.own:
                 if ref.source is ReferenceSource.LIST and id(ref) not in self.cited and _readable(ref):
                     if any(_norm_url(u) in prose_urls for u in ref.urls):
                         continue
-                    self.out.add("RC202", ref.span, f"entry is never cited: {_short(ref)}")
+                    self.out.add(rules.UNCITED_REFERENCE, ref.span, f"entry is never cited: {_short(ref)}")
         for ref in self.footnotes.values():
             if id(ref) not in self.cited:
-                self.out.add("RC202", ref.span, f"footnote [^{ref.key}] is defined but never referenced")
+                self.out.add(
+                    rules.UNCITED_REFERENCE, ref.span, f"footnote [^{ref.key}] is defined but never referenced"
+                )
         for ref in self.link_defs.values():
             if id(ref) not in self.cited:
-                self.out.add("RC202", ref.span, f"link definition [{ref.key}] is never used")
+                self.out.add(rules.UNCITED_REFERENCE, ref.span, f"link definition [{ref.key}] is never used")
         if self.uncited_bib:
             for ref in self.bib:
                 if id(ref) not in self.cited:
-                    self.out.add("RC202", ref.span, f"BibTeX entry {ref.key} is never cited", path=ref.path)
+                    self.out.add(
+                        rules.UNCITED_REFERENCE, ref.span, f"BibTeX entry {ref.key} is never cited", path=ref.path
+                    )
 
     def _unparsed(self) -> None:
         for ref in self.own:
             if ref.source is ReferenceSource.LIST and not _readable(ref):
-                self.out.add("RC101", ref.span, f"cannot read an author and year or an identifier in: {_short(ref)}")
+                message = f"cannot read an author and year or an identifier in: {_short(ref)}"
+                self.out.add(rules.UNPARSED_REFERENCE, ref.span, message)
 
     def _malformed_identifiers(self) -> None:
         seen: set[tuple[int, int, str]] = set()
@@ -588,9 +596,9 @@ class Matcher:
             if key in seen:
                 continue
             seen.add(key)
-            code = "RC301" if ident.kind is IdentifierKind.ARXIV else "RC302"
+            rule = rules.MALFORMED_ARXIV_ID if ident.kind is IdentifierKind.ARXIV else rules.MALFORMED_DOI
             what = "arXiv ID" if ident.kind is IdentifierKind.ARXIV else "DOI"
-            self.out.add(code, ident.span, f"malformed {what} {ident.raw!r}: {ident.problem or 'invalid'}")
+            self.out.add(rule, ident.span, f"malformed {what} {ident.raw!r}: {ident.problem or 'invalid'}")
 
 
 def _year_distance(cited: str | None, entry: str | None) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from refcheck import bib, csl
-from refcheck.bib import BibResult
+from refcheck import rules
+from refcheck.parse import bib, csl
+from refcheck.parse.bib import BibResult
 
 CSL_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -19,4 +20,4 @@ def load_bibliography(path: Path, display_path: str) -> BibResult:
 
 def unreadable(result: BibResult) -> bool:
     """A file that yielded no entry at all because it could not be parsed: its keys are unknown."""
-    return not result.references and any(d.code == "RC103" for d in result.diagnostics)
+    return not result.references and any(d.code == rules.BIB_ERROR.code for d in result.diagnostics)
