@@ -55,8 +55,10 @@ def _lines(make: Callable[[int], str], size: int, head: str = "", tail: Callable
 
 def _entries_same_author(size: int) -> str:
     """Many entries "Smith, J. (2020). Title n." and as many citations "(Smith, 2020)"."""
+
     def entry(n: int) -> str:
         return f"- Smith, J. (2020). Title number {n}.\n"
+
     cites = _lines(lambda n: "A claim (Smith, 2020). Smith (2020) again.\n\n", size // 2)
     return cites + _lines(entry, size // 2, head="## References\n\n")
 
@@ -103,7 +105,7 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "dollar $": lambda s: _repeat("$", s),
     "math $a": lambda s: _repeat("$a ", s),
     "backticks ` ``": lambda s: _repeat("` `` ", s),
-    "backtick runs": lambda s: "".join("`" * k + " " for k in range(1, 2000))[: s] + "\n",
+    "backtick runs": lambda s: "".join("`" * k + " " for k in range(1, 2000))[:s] + "\n",
     "at @": lambda s: _repeat("@", s),
     "pandoc [@": lambda s: _repeat("[@", s),
     "pandoc bare @a with bib": lambda s: _repeat("@a ", s, head="---\nbibliography: refs.bib\n---\n\n"),
@@ -241,8 +243,10 @@ def main() -> None:
             failing.append(family)
         elif ratio != "-":
             worst = max(worst, float(ratio))
-    print(f"{len(families) - len(failing)} of {len(families)} families linear and under 10 s at 2N"
-          + (f"; over the goal: {', '.join(failing)}" if failing else ""))
+    print(
+        f"{len(families) - len(failing)} of {len(families)} families linear and under 10 s at 2N"
+        + (f"; over the goal: {', '.join(failing)}" if failing else "")
+    )
 
 
 if __name__ == "__main__":

@@ -60,9 +60,7 @@ def main() -> None:
 
     def parse_all() -> None:
         for text in lines:
-            parse_entry(
-                text, span=Span.point(1, 1), path="x.md", source=ReferenceSource.LIST, key=None, locate=locate
-            )
+            parse_entry(text, span=Span.point(1, 1), path="x.md", source=ReferenceSource.LIST, key=None, locate=locate)
 
     scan = median_ms(lambda: [find_identifiers(t) for t in texts], args.repeat)
     entry = median_ms(parse_all, args.repeat)
@@ -72,10 +70,7 @@ def main() -> None:
         f"find_identifiers: {len(texts)} files, {chars / 1e6:.2f} M chars: median {scan:.1f} ms "
         f"({scan / (chars / 1e6):.1f} ms per M chars)"
     )
-    print(
-        f"parse_entry: {len(lines)} entries: median {entry:.1f} ms "
-        f"({entry * 1000 / len(lines):.0f} µs per entry)"
-    )
+    print(f"parse_entry: {len(lines)} entries: median {entry:.1f} ms ({entry * 1000 / len(lines):.0f} µs per entry)")
     print(
         f"parse_bib_text: {len(bibs)} files, {bib_entries} entries: median {bib:.1f} ms "
         f"({bib * 1000 / bib_entries:.0f} µs per entry, uncached)"

@@ -49,13 +49,30 @@ def run(servers: dict[str, HostileServer], timeout_total: float) -> float:
     with tempfile.TemporaryDirectory() as directory:
         (Path(directory) / "doc.md").write_text(_document(servers), encoding="utf-8")
         argv = [
-            sys.executable, "-m", "refcheck", "--no-cache", "--format", "json", "--timeout-total",
-            str(timeout_total), "--allow-host", "127.0.0.1", "--arxiv-interval", "0",
-            "--arxiv-api-url", api.url("/api/query"), "doc.md",
+            sys.executable,
+            "-m",
+            "refcheck",
+            "--no-cache",
+            "--format",
+            "json",
+            "--timeout-total",
+            str(timeout_total),
+            "--allow-host",
+            "127.0.0.1",
+            "--arxiv-interval",
+            "0",
+            "--arxiv-api-url",
+            api.url("/api/query"),
+            "doc.md",
         ]
         started_at = time.monotonic()
-        done = subprocess.run(argv, cwd=directory, capture_output=True, text=True,
-                              env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": directory})
+        done = subprocess.run(
+            argv,
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": directory},
+        )
         wall = time.monotonic() - started_at
     if "Traceback" in done.stderr or done.returncode not in (0, 1, 3):
         raise SystemExit(f"refcheck failed (exit {done.returncode}):\n{done.stderr}")
@@ -65,15 +82,33 @@ def run(servers: dict[str, HostileServer], timeout_total: float) -> float:
 def interrupt(server: HostileServer) -> float:
     """Seconds from SIGINT to exit of a run waiting on `server` for its lookups and links."""
     with tempfile.TemporaryDirectory() as directory:
-        (Path(directory) / "doc.md").write_text(_document({"silent": server}).replace("https://", "http://"),
-                                                 encoding="utf-8")
+        (Path(directory) / "doc.md").write_text(
+            _document({"silent": server}).replace("https://", "http://"), encoding="utf-8"
+        )
         argv = [
-            sys.executable, "-m", "refcheck", "--no-cache", "--format", "json", "--allow-host", "127.0.0.1",
-            "--arxiv-interval", "0", "--arxiv-api-url", server.url("/api/query"), "doc.md",
+            sys.executable,
+            "-m",
+            "refcheck",
+            "--no-cache",
+            "--format",
+            "json",
+            "--allow-host",
+            "127.0.0.1",
+            "--arxiv-interval",
+            "0",
+            "--arxiv-api-url",
+            server.url("/api/query"),
+            "doc.md",
         ]
         before = server.connections
-        proc = subprocess.Popen(argv, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": directory})
+        proc = subprocess.Popen(
+            argv,
+            cwd=directory,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": directory},
+        )
         while server.connections < before + 2:
             time.sleep(0.02)
         time.sleep(0.2)
@@ -88,8 +123,12 @@ def interrupt(server: HostileServer) -> float:
 
 def _startup() -> float:
     started_at = time.monotonic()
-    subprocess.run([sys.executable, "-m", "refcheck", "--version"], check=True, capture_output=True,
-                   env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        [sys.executable, "-m", "refcheck", "--version"],
+        check=True,
+        capture_output=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
     return time.monotonic() - started_at
 
 
@@ -108,8 +147,10 @@ def main() -> None:
         for name, chosen in cases:
             walls = [run(chosen, args.timeout_total) for _ in range(args.runs)]
             wall = statistics.median(walls)
-            print(f"  {name:14s}: {wall:6.2f} s wall, overrun {wall - args.timeout_total:+6.2f} s"
-                  f"  (max {max(walls) - args.timeout_total:+.2f} s)")
+            print(
+                f"  {name:14s}: {wall:6.2f} s wall, overrun {wall - args.timeout_total:+6.2f} s"
+                f"  (max {max(walls) - args.timeout_total:+.2f} s)"
+            )
         stops = [interrupt(servers["silent"]) for _ in range(args.runs)]
         print(f"  Ctrl-C        : {statistics.median(stops):6.2f} s from SIGINT to exit 130 (max {max(stops):.2f} s)")
     finally:

@@ -68,17 +68,38 @@ def _stdin_property(case: tuple[bytes, list[str]]) -> None:
 # Values a user would write (so that the run goes past the config and checks the document), mixed
 # with the hostile ones of the property test.
 _PLAUSIBLE: dict[str, list[Any]] = {
-    "select": [["ALL"], ["RC2"], ["RC201", "year-mismatch"]], "ignore": [[], ["RC202"]],
-    "fail_on": ["error", "warning", "info"], "exclude": [["drafts/**"], "vendor"],
-    "per_file_ignores": [{"*.md": ["RC202"]}], "root_dir": [".", "dir"], "bib": [[], ["refs.bib"]],
-    "max_file_size": ["10MB", 100, "1KiB"], "jobs": [1, 2], "uncited_bib": [True, False],
-    "offline": [True], "links": [False], "verify": [False], "timeout": [0.5, 20], "timeout_total": [1, 600],
-    "retries": [0, 3], "retry_wait": [0, 0.1], "max_concurrency": [1, 128], "max_per_host": [1, 8],
-    "host_interval": [0, 0.5], "allow_private": [False], "allow_hosts": [["127.0.0.1"]],
-    "accept": [["200..=299", 429], 200], "exclude_urls": [["localhost", "^https://x"]],
-    "headers": [{"h.example": {"Accept-Language": "en"}}], "cache": [False, "c.sqlite", "new/c.sqlite"],
-    "cache_max_age": ["1d", 3600], "arxiv_api_url": ["http://127.0.0.1:9/api"], "arxiv_interval": [3],
-    "crossref_api_url": ["http://127.0.0.1:9"], "mailto": ["a@example.org"], "user_agent": ["ci"],
+    "select": [["ALL"], ["RC2"], ["RC201", "year-mismatch"]],
+    "ignore": [[], ["RC202"]],
+    "fail_on": ["error", "warning", "info"],
+    "exclude": [["drafts/**"], "vendor"],
+    "per_file_ignores": [{"*.md": ["RC202"]}],
+    "root_dir": [".", "dir"],
+    "bib": [[], ["refs.bib"]],
+    "max_file_size": ["10MB", 100, "1KiB"],
+    "jobs": [1, 2],
+    "uncited_bib": [True, False],
+    "offline": [True],
+    "links": [False],
+    "verify": [False],
+    "timeout": [0.5, 20],
+    "timeout_total": [1, 600],
+    "retries": [0, 3],
+    "retry_wait": [0, 0.1],
+    "max_concurrency": [1, 128],
+    "max_per_host": [1, 8],
+    "host_interval": [0, 0.5],
+    "allow_private": [False],
+    "allow_hosts": [["127.0.0.1"]],
+    "accept": [["200..=299", 429], 200],
+    "exclude_urls": [["localhost", "^https://x"]],
+    "headers": [{"h.example": {"Accept-Language": "en"}}],
+    "cache": [False, "c.sqlite", "new/c.sqlite"],
+    "cache_max_age": ["1d", 3600],
+    "arxiv_api_url": ["http://127.0.0.1:9/api"],
+    "arxiv_interval": [3],
+    "crossref_api_url": ["http://127.0.0.1:9"],
+    "mailto": ["a@example.org"],
+    "user_agent": ["ci"],
 }
 _plausible_entry = st.sampled_from(sorted(_PLAUSIBLE)).flatmap(
     lambda key: st.tuples(st.just(key), st.sampled_from(_PLAUSIBLE[key]))
@@ -104,10 +125,53 @@ def _config_property(case: tuple[list[tuple[str, Any]], bytes | None, bool]) -> 
 
 # Units that hostile documents repeat: each a run the scanners or the matcher once took quadratic time on.
 ADVERSARIAL_UNITS = [
-    "[^", "^[", "[", "]", "(", ")", "[(", ")]", "](", "[x](", "![", "[a][", "\\[", "\\(", "$$", "$", "$a ",
-    "`", "` `` ", "<", "<a ", "<!-- ", "<http:", "@", "[@", "@a ", "{cite}`", "|", "> ", "- ", "*", "_", "{#",
-    "Smith, ", "Smith and ", "Smith et al. ", "(Smith, 2020) ", "(2019)", "et al., 2019; ", "http://a", "www.",
-    "doi:10.1/", "arXiv:2001.", "[1,", "\n\n[", "[^n]: x\n", "[a]: https://x.org\n",
+    "[^",
+    "^[",
+    "[",
+    "]",
+    "(",
+    ")",
+    "[(",
+    ")]",
+    "](",
+    "[x](",
+    "![",
+    "[a][",
+    "\\[",
+    "\\(",
+    "$$",
+    "$",
+    "$a ",
+    "`",
+    "` `` ",
+    "<",
+    "<a ",
+    "<!-- ",
+    "<http:",
+    "@",
+    "[@",
+    "@a ",
+    "{cite}`",
+    "|",
+    "> ",
+    "- ",
+    "*",
+    "_",
+    "{#",
+    "Smith, ",
+    "Smith and ",
+    "Smith et al. ",
+    "(Smith, 2020) ",
+    "(2019)",
+    "et al., 2019; ",
+    "http://a",
+    "www.",
+    "doi:10.1/",
+    "arXiv:2001.",
+    "[1,",
+    "\n\n[",
+    "[^n]: x\n",
+    "[a]: https://x.org\n",
 ]
 ADVERSARIAL_BUDGET = (5.0, 20e-6)  # seconds: fixed, and per character (1 MB: 25 s; 100 KB: 7 s)
 
@@ -119,8 +183,10 @@ def adversarial_markdown(draw: st.DrawFn) -> str:
         entries = 2 ** draw(st.integers(0, 12))
         cites = 2 ** draw(st.integers(0, 12))
         year = draw(st.sampled_from(["2020", "2020a", "2021"]))
-        return "".join(f"A claim (Smith, {year}).\n\n" for _ in range(cites)) + "## References\n\n" + "".join(
-            f"- Smith, J. (2020). Title number {n}.\n" for n in range(entries)
+        return (
+            "".join(f"A claim (Smith, {year}).\n\n" for _ in range(cites))
+            + "## References\n\n"
+            + "".join(f"- Smith, J. (2020). Title number {n}.\n" for n in range(entries))
         )
     text: str = draw(markdown)
     for _ in range(draw(st.integers(1, 3))):
@@ -163,9 +229,9 @@ def run(name: str, strategy: st.SearchStrategy[Any], prop: Callable[[Any], None]
         prop(value)
 
     test = seed(rng_seed)(
-        settings(
-            max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-        )(given(strategy)(counted))
+        settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))(
+            given(strategy)(counted)
+        )
     )
     started = time.perf_counter()
     failures = 0

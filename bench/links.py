@@ -56,9 +56,12 @@ from refcheck.links import check_links
 from refcheck.model import Link, LinkContext, LinkKind, Span
 
 
-def _farm(hosts: list[str], delay: multiprocessing.sharedctypes.Synchronized,  # type: ignore[type-arg]
-          ready: multiprocessing.connection.Connection,
-          counter: multiprocessing.sharedctypes.Synchronized) -> None:  # type: ignore[type-arg]
+def _farm(
+    hosts: list[str],
+    delay: multiprocessing.sharedctypes.Synchronized,  # type: ignore[type-arg]
+    ready: multiprocessing.connection.Connection,
+    counter: multiprocessing.sharedctypes.Synchronized,
+) -> None:  # type: ignore[type-arg]
     async def serve() -> None:
         loop = asyncio.get_running_loop()
         head_ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n"
@@ -99,9 +102,7 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def occurrences(
-    hosts: list[str], ports: list[int], urls: int, total: int, files: int
-) -> list[tuple[str, Link]]:
+def occurrences(hosts: list[str], ports: list[int], urls: int, total: int, files: int) -> list[tuple[str, Link]]:
     rng = random.Random(1)
     unique = [f"http://{hosts[i % len(hosts)]}:{ports[i % len(hosts)]}/page/{i}" for i in range(urls)]
     chosen = unique + [rng.choice(unique) for _ in range(total - urls)]
@@ -134,12 +135,44 @@ def lychee_binary() -> str:
 def commands(root: Path, concurrency: int, per_host: int, timeout: float) -> dict[str, list[str]]:
     """Both tools with the same limits: in flight, per host, no gap between requests, no cache."""
     return {
-        "refcheck": [sys.executable, "-m", "refcheck", "--no-verify", "--no-cache", "--allow-host", "127.0.0.0/8",
-                     "--max-concurrency", str(concurrency), "--max-per-host", str(per_host),
-                     "--host-interval", "0", "--timeout", str(timeout), "--format", "json", "--quiet", str(root)],
-        "lychee": [lychee_binary(), "--no-progress", "--max-concurrency", str(concurrency),
-                   "--host-concurrency", str(per_host), "--host-request-interval", "0s",
-                   "--timeout", str(int(timeout)), "--format", "json", "--mode", "plain", str(root)],
+        "refcheck": [
+            sys.executable,
+            "-m",
+            "refcheck",
+            "--no-verify",
+            "--no-cache",
+            "--allow-host",
+            "127.0.0.0/8",
+            "--max-concurrency",
+            str(concurrency),
+            "--max-per-host",
+            str(per_host),
+            "--host-interval",
+            "0",
+            "--timeout",
+            str(timeout),
+            "--format",
+            "json",
+            "--quiet",
+            str(root),
+        ],
+        "lychee": [
+            lychee_binary(),
+            "--no-progress",
+            "--max-concurrency",
+            str(concurrency),
+            "--host-concurrency",
+            str(per_host),
+            "--host-request-interval",
+            "0s",
+            "--timeout",
+            str(int(timeout)),
+            "--format",
+            "json",
+            "--mode",
+            "plain",
+            str(root),
+        ],
     }
 
 
@@ -159,9 +192,11 @@ def run_child(command: list[str], cwd: Path, env: dict[str, str] | None) -> tupl
 def compare(args: argparse.Namespace, hosts: list[str], ports: list[int], delay: Any, counter: Any) -> None:
     links = occurrences(hosts, ports, args.urls, args.occurrences, args.files)
     concurrency, per_host = 128, 8
-    print(f"input: {args.urls} unique URLs, {args.occurrences} occurrences, {args.files} Markdown files, "
-          f"{args.hosts} hosts; {concurrency} in flight, {per_host} per host, no cache; "
-          f"{args.runs} interleaved runs per delay")
+    print(
+        f"input: {args.urls} unique URLs, {args.occurrences} occurrences, {args.files} Markdown files, "
+        f"{args.hosts} hosts; {concurrency} in flight, {per_host} per host, no cache; "
+        f"{args.runs} interleaved runs per delay"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "docs"
         write_markdown(links, Path(tmp))
@@ -192,20 +227,22 @@ def compare(args: argparse.Namespace, hosts: list[str], ports: list[int], delay:
                 wall = statistics.median(r[0] for r in rows)
                 cpu = statistics.median(r[1] for r in rows)
                 served = statistics.median(r[3] for r in rows)
-                print(f"  {name:9} wall {wall:6.3f} s (runs {', '.join(f'{r[0]:.2f}' for r in rows)})  "
-                      f"CPU {cpu:5.2f} s = {cpu / max(1, served) * 1e3:.3f} ms per request "
-                      f"({served:.0f} requests)  peak RSS {max(r[2] for r in rows):5.1f} MB")
-            print(f"  refcheck/lychee: {statistics.median(ratios):.3f} (median of {len(ratios)} pairs: "
-                  f"{', '.join(f'{r:.2f}' for r in ratios)}; goal ≤ 1.0)")
+                print(
+                    f"  {name:9} wall {wall:6.3f} s (runs {', '.join(f'{r[0]:.2f}' for r in rows)})  "
+                    f"CPU {cpu:5.2f} s = {cpu / max(1, served) * 1e3:.3f} ms per request "
+                    f"({served:.0f} requests)  peak RSS {max(r[2] for r in rows):5.1f} MB"
+                )
+            print(
+                f"  refcheck/lychee: {statistics.median(ratios):.3f} (median of {len(ratios)} pairs: "
+                f"{', '.join(f'{r:.2f}' for r in ratios)}; goal ≤ 1.0)"
+            )
             if args.baseline:
                 old = [b[0] / c[0] for b, c in zip(figures["baseline"], figures["lychee"], strict=True)]
                 print(f"  baseline/lychee: {statistics.median(old):.3f} (median of {len(old)} pairs)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--hosts", type=int, default=20)
@@ -261,15 +298,18 @@ def main() -> None:
         cache.close()
 
     median = statistics.median(walls)
-    print(f"input: {args.urls} unique URLs, {args.occurrences} occurrences, {args.files} files, "
-          f"{args.hosts} hosts, delay {args.delay * 1000:.0f} ms")
+    print(
+        f"input: {args.urls} unique URLs, {args.occurrences} occurrences, {args.files} files, "
+        f"{args.hosts} hosts, delay {args.delay * 1000:.0f} ms"
+    )
     print(f"wall (median of {args.runs}): {median:.3f} s   runs: {', '.join(f'{w:.2f}' for w in walls)}")
     print(f"latency floor:  {floor:.3f} s  ({args.urls} × {args.delay} s ÷ {concurrency} in flight)")
     print(f"ratio:          {median / floor if floor else float('inf'):.3f}  (goal ≤ 1.15)")
-    print(f"requests:       {statistics.median(requests):.0f} per run (server side; client counted "
-          f"{result.requests})")
-    print(f"CPU time:       {statistics.median(cpus):.3f} s per run, "
-          f"{statistics.median(cpus) / max(1, statistics.median(requests)) * 1e6:.0f} µs per request")
+    print(f"requests:       {statistics.median(requests):.0f} per run (server side; client counted {result.requests})")
+    print(
+        f"CPU time:       {statistics.median(cpus):.3f} s per run, "
+        f"{statistics.median(cpus) / max(1, statistics.median(requests)) * 1e6:.0f} µs per request"
+    )
     print(f"server farm:    {statistics.median(farm_cpu):.3f} s CPU per run (a separate process)")
     print(f"warm cache:     {warm_requests} requests, {warm_wall:.3f} s, {len(warm.diagnostics)} diagnostics")
     print(f"peak memory:    {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB (max RSS)")

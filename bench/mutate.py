@@ -78,8 +78,12 @@ def _clean_author_year(doc: Document, baseline: set[tuple[int, int, str]]) -> li
     return [
         c
         for c in doc.citations
-        if c.kind is CitationKind.AUTHOR_YEAR and c.year and c.year[:4].isdigit() and len(c.year) == 4
-        and (c.span.line, c.span.column) not in at and c.authors
+        if c.kind is CitationKind.AUTHOR_YEAR
+        and c.year
+        and c.year[:4].isdigit()
+        and len(c.year) == 4
+        and (c.span.line, c.span.column) not in at
+        and c.authors
     ]
 
 
@@ -97,8 +101,13 @@ def mutations(text: str, doc: Document, baseline: set[tuple[int, int, str]], per
             continue
         if (c.authors[0], c.year) not in entry_years:
             continue  # its entry has no year (or another first author): a shift cannot be told
-        yield Mutation("year-shift", text[:start] + chunk.replace(c.year or "", new_year) + text[end:],
-                       c.span.line, c.span.column, "RC203")
+        yield Mutation(
+            "year-shift",
+            text[:start] + chunk.replace(c.year or "", new_year) + text[end:],
+            c.span.line,
+            c.span.column,
+            "RC203",
+        )
         done += 1
         if done >= per_kind:
             break
@@ -115,8 +124,13 @@ def mutations(text: str, doc: Document, baseline: set[tuple[int, int, str]], per
         # list does not hold, RC201 otherwise.
         listed = c.url is not None and any(_names(c, r) for r in doc.references)
         code = "RC207" if listed else "RC210" if c.url and _identifies_work(c) else "RC201"
-        yield Mutation("author-typo", text[:start] + chunk.replace(name.group(0), typo, 1) + text[end:],
-                       c.span.line, c.span.column, code)
+        yield Mutation(
+            "author-typo",
+            text[:start] + chunk.replace(name.group(0), typo, 1) + text[end:],
+            c.span.line,
+            c.span.column,
+            code,
+        )
         done += 1
         if done >= per_kind:
             break
@@ -198,8 +212,10 @@ def main() -> None:
                 counts[1] += 1
                 if not hit:
                     near = sorted(f for f in found if f[0] == mutation.line)
-                    misses.append(f"{source.name}:{mutation.line}:{mutation.column} {mutation.kind} "
-                                  f"wanted {mutation.code}, new here: {near}")
+                    misses.append(
+                        f"{source.name}:{mutation.line}:{mutation.column} {mutation.kind} "
+                        f"wanted {mutation.code}, new here: {near}"
+                    )
     hits = sum(c[0] for c in totals.values())
     runs = sum(c[1] for c in totals.values())
     for kind, (hit, total) in sorted(totals.items()):

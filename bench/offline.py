@@ -31,8 +31,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 SURNAMES = [
-    "Kaplan", "Vaswani", "Hoffmann", "Brown", "Devlin", "Radford", "Ouyang", "Wei", "Chowdhery", "Touvron",
-    "Smith", "García", "Müller", "van der Berg", "O'Neil", "Zhang", "Liu", "Nguyen", "Kowalski", "Dubois",
+    "Kaplan",
+    "Vaswani",
+    "Hoffmann",
+    "Brown",
+    "Devlin",
+    "Radford",
+    "Ouyang",
+    "Wei",
+    "Chowdhery",
+    "Touvron",
+    "Smith",
+    "García",
+    "Müller",
+    "van der Berg",
+    "O'Neil",
+    "Zhang",
+    "Liu",
+    "Nguyen",
+    "Kowalski",
+    "Dubois",
 ]
 _PROSE = """model data training scaling attention layer results network language learning method approach
 performance evaluation benchmark dataset loss gradient parameter compute optimal transformer
@@ -42,8 +60,17 @@ BIB_KEYS = [f"key{n}" for n in range(40)]
 # Compiled by `--compiled`: every module a file's parse and match runs through (model.py stays Python:
 # the network stages subclass its classes).
 COMPILED_MODULES = [
-    "blocks", "inline", "citations", "references", "names", "identifiers", "markdown", "match", "local_links",
-    "anchors", "latex",
+    "blocks",
+    "inline",
+    "citations",
+    "references",
+    "names",
+    "identifiers",
+    "markdown",
+    "match",
+    "local_links",
+    "anchors",
+    "latex",
 ]
 
 
@@ -98,14 +125,18 @@ def document(index: int, files: int) -> str:
             parts.append(" ".join(sentences) + "\n")
         roll = section % 3
         if roll == 0:
-            parts.append(f"- See [the next document]({neighbour}#section-1-{rng.choice(WORDS)}) and `code [1]`.\n"
-                         f"- An image: ![figure](img/fig{rng.randint(1, 3)}.png) and <https://example.org/{index}>.\n"
-                         f"  - Nested with $x^2 [3]$ math and https://example.com/{index}/{section}.\n")
+            parts.append(
+                f"- See [the next document]({neighbour}#section-1-{rng.choice(WORDS)}) and `code [1]`.\n"
+                f"- An image: ![figure](img/fig{rng.randint(1, 3)}.png) and <https://example.org/{index}>.\n"
+                f"  - Nested with $x^2 [3]$ math and https://example.com/{index}/{section}.\n"
+            )
         elif roll == 1:
             parts.append(f"> {_sentence(rng)} [{rng.choice(WORDS)}](#section-{section}-missing).\n> {_sentence(rng)}\n")
         else:
-            parts.append(f"```python\nprint('[1] (Smith, 2020) @key')\n```\n\n"
-                         f"| a | b |\n|---|---|\n| {_sentence(rng, 3)} | [x](#document-{index}) |\n")
+            parts.append(
+                f"```python\nprint('[1] (Smith, 2020) @key')\n```\n\n"
+                f"| a | b |\n|---|---|\n| {_sentence(rng, 3)} | [x](#document-{index}) |\n"
+            )
     if style == 3:
         parts.append("".join(f"[^n{n}]: {_entry(rng, *authors[n], n)}\n" for n in range(1, 5)))
         parts.append("".join(f"[l{n}]: https://example.org/{index}/{n}\n" for n in range(1, 4)))
@@ -246,13 +277,19 @@ def main() -> None:
     mb = size / 1e6
     print(f"{args.files} files, {mb:.1f} MB, {args.runs} runs (medians)")
     print(f"  mistune AST parse : {med['mistune']:7.2f} s  {mb / med['mistune']:6.2f} MB/s")
-    print(f"  refcheck --jobs 1 : {med['jobs1']:7.2f} s  {mb / med['jobs1']:6.2f} MB/s"
-          f"  ({med['jobs1'] / med['mistune']:.2f}x the mistune parse time; {_paired('jobs1', runs)})")
-    print(f"  refcheck --jobs 2 : {med['jobs2']:7.2f} s  {mb / med['jobs2']:6.2f} MB/s"
-          f"  (speed-up {med['jobs1'] / med['jobs2']:.2f})")
+    print(
+        f"  refcheck --jobs 1 : {med['jobs1']:7.2f} s  {mb / med['jobs1']:6.2f} MB/s"
+        f"  ({med['jobs1'] / med['mistune']:.2f}x the mistune parse time; {_paired('jobs1', runs)})"
+    )
+    print(
+        f"  refcheck --jobs 2 : {med['jobs2']:7.2f} s  {mb / med['jobs2']:6.2f} MB/s"
+        f"  (speed-up {med['jobs1'] / med['jobs2']:.2f})"
+    )
     if "compiled" in med:
-        print(f"  mypyc build -j 1  : {med['compiled']:7.2f} s  {mb / med['compiled']:6.2f} MB/s"
-              f"  ({med['compiled'] / med['mistune']:.2f}x the mistune parse time; {_paired('compiled', runs)})")
+        print(
+            f"  mypyc build -j 1  : {med['compiled']:7.2f} s  {mb / med['compiled']:6.2f} MB/s"
+            f"  ({med['compiled'] / med['mistune']:.2f}x the mistune parse time; {_paired('compiled', runs)})"
+        )
     for key in ("jobs1", "jobs2"):
         rss = max(r["rss_kb"] for r in runs[key]) / 1024
         worker = max(r["worker_rss_kb"] for r in runs[key]) / 1024

@@ -46,8 +46,7 @@ def run(entries: int, interval: float, cache_path: Path) -> tuple[int, float, in
     ]
     with ReplayServer(arxiv_min_gap=interval) as server:
         server.papers = {
-            i: Paper(f"A Study of Scaling, Part {n}", ("Jared Kaplan", "Sam McCandlish"))
-            for n, i in enumerate(ids, 1)
+            i: Paper(f"A Study of Scaling, Part {n}", ("Jared Kaplan", "Sam McCandlish")) for n, i in enumerate(ids, 1)
         }
         config = settings(server.url("arxiv"), server.url("crossref"), arxiv_interval=interval, timeout=20.0)
         with Cache(cache_path) as cache:
@@ -110,9 +109,7 @@ def main() -> None:
         args.runs = 0
     batches = math.ceil(args.entries / BATCH_SIZE)
     floor = (batches - 1) * args.interval
-    print(
-        f"{args.entries} arXiv entries, {batches} batches, interval {args.interval:g} s, floor {floor:.1f} s"
-    )
+    print(f"{args.entries} arXiv entries, {batches} batches, interval {args.interval:g} s, floor {floor:.1f} s")
     walls, counts = [], []
     for n in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:

@@ -38,7 +38,8 @@ def work_address(url: str) -> str | None:
         if ident.valid:
             return "doi:" + ident.value
     host = parts.netloc.lower().rpartition("@")[2].removeprefix("www.").removesuffix(":443").removesuffix(":80")
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if not _TRACKING.fullmatch(k)))
+    query = urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.fullmatch(k))
+    )
     path = parts.path.rstrip("/")
     return f"{host}{path}" + (f"?{query}" if query else "")

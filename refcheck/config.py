@@ -237,7 +237,7 @@ def size(*, high: int) -> Check:
         else:
             m = _SIZE.match(value) if isinstance(value, str) else None
             if not m:
-                raise _Invalid(f"expected a size such as \"10MB\", {_got(value)}")
+                raise _Invalid(f'expected a size such as "10MB", {_got(value)}')
             amount = float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()]
         if not 0 <= amount <= high:
             raise _Invalid(f"expected a size from 0 to {high:,} bytes, {_got(value)}")
@@ -256,7 +256,7 @@ def duration(*, high: float) -> Check:
         else:
             m = _DURATION.match(value) if isinstance(value, str) else None
             if not m:
-                raise _Invalid(f"expected a duration such as \"1d\" or \"30m\", {_got(value)}")
+                raise _Invalid(f'expected a duration such as "1d" or "30m", {_got(value)}')
             seconds = float(m.group(1)) * _DURATION_UNITS[(m.group(2) or "s").lower()]
         if not (math.isfinite(seconds) and 0 <= seconds <= high):
             raise _Invalid(f"expected a duration from 0 to {high / _DAY:g} days, {_got(value)}")
@@ -350,7 +350,7 @@ def fail_on(value: object, origin: Origin) -> Severity:
             raise KeyError(value)
         return Severity.parse(value)
     except KeyError:
-        raise _Invalid(f"expected \"error\", \"warning\" or \"info\", {_got(value)}") from None
+        raise _Invalid(f'expected "error", "warning" or "info", {_got(value)}') from None
 
 
 def accept(value: object, origin: Origin) -> tuple[tuple[int, int], ...]:
@@ -359,7 +359,7 @@ def accept(value: object, origin: Origin) -> tuple[tuple[int, int], ...]:
     for item in items:
         m = _ACCEPT.match(str(item)) if isinstance(item, (str, int)) and not isinstance(item, bool) else None
         if not m:
-            raise _Invalid(f"expected status codes such as 200 or \"200..=299\", got {item!r}")
+            raise _Invalid(f'expected status codes such as 200 or "200..=299", got {item!r}')
         low = int(m.group(1))
         high = int(m.group(3)) if m.group(3) else low
         if m.group(3) and not m.group(2):
@@ -450,22 +450,33 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("select", codes, "rule codes or prefixes to report (comma-separated)", "rules", '["ALL"]'),
     Setting("ignore", codes, "rule codes or prefixes not to report", "rules"),
     Setting("fail_on", fail_on, "lowest severity that fails the run", "rules", '"error"'),
-    Setting("per_file_ignores", per_file_ignores, "rules not reported for files a glob matches", "rules",
-            file_only=True),
+    Setting(
+        "per_file_ignores", per_file_ignores, "rules not reported for files a glob matches", "rules", file_only=True
+    ),
     Setting("bib", paths, "extra BibTeX file for every document", "input"),
     Setting("root_dir", path, "where /root-relative links resolve", "input"),
     Setting("exclude", strings, "path glob not to check (repeatable)", "input"),
     Setting("uncited_bib", boolean, "report uncited BibTeX entries", "input"),
     Setting("show_infos", boolean, "list info findings (default: one line per code)", "output"),
     Setting("max_file_size", size(high=1000**4), "skip larger files (default 10MB)", "input", '"10MB"'),
-    Setting("jobs", number(low=1, high=1024, integer=True),
-            "parallel workers for parsing and matching (default: cores)", "input", "the number of cores", short="-j"),
+    Setting(
+        "jobs",
+        number(low=1, high=1024, integer=True),
+        "parallel workers for parsing and matching (default: cores)",
+        "input",
+        "the number of cores",
+        short="-j",
+    ),
     Setting("offline", boolean, "run no network stage"),
     Setting("links", boolean, "skip link checking", flag="--no-links"),
     Setting("verify", boolean, "skip metadata lookups", flag="--no-verify"),
     Setting("timeout", number(low=0, high=_DAY, above=True, unit=" seconds"), "seconds for one request (default 20)"),
-    Setting("timeout_total", number(low=0, high=7 * _DAY, above=True, unit=" seconds"),
-            "seconds for all network stages together", default="no limit"),
+    Setting(
+        "timeout_total",
+        number(low=0, high=7 * _DAY, above=True, unit=" seconds"),
+        "seconds for all network stages together",
+        default="no limit",
+    ),
     Setting("retries", number(low=0, high=100, integer=True), "retries of a failed request"),
     Setting("retry_wait", _SECONDS, "first backoff step in seconds"),
     Setting("max_concurrency", number(low=1, high=10_000, integer=True), "requests in flight overall"),
@@ -476,10 +487,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("accept", accept, "status codes counted as working, e.g. 200..=299,429", default='["200..=299"]'),
     Setting("exclude_urls", regexes, "regex of URLs not requested", flag="--exclude-url"),
     Setting("headers", headers, "headers sent to one host only", file_only=True),
-    Setting("cache", cache, "sqlite cache file", default="the user cache directory",
-            off_flag="--no-cache", fields=_cache_fields),
-    Setting("cache_max_age", duration(high=3650 * _DAY), "how long a working link's result is reused (default 1d)",
-            default='"1d"'),
+    Setting(
+        "cache",
+        cache,
+        "sqlite cache file",
+        default="the user cache directory",
+        off_flag="--no-cache",
+        fields=_cache_fields,
+    ),
+    Setting(
+        "cache_max_age",
+        duration(high=3650 * _DAY),
+        "how long a working link's result is reused (default 1d)",
+        default='"1d"',
+    ),
     Setting("user_agent", text, "User-Agent header of requests", default="`refcheck/<version>`"),
     Setting("mailto", text, "contact address for Crossref's and OpenAlex's polite pools"),
     Setting("arxiv_api_url", url, "arXiv API endpoint"),
@@ -488,8 +509,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("openalex_api_url", base_url, "OpenAlex API base (`/works?search=…`, `/works/doi:…`)"),
     Setting("dblp_api_url", base_url, "DBLP base (`/search/publ/api?q=…&format=json`)"),
     Setting("semantic_scholar_api_url", base_url, "Semantic Scholar API base (`/graph/v1/paper/search/match`)"),
-    Setting("verify_sources", sources, "sources searched by title and authors, in order, e.g. crossref,dblp",
-            default='["crossref", "openalex", "dblp", "arxiv"]'),
+    Setting(
+        "verify_sources",
+        sources,
+        "sources searched by title and authors, in order, e.g. crossref,dblp",
+        default='["crossref", "openalex", "dblp", "arxiv"]',
+    ),
 )
 BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
 _FIELD_DEFAULTS: dict[str, object] = {f.name: f.default for f in dataclasses.fields(Config)}

@@ -1,8 +1,8 @@
 """Errors a user can cause, as one small hierarchy; the CLI turns each into a message and exit code 2.
 
-    RefcheckError
-    ├── ConfigError      a bad key or value in [tool.refcheck] / .refcheck.toml or on the command line
-    └── UsageError       a path that does not exist, an unknown rule code, a bad flag combination
+RefcheckError
+├── ConfigError      a bad key or value in [tool.refcheck] / .refcheck.toml or on the command line
+└── UsageError       a path that does not exist, an unknown rule code, a bad flag combination
 """
 
 from __future__ import annotations

@@ -15,11 +15,44 @@ from refcheck.model import Identifier, IdentifierKind, Span
 # Old-style arXiv archives (before April 2007), including the ones later merged into others.
 OLD_ARCHIVES = frozenset(
     {
-        "astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin",
-        "nucl-ex", "nucl-th", "physics", "quant-ph", "math", "cs", "q-bio", "q-fin", "stat", "eess",
-        "econ", "chao-dyn", "solv-int", "patt-sol", "adap-org", "comp-gas", "alg-geom", "dg-ga",
-        "funct-an", "q-alg", "mtrl-th", "supr-con", "acc-phys", "ao-sci", "atom-ph", "bayes-an",
-        "chem-ph", "plasm-ph", "cmp-lg",
+        "astro-ph",
+        "cond-mat",
+        "gr-qc",
+        "hep-ex",
+        "hep-lat",
+        "hep-ph",
+        "hep-th",
+        "math-ph",
+        "nlin",
+        "nucl-ex",
+        "nucl-th",
+        "physics",
+        "quant-ph",
+        "math",
+        "cs",
+        "q-bio",
+        "q-fin",
+        "stat",
+        "eess",
+        "econ",
+        "chao-dyn",
+        "solv-int",
+        "patt-sol",
+        "adap-org",
+        "comp-gas",
+        "alg-geom",
+        "dg-ga",
+        "funct-an",
+        "q-alg",
+        "mtrl-th",
+        "supr-con",
+        "acc-phys",
+        "ao-sci",
+        "atom-ph",
+        "bayes-an",
+        "chem-ph",
+        "plasm-ph",
+        "cmp-lg",
     }
 )
 
@@ -114,9 +147,7 @@ def _validate_new_style(value: str, yy: int, mm: int, number: str, today: _dt.da
     digits = 4 if year < 2015 else 5
     if len(number) != digits:
         period = "2007-04 to 2014-12" if digits == 4 else "2015 on"
-        return Validation(
-            value, False, f"IDs from {period} have {digits} digits after the dot, not {len(number)}"
-        )
+        return Validation(value, False, f"IDs from {period} have {digits} digits after the dot, not {len(number)}")
     return Validation(value, True)
 
 
@@ -164,9 +195,7 @@ def _today() -> _dt.date:
 def make_identifier(kind: IdentifierKind, raw: str, span: Span) -> Identifier:
     """Validate and normalise `raw` into an Identifier at `span`."""
     check = validation(kind, raw)
-    return Identifier(
-        kind=kind, value=check.value, raw=raw, span=span, valid=check.valid, problem=check.problem
-    )
+    return Identifier(kind=kind, value=check.value, raw=raw, span=span, valid=check.valid, problem=check.problem)
 
 
 def arxiv_year_month(value: str) -> tuple[int, int] | None:

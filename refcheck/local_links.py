@@ -83,8 +83,11 @@ def check_local_links(
         if not exists and not (not target.suffix and status(target.with_suffix(".md"))[0]):
             if _LOOKS_LIKE_HOST.match(path_part):
                 # A web address without its scheme: the renderer makes it a relative path that will not work.
-                add(link, rules.MALFORMED_LINK, f"{url}: a web address without https:// is read as a relative path; "
-                    f"write https://{url}")
+                add(
+                    link,
+                    rules.MALFORMED_LINK,
+                    f"{url}: a web address without https:// is read as a relative path; write https://{url}",
+                )
                 continue
             add(link, rules.MISSING_FILE, f"{url}: {what} not found")
             continue

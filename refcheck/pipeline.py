@@ -369,8 +369,11 @@ def check(
     result.diagnostics = _filter(diagnostics, suppressions, config)
     result.summary = _summary(len(files), checked, result.diagnostics, stage)
     result.files = sorted(
-        (FileCounts(item.display_path, item.citations, item.references + item.bib_used, item.links)
-         for item in checked if item.readable),
+        (
+            FileCounts(item.display_path, item.citations, item.references + item.bib_used, item.links)
+            for item in checked
+            if item.readable
+        ),
         key=lambda counts: counts.path,
     )
     return result

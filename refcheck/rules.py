@@ -44,7 +44,9 @@ _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 RULES: tuple[Rule, ...] = (
     Rule(
-        "RC101", "unparsed-reference", _W,
+        "RC101",
+        "unparsed-reference",
+        _W,
         "A reference-list entry from which neither author and year nor an arXiv ID or DOI could be read.",
         "Citations are matched against what an entry says; an entry refcheck cannot read can neither "
         "satisfy a citation nor be reported as uncited, so mistakes around it go unseen.",
@@ -55,15 +57,18 @@ RULES: tuple[Rule, ...] = (
         "DOI. Notes that are not references belong outside the reference section.",
     ),
     Rule(
-        "RC102", "unreadable-file", _E,
-        "A file that cannot be read as text (binary content, NUL bytes, no read permission); it is "
-        "skipped.",
+        "RC102",
+        "unreadable-file",
+        _E,
+        "A file that cannot be read as text (binary content, NUL bytes, no read permission); it is skipped.",
         "Nothing in the file is checked, so a run that looks clean may have checked less than asked.",
         "",
-        "Fix the file's permissions or content, or leave it out with `exclude = [\"assets/**\"]`.",
+        'Fix the file\'s permissions or content, or leave it out with `exclude = ["assets/**"]`.',
     ),
     Rule(
-        "RC103", "bib-error", _E,
+        "RC103",
+        "bib-error",
+        _E,
         "A BibTeX entry that fails to parse (the rest of the file still counts), a CSL JSON/YAML file "
         "that is not JSON/YAML, or a `bibliography:` file that is found nowhere the site generator "
         "looks (the message names every place searched), lies outside the project, or is a symlink loop.",
@@ -78,7 +83,9 @@ RULES: tuple[Rule, ...] = (
         "bibliography built elsewhere can be named with `--bib`.",
     ),
     Rule(
-        "RC104", "encoding-replaced", _W,
+        "RC104",
+        "encoding-replaced",
+        _W,
         "A file that is not valid UTF-8: it is decoded with replacement characters and checked anyway; "
         "the message names the first bad line.",
         "Names and titles with replaced characters (`M�ller`) may not match their entries, and readers "
@@ -87,14 +94,18 @@ RULES: tuple[Rule, ...] = (
         "Re-save the file as UTF-8 (most editors offer it under 'Save with encoding').",
     ),
     Rule(
-        "RC105", "file-too-large", _W,
+        "RC105",
+        "file-too-large",
+        _W,
         "A file larger than `max_file_size` (default 10 MB); it is skipped.",
         "Nothing in the file is checked; very large Markdown files are usually generated output.",
         "",
         "Raise `max_file_size`, or leave the file out with `exclude`.",
     ),
     Rule(
-        "RC106", "unread-references", _W,
+        "RC106",
+        "unread-references",
+        _W,
         "A reference section, a bibliography or citation-like text from which nothing could be read: a "
         "`## References` heading with 0 entries under it, a declared bibliography with 0 entries, or a "
         "document whose only citation-like text is in a form refcheck does not read. Said once, instead "
@@ -103,11 +114,13 @@ RULES: tuple[Rule, ...] = (
         "citations of an unread list are never compared with anything.",
         "Transformers rely on attention.\n\n## Sources\n",
         "Fill the section with entries, or remove the empty heading. A section where a generator puts "
-        "the bibliography it builds (`{bibliography}`, `<div id=\"refs\"></div>`, `::: {#refs}`) is "
+        'the bibliography it builds (`{bibliography}`, `<div id="refs"></div>`, `::: {#refs}`) is '
         "not empty. For a bibliography, check its format (BibTeX, CSL JSON or CSL YAML).",
     ),
     Rule(
-        "RC201", "undefined-citation", _E,
+        "RC201",
+        "undefined-citation",
+        _E,
         "An in-text citation (author–year, numeric, footnote, `[@key]`, hugo-cite key, link label) with no "
         "matching entry or definition and no link that identifies the work (such a link makes it RC210). "
         "The same citation repeated is one finding that names the other places. Numbers cited in a "
@@ -118,7 +131,9 @@ RULES: tuple[Rule, ...] = (
         "Add the missing entry, or correct the citation's author, year, key or link.",
     ),
     Rule(
-        "RC202", "uncited-reference", _W,
+        "RC202",
+        "uncited-reference",
+        _W,
         "An entry of the document's own reference list, a footnote definition or a link definition that "
         "nothing cites. Not reported for BibTeX files unless `uncited_bib = true`, nor for documents "
         "that cite nothing (reading lists).",
@@ -130,17 +145,20 @@ RULES: tuple[Rule, ...] = (
         "(such as 'Further reading'), which is not expected to be cited.",
     ),
     Rule(
-        "RC203", "year-mismatch", _E,
+        "RC203",
+        "year-mismatch",
+        _E,
         "A citation whose author matches an entry but whose year differs; the message names that "
         "entry's own year, and a year cited wrongly in several places is one finding naming them all.",
-        "One of the two years is wrong, and readers looking the work up by author and year will not "
-        "find it.",
+        "One of the two years is wrong, and readers looking the work up by author and year will not find it.",
         "Loss falls as a power law (Kaplan et al., 2021).\n\n## References\n\n"
         "- Kaplan, J. et al. (2020). Scaling laws for neural language models. arXiv:2001.08361\n",
         "Make the citation's year agree with the entry's, or correct the entry.",
     ),
     Rule(
-        "RC204", "ambiguous-citation", _W,
+        "RC204",
+        "ambiguous-citation",
+        _W,
         "A citation that matches more than one entry (two 'Smith 2020' entries without a/b suffixes). "
         "Co-authors decide first: 'A and B' fits an entry with exactly those two authors, 'A et al.' one "
         "with three or more, and a link to one entry's identifier, URL or anchor picks it.",
@@ -151,11 +169,13 @@ RULES: tuple[Rule, ...] = (
         "Add year suffixes (2020a, 2020b) to the entries and use them in the citations.",
     ),
     Rule(
-        "RC205", "duplicate-reference", _W,
+        "RC205",
+        "duplicate-reference",
+        _W,
         "Two entries of a reference list for the same work (the same arXiv ID, the same DOI, the same "
         "address once scheme, `www.`, trailing slash, tracking parameters, arXiv abstract/PDF/version pages "
         "and doi.org forms are set aside, or the same title of at least four words or 25 characters once "
-        "case and punctuation are ignored; a scraped error-page title such as \"Access Denied\" is no "
+        'case and punctuation are ignored; a scraped error-page title such as "Access Denied" is no '
         "title); one work listed three times is one finding naming every listing; a BibTeX "
         "key defined twice (in one file, in two bibliography files of one document, or in two ```bibtex "
         "blocks), or a Manubot `[@tag:…]:` / `[@alias]:` defined twice. Reported at the second, naming the "
@@ -167,7 +187,9 @@ RULES: tuple[Rule, ...] = (
         "Keep one entry and point every citation at it.",
     ),
     Rule(
-        "RC206", "identifier-mismatch", _E,
+        "RC206",
+        "identifier-mismatch",
+        _E,
         "A citation links to an arXiv ID or DOI other than its entry's, or an entry's link and the "
         "identifier in its text disagree.",
         "The link sends readers to a different paper from the one named.",
@@ -177,7 +199,9 @@ RULES: tuple[Rule, ...] = (
         "Correct the link or the entry so that both carry the same identifier.",
     ),
     Rule(
-        "RC207", "author-mismatch", _E,
+        "RC207",
+        "author-mismatch",
+        _E,
         "A citation whose year and link (identifier, URL or `#anchor` of the entry) fit an entry but whose "
         "author name does not ('Kaplin et al.'): one finding, not an undefined citation plus an uncited "
         "entry.",
@@ -189,18 +213,21 @@ RULES: tuple[Rule, ...] = (
         "Spell the author's name as the entry does, or correct the entry.",
     ),
     Rule(
-        "RC209", "implausible-year", _W,
+        "RC209",
+        "implausible-year",
+        _W,
         "An entry's year (list item, reading-list item, footnote, BibTeX, CSL) before its arXiv ID allows "
         "(IDs record the announcement year and month; January allows the year before), a year in the "
         "future, or a placeholder that is not a year (`20xx`). `n.d.`, `forthcoming` and `in press` are "
         "fine. The finding sits on the year.",
         "A paper cannot be published before it is announced, so the year or the identifier is wrong.",
-        "## References\n\n"
-        "- Kaplan, J. et al. (2018). Scaling laws for neural language models. arXiv:2001.08361\n",
+        "## References\n\n- Kaplan, J. et al. (2018). Scaling laws for neural language models. arXiv:2001.08361\n",
         "Correct the year or the identifier; arXiv:2001.08361 was announced in January 2020.",
     ),
     Rule(
-        "RC210", "unlisted-linked-work", _I,
+        "RC210",
+        "unlisted-linked-work",
+        _I,
         "A citation that links to the work itself (an arXiv or DOI address, a paper page such as "
         "OpenReview, ACL Anthology, NeurIPS proceedings, ACM, IEEE, Springer, Semantic Scholar, or a PDF) "
         "but has no entry in the document's reference list, which is selective.",
@@ -212,33 +239,38 @@ RULES: tuple[Rule, ...] = (
         "Add an entry for the work if the list is meant to be complete, or leave it: the link suffices.",
     ),
     Rule(
-        "RC301", "malformed-arxiv-id", _E,
+        "RC301",
+        "malformed-arxiv-id",
+        _E,
         "An arXiv identifier that cannot exist: a month outside 01–12, the wrong number of digits, or an "
         "unknown old-style archive (`foo-bar/0601001`).",
         "The link or identifier leads nowhere; often digits were dropped or swapped while copying.",
-        "## References\n\n"
-        "- Kaplan, J. et al. (2020). Scaling laws for neural language models. arXiv:2013.08361\n",
+        "## References\n\n- Kaplan, J. et al. (2020). Scaling laws for neural language models. arXiv:2013.08361\n",
         "Copy the identifier again from the paper's arXiv page (`YYMM.NNNNN`, month 01–12).",
     ),
     Rule(
-        "RC302", "malformed-doi", _E,
+        "RC302",
+        "malformed-doi",
+        _E,
         "A DOI that does not follow the DOI syntax: `10.`, a registrant code of digits, `/`, a suffix.",
         "The DOI cannot resolve, so the reference cannot be followed or verified.",
         "## References\n\n- Smith, A. (2020). A study of things. Journal of Things. doi:10.abc/xyz\n",
         "Copy the DOI again from the publisher's page or from doi.org.",
     ),
     Rule(
-        "RC401", "broken-link", _E,
+        "RC401",
+        "broken-link",
+        _E,
         "HTTP 4xx/5xx after retries, a DNS failure, a refused connection, a TLS failure, a redirect "
         "loop or too many redirects; the message says which.",
         "Readers following the link get an error page or nothing.",
-        "Read [the guide](https://example.com/removed-page) first.\n\n"
-        "<!-- the server answers 404 Not Found -->\n",
-        "Update the link (an archived copy may help) or remove it. `accept` adds status codes that "
-        "count as working.",
+        "Read [the guide](https://example.com/removed-page) first.\n\n<!-- the server answers 404 Not Found -->\n",
+        "Update the link (an archived copy may help) or remove it. `accept` adds status codes that count as working.",
     ),
     Rule(
-        "RC402", "link-timeout", _W,
+        "RC402",
+        "link-timeout",
+        _W,
         "No answer within `timeout` seconds, after retries.",
         "The server may be down or slow; the link is not known to be broken.",
         "The data is on [the portal](https://example.com/slow-portal).\n\n"
@@ -246,7 +278,9 @@ RULES: tuple[Rule, ...] = (
         "Check the link by hand; raise `timeout`, or exclude the URL with `exclude_urls`.",
     ),
     Rule(
-        "RC403", "redirected-link", _I,
+        "RC403",
+        "redirected-link",
+        _I,
         "A permanent redirect (301/308); the message gives the final URL.",
         "Permanent redirects break eventually; linking the final address is sturdier and faster.",
         "See [the old page](http://example.com/old).\n\n"
@@ -254,15 +288,18 @@ RULES: tuple[Rule, ...] = (
         "Replace the URL with the final one from the message.",
     ),
     Rule(
-        "RC404", "missing-file", _E,
+        "RC404",
+        "missing-file",
+        _E,
         "A relative link or image whose file does not exist.",
         "Readers get a 404 and images do not render.",
         "![Loss curve](./figures/loss.png)\n\n<!-- figures/loss.png does not exist -->\n",
-        "Fix the path or add the file. Root-relative paths (`/img/x.png`) are checked only with "
-        "`root_dir` set.",
+        "Fix the path or add the file. Root-relative paths (`/img/x.png`) are checked only with `root_dir` set.",
     ),
     Rule(
-        "RC405", "missing-anchor", _W,
+        "RC405",
+        "missing-anchor",
+        _W,
         "A `#fragment` that matches no heading or id in this file, in the linked local file, or in the "
         "fetched HTML page.",
         "The link opens the page at the top instead of at the section meant.",
@@ -271,7 +308,9 @@ RULES: tuple[Rule, ...] = (
         "dropped), or add an id.",
     ),
     Rule(
-        "RC406", "bot-protection", _W,
+        "RC406",
+        "bot-protection",
+        _W,
         "A challenge page or bot block (status 999; 403/503 with a challenge marker such as "
         "`cf-mitigated: challenge`): the link is not known to be broken.",
         "The site blocks automated checks, but a person with a browser may still reach it.",
@@ -280,7 +319,9 @@ RULES: tuple[Rule, ...] = (
         "Check the link by hand, then exclude it with `exclude_urls`.",
     ),
     Rule(
-        "RC407", "skipped-link", _I,
+        "RC407",
+        "skipped-link",
+        _I,
         "A link not checked: excluded by `exclude_urls`, an address not allowed, an unsupported scheme, "
         "a template, or a root-relative path with no `root_dir`.",
         "Nothing is known about the link; the finding says why it was not checked.",
@@ -288,7 +329,9 @@ RULES: tuple[Rule, ...] = (
         "Nothing to fix. Set `root_dir`, `allow_hosts` or `allow_private` to have such links checked.",
     ),
     Rule(
-        "RC408", "rate-limited", _W,
+        "RC408",
+        "rate-limited",
+        _W,
         "Still HTTP 429 after honouring Retry-After and retrying: the link is not known to be broken.",
         "The server refused to answer now; the link may well work.",
         "See [issue 12](https://example.com/api/issues/12).\n\n"
@@ -296,7 +339,9 @@ RULES: tuple[Rule, ...] = (
         "Lower `max_per_host` or raise `host_interval`; a cached run later will retry only this link.",
     ),
     Rule(
-        "RC409", "malformed-link", _W,
+        "RC409",
+        "malformed-link",
+        _W,
         "Link syntax that renders as text, not as a link: `[text][(url)]`, `(text)[url]`, `[text] (url)` "
         "with a space, or a citation-like `[label]` with no URL and no definition in a paragraph whose "
         "other citations are links; a link to a web address written without its scheme "
@@ -307,38 +352,46 @@ RULES: tuple[Rule, ...] = (
         "Write an inline link `[text](url)` with no space and no extra brackets, or define the label.",
     ),
     Rule(
-        "RC501", "identifier-not-found", _E,
+        "RC501",
+        "identifier-not-found",
+        _E,
         "The arXiv ID or DOI does not exist at its registry (arXiv API, Crossref).",
         "An identifier that resolves to nothing is a typo or a fabricated reference.",
         "## References\n\n- Smith, A. (2020). A study of things. arXiv:2001.99999\n",
         "Look the work up by title and copy its identifier.",
     ),
     Rule(
-        "RC502", "title-mismatch", _E,
+        "RC502",
+        "title-mismatch",
+        _E,
         "The entry's title is not the title of the record its identifier points to.",
         "The identifier belongs to another paper: a common sign of a fabricated or mixed-up reference.",
         "## References\n\n- Kaplan, J. et al. (2020). Attention is all you need. arXiv:2001.08361\n",
         "Fix the identifier or the title; the message gives the record's title.",
     ),
     Rule(
-        "RC503", "author-mismatch-record", _E,
+        "RC503",
+        "author-mismatch-record",
+        _E,
         "The entry's first author is not among the authors of the identifier's record.",
         "Either the identifier belongs to another paper or the author is wrong.",
-        "## References\n\n"
-        "- Smith, A. et al. (2020). Scaling laws for neural language models. arXiv:2001.08361\n",
+        "## References\n\n- Smith, A. et al. (2020). Scaling laws for neural language models. arXiv:2001.08361\n",
         "Fix the author or the identifier; the message gives the record's authors.",
     ),
     Rule(
-        "RC504", "year-mismatch-record", _W,
+        "RC504",
+        "year-mismatch-record",
+        _W,
         "The entry's year fits none of its record's dates: earlier than a preprint's first version, or "
         "more than a year from a published work's print, online or proceedings dates.",
         "A work cannot be published before it exists, so the year or the identifier is wrong.",
-        "## References\n\n"
-        "- Kaplan, J. et al. (2018). Scaling laws for neural language models. arXiv:2001.08361\n",
+        "## References\n\n- Kaplan, J. et al. (2018). Scaling laws for neural language models. arXiv:2001.08361\n",
         "Use the year of the version you cite.",
     ),
     Rule(
-        "RC505", "withdrawn-or-retracted", _E,
+        "RC505",
+        "withdrawn-or-retracted",
+        _E,
         "The arXiv paper is withdrawn, or Crossref records a retraction of the DOI.",
         "Citing withdrawn or retracted work as support misleads readers.",
         "## References\n\n- Doe, J. (2019). A result that did not hold. doi:10.5555/12345678\n\n"
@@ -346,7 +399,9 @@ RULES: tuple[Rule, ...] = (
         "Cite the replacement or a later correct work, or say in the text that the work was retracted.",
     ),
     Rule(
-        "RC506", "reference-not-found", _W,
+        "RC506",
+        "reference-not-found",
+        _W,
         "A scholarly entry (a title, authors and a year, no identifier) that no enabled source finds by "
         "its title, although every source answered (`verify_sources`: Crossref, OpenAlex, DBLP, arXiv, "
         "and Semantic Scholar with a key). Web pages, software, datasets, blog posts, theses, reports "
@@ -362,13 +417,14 @@ RULES: tuple[Rule, ...] = (
         "`<!-- refcheck: disable-next-line RC506 -->`.",
     ),
     Rule(
-        "RC507", "identifier-available", _I,
+        "RC507",
+        "identifier-available",
+        _I,
         "An entry without an arXiv ID or DOI that a source found by title and authors: the message "
         'gives the identifier ("found as doi:… / arXiv:…").',
         "With an identifier, readers reach the work in one step, and refcheck checks the entry by "
         "lookup instead of by search.",
-        "## References\n\n"
-        "- Vaswani, A. et al. (2017). Attention is all you need. NeurIPS.\n",
+        "## References\n\n- Vaswani, A. et al. (2017). Attention is all you need. NeurIPS.\n",
         "Paste the identifier from the message into the entry (`doi:10.…`, `arXiv:…`, or a BibTeX "
         "`doi` / `eprint` field), or leave the entry as it is: this is information only.",
     ),

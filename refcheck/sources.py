@@ -126,10 +126,14 @@ def non_regular_file(where: Path) -> str | None:
     if stat.S_ISREG(info.st_mode):
         return None
     kind = (
-        "a directory" if stat.S_ISDIR(info.st_mode)
-        else "a FIFO" if stat.S_ISFIFO(info.st_mode)
-        else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
-        else "a socket" if stat.S_ISSOCK(info.st_mode)
+        "a directory"
+        if stat.S_ISDIR(info.st_mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(info.st_mode)
+        else "a device"
+        if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+        else "a socket"
+        if stat.S_ISSOCK(info.st_mode)
         else "not a regular file"
     )
     return f"is a symbolic link to {kind}" if link else f"is {kind}"
@@ -142,7 +146,7 @@ def _diag(display: str, rule: rules.Rule, message: str, line: int = 1) -> Diagno
 def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
     """Text of a file's bytes: BOMs honoured, binary refused (RC102), bad UTF-8 replaced (RC104)."""
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), []
@@ -202,8 +206,11 @@ def text_bytes(text: str) -> bytes:
 
 def _too_large(path: Path, display: str, max_size: int, size: int | None = None) -> Source:
     what = "standard input" if path == STDIN else "file"
-    told = f"{what} is {size:,} bytes, over max_file_size ({max_size:,})" if size is not None else (
-        f"{what} is over max_file_size ({max_size:,} bytes)")
+    told = (
+        f"{what} is {size:,} bytes, over max_file_size ({max_size:,})"
+        if size is not None
+        else (f"{what} is over max_file_size ({max_size:,} bytes)")
+    )
     return Source(path, display, None, [_diag(display, rules.FILE_TOO_LARGE, f"{told}; skipped")])
 
 
@@ -226,8 +233,8 @@ def read_source(path: Path, max_size: int, stdin: bytes | None = None) -> Source
             if len(data) > max_size:
                 return _too_large(path, display, max_size)
         except OSError as exc:
-            return Source(path, display, None, [_diag(
-                display, rules.UNREADABLE_FILE, f"cannot read: {exc.strerror or exc}"
-            )])
+            return Source(
+                path, display, None, [_diag(display, rules.UNREADABLE_FILE, f"cannot read: {exc.strerror or exc}")]
+            )
     text, diagnostics = decode(data, display)
     return Source(path, display, text, diagnostics)

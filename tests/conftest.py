@@ -37,7 +37,11 @@ def _guard_sockets() -> None:
     Names under `.invalid` (RFC 2606: never resolvable) still fail as a resolver fails, for the tests of
     DNS failures. Processes a test starts are not covered; they are pointed at loopback servers.
     """
-    real_getaddrinfo, real_connect, real_connect_ex = socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo, real_connect, real_connect_ex = (
+        socket.getaddrinfo,
+        socket.socket.connect,
+        socket.socket.connect_ex,
+    )
 
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
         if host is not None and not _on_this_machine(host):

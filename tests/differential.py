@@ -149,13 +149,16 @@ def compare(text: str, *, pandoc: bool = False) -> dict[str, str]:
     ours_regions, reference_regions = dict(ours.regions), dict(reference.regions)
     if pandoc:
         html = reference.regions["html"]
-        only_ours = Counter({
-            item: n for item, n in only_ours.items()
-            if not (item[0][1] == -1 and item[0][0] in html) and "%7B%7B" not in item[2]
-        })
-        only_reference = Counter({
-            item: n for item, n in only_reference.items() if not item[2].lower().startswith(MANUBOT_TARGETS)
-        })
+        only_ours = Counter(
+            {
+                item: n
+                for item, n in only_ours.items()
+                if not (item[0][1] == -1 and item[0][0] in html) and "%7B%7B" not in item[2]
+            }
+        )
+        only_reference = Counter(
+            {item: n for item, n in only_reference.items() if not item[2].lower().startswith(MANUBOT_TARGETS)}
+        )
         # refcheck masks `$…$` and `$$…$$` inside paragraphs without a leaf: only math it takes where the
         # reference sees none counts, and a display block closed by `$$ {#eq:id}` is math in pandoc.
         labelled = _labelled_math_lines(lines)
@@ -168,7 +171,9 @@ def compare(text: str, *, pandoc: bool = False) -> dict[str, str]:
         reference_regions[kind] = frozenset(n for n in reference_regions[kind] if lines[n - 1].strip())
     differences: dict[str, str] = {}
     if only_ours or only_reference:
-        differences["links"] = f"refcheck only {sorted(only_ours.elements())}; reference only {sorted(only_reference.elements())}"
+        differences["links"] = (
+            f"refcheck only {sorted(only_ours.elements())}; reference only {sorted(only_reference.elements())}"
+        )
     for kind in REGION_KINDS:
         if ours_regions[kind] != reference_regions[kind]:
             differences[kind] = (
@@ -210,8 +215,10 @@ def main(argv: list[str]) -> None:
         if diff:
             print(f"spec {example['example']} ({example['section']}): {diff}")
     n = len(examples)
-    print(f"spec: links/images agree on {agree['links']} of {n}; code/math/HTML regions on {agree['regions']} of {n}; "
-          f"both on {agree['all']} of {n}")
+    print(
+        f"spec: links/images agree on {agree['links']} of {n}; code/math/HTML regions on {agree['regions']} of {n}; "
+        f"both on {agree['all']} of {n}"
+    )
     for root in map(Path, argv):
         files = sorted(root.rglob("*.md"))
         same = 0

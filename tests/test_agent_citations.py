@@ -66,7 +66,9 @@ def test_side_by_side_numbers_are_no_reference_links_and_the_second_is_cited() -
 
 
 def test_a_defined_label_after_a_number_keeps_the_reference_link() -> None:
-    text = "See [1][site] and [2].\n\n[site]: https://example.org\n\n## References\n\n1. A. One. 2020.\n2. B. Two. 2021.\n"
+    text = (
+        "See [1][site] and [2].\n\n[site]: https://example.org\n\n## References\n\n1. A. One. 2020.\n2. B. Two. 2021.\n"
+    )
     assert numeric(text) == [(1, 19, 22, "2")]
     assert [f[:3] for f in findings(text)] == [(7, 4, "RC202")]  # entry 1: `[1][site]` is a link
 
@@ -83,16 +85,24 @@ def test_numbers_cited_with_no_list_are_one_finding_naming_how_many_dangle() -> 
 
 @pytest.mark.parametrize(
     ("text", "column", "end_column"),
-    [("Only.^4^ [2]\n", 6, 9), ("Only.[^4^] [2]\n", 6, 11), ("Only.【4】 [2]\n", 6, 9), ("Only.<sup>4</sup> [2]\n", 6, 18)],
+    [
+        ("Only.^4^ [2]\n", 6, 9),
+        ("Only.[^4^] [2]\n", 6, 11),
+        ("Only.【4】 [2]\n", 6, 9),
+        ("Only.<sup>4</sup> [2]\n", 6, 18),
+    ],
 )
 def test_other_numeric_shapes_with_no_list_are_one_finding_counting_lone_brackets_too(
     text: str, column: int, end_column: int
 ) -> None:
     doc = parse_markdown(text, Path("/tmp/doc.md"), "doc.md")
     assert [(c.span.column, c.span.end_column, c.key) for c in doc.citations] == [
-        (column, end_column, "4"), (end_column + 1, end_column + 4, "2")
+        (column, end_column, "4"),
+        (end_column + 1, end_column + 4, "2"),
     ]
-    assert findings(text) == [(1, column, "RC201", "numeric citations [2]–[4] (2 numbers) but no numbered reference list")]
+    assert findings(text) == [
+        (1, column, "RC201", "numeric citations [2]–[4] (2 numbers) but no numbered reference list")
+    ]
 
 
 def test_bracketed_superscripts_with_no_list_count_and_lone_brackets_beside_them_too() -> None:
@@ -116,9 +126,7 @@ def test_attribution_links_restarting_every_sentence_are_links_not_citations() -
     assert [link.span.column for link in doc.links] == [5, 47, 5]
     assert findings(text) == []
     # Beside a numeric citation of another shape, the attribution links still are no numbered citations.
-    assert findings(text + "Three.^1^\n") == [
-        (3, 7, "RC201", "numeric citation [1] but no numbered reference list")
-    ]
+    assert findings(text + "Three.^1^\n") == [(3, 7, "RC201", "numeric citation [1] but no numbered reference list")]
 
 
 def test_per_turn_footnotes_resolve_and_a_missing_one_is_rc201() -> None:
@@ -130,10 +138,20 @@ def test_per_turn_footnotes_resolve_and_a_missing_one_is_rc201() -> None:
 
 
 HUGO_BIB = [
-    {"id": "Lessig 2002", "type": "book", "title": "The Future of Ideas", "author": [{"family": "Lessig"}],
-     "issued": {"date-parts": [[2002]]}},
-    {"id": "Faure1909", "type": "book", "title": "Essai", "author": [{"family": "Faure"}],
-     "issued": {"date-parts": [[1909]]}},
+    {
+        "id": "Lessig 2002",
+        "type": "book",
+        "title": "The Future of Ideas",
+        "author": [{"family": "Lessig"}],
+        "issued": {"date-parts": [[2002]]},
+    },
+    {
+        "id": "Faure1909",
+        "type": "book",
+        "title": "Essai",
+        "author": [{"family": "Faure"}],
+        "issued": {"date-parts": [[1909]]},
+    },
 ]
 
 

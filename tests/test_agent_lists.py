@@ -23,7 +23,11 @@ def _found(data: dict[str, Any]) -> list[tuple[int, int, str]]:
 
 def _entry(text: str) -> Any:
     return parse_entry(
-        text, span=Span(1, 1, 1, 2), path="x.md", source=ReferenceSource.LIST, key=None,
+        text,
+        span=Span(1, 1, 1, 2),
+        path="x.md",
+        source=ReferenceSource.LIST,
+        key=None,
         locate=lambda s, e: Span(1, s + 1, 1, e + 1),
     )
 
@@ -107,8 +111,14 @@ def test_scraped_error_page_titles_make_no_two_works_the_same(run_json: RunJson)
 
 @pytest.mark.parametrize(
     "title",
-    ["ResearchGate - Temporarily Unavailable", "Access Denied", "Just a moment...", "Attention Required! | Cloudflare",
-     "403 Forbidden", "Page not found"],
+    [
+        "ResearchGate - Temporarily Unavailable",
+        "Access Denied",
+        "Just a moment...",
+        "Attention Required! | Cloudflare",
+        "403 Forbidden",
+        "Page not found",
+    ],
 )
 def test_placeholder_titles_are_no_titles(title: str) -> None:
     assert is_placeholder_title(title)
@@ -209,9 +219,7 @@ def test_truncated_identifiers_are_malformed(run_json: RunJson) -> None:
 
 def test_a_bare_url_in_brackets_ends_before_the_bracket() -> None:
     scan = scan_inline("(see [ACT, https://arxiv.org/abs/1603.08983])")
-    assert [(link.url, link.start, link.end) for link in scan.links] == [
-        ("https://arxiv.org/abs/1603.08983", 11, 43)
-    ]
+    assert [(link.url, link.start, link.end) for link in scan.links] == [("https://arxiv.org/abs/1603.08983", 11, 43)]
 
 
 # -- entry-reading slips seen on the corpus ---------------------------------------------------------

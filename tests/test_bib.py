@@ -136,10 +136,7 @@ def test_positions_are_offset_for_a_block_inside_markdown():
 
 def test_key_defined_twice_is_rc205_at_the_second_naming_the_first_line():
     # joss-eukulele/paper.bib defines `eukzoo` twice
-    text = (
-        "@misc{eukzoo,\n  title = {EukZoo},\n  year = {2018}\n}\n\n"
-        "@misc{eukzoo,\n  title = {EukZoo Database}\n}\n"
-    )
+    text = "@misc{eukzoo,\n  title = {EukZoo},\n  year = {2018}\n}\n\n@misc{eukzoo,\n  title = {EukZoo Database}\n}\n"
     result = parse_bib_text(text, "paper.bib", first_line=10)
     [diag] = result.diagnostics
     assert (diag.code, diag.severity, diag.path) == ("RC205", Severity.WARNING, "paper.bib")

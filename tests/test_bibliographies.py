@@ -176,7 +176,12 @@ def test_csl_json_items_become_references_with_identifiers() -> None:
     )
     result = csl.parse_csl_text(text, "r.json", as_json=True)
     [ref] = result.references
-    assert (ref.key, ref.authors, ref.year, ref.title) == ("a", ("vaswani", "google"), "2017", "Attention is all you need")
+    assert (ref.key, ref.authors, ref.year, ref.title) == (
+        "a",
+        ("vaswani", "google"),
+        "2017",
+        "Attention is all you need",
+    )
     assert (ref.doi, ref.arxiv_id, ref.span[:2]) == ("10.48550/arxiv.1706.03762", "1706.03762", (3, 12))
 
 
@@ -255,7 +260,10 @@ def test_symlink_loop_in_the_search_path_is_rc103(tmp_path: Path, run_json: RunJ
 
 
 def test_csl_json_that_is_not_json_is_rc103_where_reading_stopped(run_json: RunJson) -> None:
-    files = {"refs.json": '[\n  {"id": "a",\n   "title" "T"}\n]\n', "a.md": "---\nbibliography: refs.json\n---\n[@a] [@b]\n"}
+    files = {
+        "refs.json": '[\n  {"id": "a",\n   "title" "T"}\n]\n',
+        "a.md": "---\nbibliography: refs.json\n---\n[@a] [@b]\n",
+    }
     code, data = run_json(files)
     assert (code, [(d["path"], d["line"], d["column"], d["code"]) for d in data["diagnostics"]]) == (
         1,
@@ -266,12 +274,12 @@ def test_csl_json_that_is_not_json_is_rc103_where_reading_stopped(run_json: RunJ
 # -- one read per process, and worker processes ---------------------------------------------------
 
 
-def test_a_shared_bibliography_is_parsed_once_per_process(
-    run_json: RunJson, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_shared_bibliography_is_parsed_once_per_process(run_json: RunJson, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     real = bib.parse_bib_text
-    monkeypatch.setattr(bib, "parse_bib_text", lambda text, path, *a, **k: calls.append(path) or real(text, path, *a, **k))
+    monkeypatch.setattr(
+        bib, "parse_bib_text", lambda text, path, *a, **k: calls.append(path) or real(text, path, *a, **k)
+    )
     files = {"_quarto.yml": "bibliography: refs.bib\n", "refs.bib": BIB}
     files |= {f"ch{n:02d}.qmd": f"Chapter {n} [@known].\n" for n in range(30)}
     code, data = run_json(files, "--jobs", "1", ".")
@@ -288,7 +296,10 @@ def test_worker_processes_find_the_same_bibliographies(tmp_path: Path) -> None:
     for jobs in ("1", "2"):
         proc = subprocess.run(
             [sys.executable, "-m", "refcheck", "--offline", "--no-cache", "--format", "json", "--jobs", jobs, "."],
-            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
         )
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
         outputs.append(json.loads(proc.stdout))

@@ -112,8 +112,10 @@ def test_a_device_is_not_opened(tmp_path: Path) -> None:
 def test_a_cache_written_before_the_marker_is_adopted_with_its_entries(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
     with contextlib.closing(sqlite3.connect(path)) as db:  # the layout refcheck 0.x wrote, without the marker
-        db.execute("CREATE TABLE entries (namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, "
-                   "expires REAL NOT NULL, PRIMARY KEY (namespace, key))")
+        db.execute(
+            "CREATE TABLE entries (namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, "
+            "expires REAL NOT NULL, PRIMARY KEY (namespace, key))"
+        )
         db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
         db.execute("INSERT INTO entries VALUES ('link', 'k', '{\"v\": 1}', 1e12)")
         db.commit()

@@ -50,7 +50,10 @@ def cites(text: str) -> list[tuple[str, int, int, tuple[str, ...], str | None, s
             "Both (Smith, 2019; as shown by Kaplan et al., 2020, p. 7).",
             [("author-year", 1, 6, ("smith",), "2019", None), ("author-year", 1, 32, ("kaplan",), "2020", None)],
         ),
-        ("Wrapped (as shown by\nvan der Smith et al., 2021).", [("author-year", 2, 1, ("van der smith",), "2021", None)]),
+        (
+            "Wrapped (as shown by\nvan der Smith et al., 2021).",
+            [("author-year", 2, 1, ("van der smith",), "2021", None)],
+        ),
         ("Known (Smith 2019).", [("author-year", 1, 7, ("smith",), "2019", None)]),
         ("Safety (OpenAI, 2023).", [("author-year", 1, 8, ("openai",), "2023", None)]),
         (

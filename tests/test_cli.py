@@ -36,9 +36,7 @@ def test_citation_after_lead_in_words_is_matched_at_its_first_name(run_json) -> 
     )
     code, data = run_json({"a.md": text})
     assert code == 1
-    assert [(d["line"], d["column"], d["end_column"], d["code"]) for d in data["diagnostics"]] == [
-        (1, 63, 82, "RC203")
-    ]
+    assert [(d["line"], d["column"], d["end_column"], d["code"]) for d in data["diagnostics"]] == [(1, 63, 82, "RC203")]
     assert data["summary"]["citations"] == 2
 
 
@@ -193,15 +191,27 @@ def test_unreadable_bib_file_is_rc103_not_a_crash(run_json) -> None:
     assert (2, 15, "RC103") in findings(data)
 
 
-def test_unresolvable_metadata_host_ends_fast_with_exit_three(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_unresolvable_metadata_host_ends_fast_with_exit_three(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import time
 
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "a.md").write_text("(Kaplan et al., 2020)\n\n## References\n\n- Kaplan, J. (2020). S. arXiv:2001.08361\n")
+    (tmp_path / "a.md").write_text(
+        "(Kaplan et al., 2020)\n\n## References\n\n- Kaplan, J. (2020). S. arXiv:2001.08361\n"
+    )
     started = time.monotonic()
-    code = main(["--no-links", "--no-cache", "--format", "json", "--arxiv-api-url",
-                 "http://refcheck-test.invalid/api/query", "a.md"])
+    code = main(
+        [
+            "--no-links",
+            "--no-cache",
+            "--format",
+            "json",
+            "--arxiv-api-url",
+            "http://refcheck-test.invalid/api/query",
+            "a.md",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 3
     assert data["summary"]["unverified_references"] == 1

@@ -56,7 +56,9 @@ def test_the_range_in_the_doc_is_the_one_checked() -> None:
     from refcheck.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"--max-per-host: expected a whole number from 1 to 1024, got 0$"):
-        load_config(ROOT, ROOT / "pyproject.toml", cli._overrides(cli.build_parser().parse_args(["--max-per-host", "0"])))
+        load_config(
+            ROOT, ROOT / "pyproject.toml", cli._overrides(cli.build_parser().parse_args(["--max-per-host", "0"]))
+        )
     assert "| `max_per_host` | `--max-per-host` | a whole number from 1 to 1024 |" in GEN.section()
 
 

@@ -36,7 +36,9 @@ SPEC_DIFFERENCES = {
     541: "a link definition whose label spans two lines is not read as a definition (its use is not resolved)",
 }
 # Corpus files (relative to the corpus) that still differ, read as pandoc/kramdown/mkdocs read them.
-_SUPERSCRIPT = "pandoc superscript `^[✉](#correspondence)^` holds a link; the footnote plugin reads an inline note `^[✉]`"
+_SUPERSCRIPT = (
+    "pandoc superscript `^[✉](#correspondence)^` holds a link; the footnote plugin reads an inline note `^[✉]`"
+)
 CORPUS_DIFFERENCES = {
     "manubot-context-review/content/00.front-matter.md": _SUPERSCRIPT,
     "manubot-meta-review/content/00.front-matter.md": _SUPERSCRIPT,

@@ -35,7 +35,10 @@ def test_html_block_before_a_heading_leaves_the_heading_a_heading(tmp_path: Path
     )
     run = subprocess.run(
         [sys.executable, "-m", "refcheck", "--offline", "--format", "json", "post.md"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     out = json.loads(run.stdout)
     assert run.returncode == 1
@@ -111,7 +114,10 @@ def test_definition_list_bodies_are_markdown_not_code() -> None:
         "~   Tilde marker [@delta]\n"
     )
     assert cites(text) == [
-        ("alpha", 5, 16, 24), ("beta", 7, 21, 28), ("gamma", 8, 15, 23), ("delta", 12, 18, 26),
+        ("alpha", 5, 16, 24),
+        ("beta", 7, 21, 28),
+        ("gamma", 8, 15, 23),
+        ("delta", 12, 18, 26),
     ]
 
 

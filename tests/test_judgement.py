@@ -82,8 +82,11 @@ CASES = [
         id="openreview-pdf-vs-forum-typo",
     ),
     # a link label without a year (a concept, a name) is not an undefined citation
-    pytest.param("A [DCGAN](https://arxiv.org/abs/1511.06434) (Kaplan et al., 2020)." + LIST, [(1, 3, "RC210")],
-                 id="concept-link-unlisted"),
+    pytest.param(
+        "A [DCGAN](https://arxiv.org/abs/1511.06434) (Kaplan et al., 2020)." + LIST,
+        [(1, 3, "RC210")],
+        id="concept-link-unlisted",
+    ),
     pytest.param("A [**residual**](https://arxiv.org/pdf/2001.08361.pdf) net." + LIST, [], id="concept-link-listed"),
     # co-authors decide between entries of one first author and year
     pytest.param(
@@ -147,7 +150,7 @@ def test_year_mismatch_names_only_the_entrys_own_year() -> None:
     text = (
         "[Settles et al. (2008)](https://papers.example/mil.html) introduced EGL.\n\n## References\n\n"
         "[1] Burr Settles. [Active learning literature survey.](https://example.org/survey.pdf) 2010.\n"
-        "[2] Settles et al. [\"Multiple-Instance Active Learning.\"](https://papers.example/mil.html) NIPS 2007.\n"
+        '[2] Settles et al. ["Multiple-Instance Active Learning."](https://papers.example/mil.html) NIPS 2007.\n'
     )
     (diag,) = [d for d in findings(text) if d.code == "RC203"]
     assert diag.message.endswith("year 2008 differs from the entry's 2007 (line 6)")
@@ -173,7 +176,10 @@ def test_a_repeated_mismatch_is_one_finding_naming_the_other_places() -> None:
 def _run(path: Path, *args: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, "-m", "refcheck", "--offline", "--no-cache", *args, path.name],
-        cwd=path.parent, capture_output=True, text=True, timeout=60,
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 1, proc.stderr
     data: dict[str, Any] = json.loads(proc.stdout)

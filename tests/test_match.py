@@ -135,7 +135,7 @@ def test_year_mismatch_names_the_entry_whose_url_the_citation_links() -> None:
     text = (
         "[Settles et al. (2008)](https://papers.example/mil.html) introduced EGL.\n\n## References\n\n"
         "[1] Burr Settles. [Active learning literature survey.](https://example.org/survey.pdf) 2010.\n"
-        "[2] Settles et al. [\"Multiple-Instance Active Learning.\"](https://papers.example/mil.html) NIPS 2007.\n"
+        '[2] Settles et al. ["Multiple-Instance Active Learning."](https://papers.example/mil.html) NIPS 2007.\n'
     )
     doc = parse_markdown(text, Path("/tmp/doc.md"), "doc.md")
     found, _ = check_document(doc, [], set(), uncited_bib=False)

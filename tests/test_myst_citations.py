@@ -27,10 +27,14 @@ def cites(text: str) -> list[tuple[int, int, int, str | None]]:
         # The first key sits on the role's `{` (the whole role is its span); later keys on themselves.
         ("Done {cite:p}`a,b`.", [(1, 6, 19, "a"), (1, 17, 18, "b")]),
         ("Done {cite:p}`alpha, beta ;gamma`.", [(1, 6, 34, "alpha"), (1, 22, 26, "beta"), (1, 28, 33, "gamma")]),
-        ("Done {cite:ps}`a` {cite:ts}`b` {cite:alp}`c` {cite:alps}`d`.",
-         [(1, 6, 18, "a"), (1, 19, 31, "b"), (1, 32, 45, "c"), (1, 46, 60, "d")]),
-        ("Year {cite:year}`a`, {cite:yearpar}`b`, {cite:author}`c`.",
-         [(1, 6, 20, "a"), (1, 22, 39, "b"), (1, 41, 57, "c")]),
+        (
+            "Done {cite:ps}`a` {cite:ts}`b` {cite:alp}`c` {cite:alps}`d`.",
+            [(1, 6, 18, "a"), (1, 19, 31, "b"), (1, 32, 45, "c"), (1, 46, 60, "d")],
+        ),
+        (
+            "Year {cite:year}`a`, {cite:yearpar}`b`, {cite:author}`c`.",
+            [(1, 6, 20, "a"), (1, 22, 39, "b"), (1, 41, 57, "c")],
+        ),
         ("Note {footcite}`a` and {footcite:t}`b`.", [(1, 6, 19, "a"), (1, 24, 39, "b")]),
         # mystmd's `{prefix}key{suffix}`; Sphinx's explicit title `text <key>`.
         ("See {cite:p}`{see}smith2020{p. 3}`.", [(1, 5, 35, "smith2020")]),
@@ -78,7 +82,9 @@ def test_every_documented_role_is_recognised() -> None:
 
 def bib(*keys: str) -> list[Reference]:
     return [
-        Reference(ReferenceSource.BIB, Span(i + 1, 1, i + 1, 2), key, "refs.bib", key=key, authors=("smith",), year="2020")
+        Reference(
+            ReferenceSource.BIB, Span(i + 1, 1, i + 1, 2), key, "refs.bib", key=key, authors=("smith",), year="2020"
+        )
         for i, key in enumerate(keys)
     ]
 
@@ -99,9 +105,7 @@ def test_unknown_key_is_undefined_at_its_exact_position() -> None:
 
 def test_cited_keys_count_as_cited_entries() -> None:
     text = "Known {cite}`smith2020` only.\n"
-    assert findings(text, bib("smith2020", "jones2019")) == [
-        (2, 1, "RC202", "BibTeX entry jones2019 is never cited")
-    ]
+    assert findings(text, bib("smith2020", "jones2019")) == [(2, 1, "RC202", "BibTeX entry jones2019 is never cited")]
 
 
 def test_a_doi_written_as_the_key_needs_no_entry() -> None:

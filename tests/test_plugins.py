@@ -94,7 +94,12 @@ def test_a_plugin_rule_is_reported_selected_and_explained(
     monkeypatch.chdir(tmp_path)
     result = refcheck.check_paths(["a.md"])
     assert [(d.path, d.span.line, d.span.column, d.code) for d in result.diagnostics] == [("a.md", 3, 12, "RC901")]
-    assert refcheck.check_paths(["a.md"], refcheck.Config(offline=True, use_cache=False, ignore=frozenset({"RC901"}))).diagnostics == []
+    assert (
+        refcheck.check_paths(
+            ["a.md"], refcheck.Config(offline=True, use_cache=False, ignore=frozenset({"RC901"}))
+        ).diagnostics
+        == []
+    )
     sarif = refcheck.render(result, "sarif")
     assert '"ruleId": "RC901"' in sarif and '"id": "RC901"' in sarif
     assert cli.main(["--explain", "todo-left"]) == 0

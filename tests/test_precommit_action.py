@@ -98,9 +98,7 @@ def test_summary_false_leaves_the_job_summary_alone(tmp_path: Path) -> None:
 @needs_cli
 def test_output_file_receives_the_report_in_the_chosen_format(tmp_path: Path) -> None:
     (tmp_path / "draft.md").write_text(BAD, "utf-8")
-    done, _ = run_step(
-        tmp_path, "draft.md --offline", format="sarif", output_file="refcheck.sarif", fail="false"
-    )
+    done, _ = run_step(tmp_path, "draft.md --offline", format="sarif", output_file="refcheck.sarif", fail="false")
     assert done.returncode == 0, done.stderr
     log = json.loads((tmp_path / "refcheck.sarif").read_text("utf-8"))
     assert log["version"] == "2.1.0"

@@ -62,9 +62,7 @@ def local_config() -> str:
 
 
 def git(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 @pytest.fixture

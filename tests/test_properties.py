@@ -19,17 +19,85 @@ from refcheck.sources import decode
 
 # Pieces that exercise every grammar and block kind, glued with random text and line breaks.
 _PIECES = [
-    "Smith et al. (2019)", "(Smith, 2019; Jones & Lee, 2020a)", "[Kaplan et al., 2020](https://arxiv.org/abs/2001.08361)",
-    "[1]", "[2-4]", "[^1]", "[^note]", "[@key]", "[@a, p. 3; -@b]", "@key", "[@doi:10.1000/x]", "[@tag:t]",
-    "[text][ref]", "[ref]", "![img](pic.png)", "[link](other.md#part)", "[self](#refs)", "<https://e.org>",
-    "https://doi.org/10.1000/xyz.", "arXiv:2001.08361", "doi:10.1000/abc", "<a href='x.md'>a</a>", '<d-cite key="a,b">',
-    "<img src=y.png>", "<!-- refcheck: disable-next-line RC201 -->", "<!-- refcheck: disable -->", "`code [1]`",
-    "$x^2 [3]$", "$$\n[4]\n$$", "\\[", "\\]", "**bold**", "_it_", "&amp;", "{#id}", "|", "---", "***",
-    "[", "]", "(", ")", "`", "``", "<", ">", "$", "*", "\\", "@", "#", ":", "&", "{{ site.url }}",
-    "Ünïcödé", "名前 (2019)", "😀", "\u200b", "\t", "\ufeff",
+    "Smith et al. (2019)",
+    "(Smith, 2019; Jones & Lee, 2020a)",
+    "[Kaplan et al., 2020](https://arxiv.org/abs/2001.08361)",
+    "[1]",
+    "[2-4]",
+    "[^1]",
+    "[^note]",
+    "[@key]",
+    "[@a, p. 3; -@b]",
+    "@key",
+    "[@doi:10.1000/x]",
+    "[@tag:t]",
+    "[text][ref]",
+    "[ref]",
+    "![img](pic.png)",
+    "[link](other.md#part)",
+    "[self](#refs)",
+    "<https://e.org>",
+    "https://doi.org/10.1000/xyz.",
+    "arXiv:2001.08361",
+    "doi:10.1000/abc",
+    "<a href='x.md'>a</a>",
+    '<d-cite key="a,b">',
+    "<img src=y.png>",
+    "<!-- refcheck: disable-next-line RC201 -->",
+    "<!-- refcheck: disable -->",
+    "`code [1]`",
+    "$x^2 [3]$",
+    "$$\n[4]\n$$",
+    "\\[",
+    "\\]",
+    "**bold**",
+    "_it_",
+    "&amp;",
+    "{#id}",
+    "|",
+    "---",
+    "***",
+    "[",
+    "]",
+    "(",
+    ")",
+    "`",
+    "``",
+    "<",
+    ">",
+    "$",
+    "*",
+    "\\",
+    "@",
+    "#",
+    ":",
+    "&",
+    "{{ site.url }}",
+    "Ünïcödé",
+    "名前 (2019)",
+    "😀",
+    "\u200b",
+    "\t",
+    "\ufeff",
 ]
-_LINE_STARTS = ["", "# ", "## References\n\n", "- ", "1. ", "> ", "    ", "```\n", "```bibtex\n", "[^1]: ", "[ref]: ",
-                "[1] ", "| a | b |\n|---|---|\n| ", "**References**\n\n", "[@tag:t]: doi:10.1/x\n", "---\n"]
+_LINE_STARTS = [
+    "",
+    "# ",
+    "## References\n\n",
+    "- ",
+    "1. ",
+    "> ",
+    "    ",
+    "```\n",
+    "```bibtex\n",
+    "[^1]: ",
+    "[ref]: ",
+    "[1] ",
+    "| a | b |\n|---|---|\n| ",
+    "**References**\n\n",
+    "[@tag:t]: doi:10.1/x\n",
+    "---\n",
+]
 
 piece = st.one_of(st.sampled_from(_PIECES), st.text(max_size=12))
 line = st.builds(
@@ -43,8 +111,24 @@ markdown = st.builds(
 )
 
 _FIELD = st.one_of(
-    st.sampled_from(["Smith, A. and Jones, B.", "{Org Name}", "Müller, J{\\\"u}rgen", "2020", "10.1000/x", "2001.08361",
-                     "{nested {braces}}", "\"quoted\"", "{unclosed", "}", "", "@", "#", "month = jan"]),
+    st.sampled_from(
+        [
+            "Smith, A. and Jones, B.",
+            "{Org Name}",
+            'Müller, J{\\"u}rgen',
+            "2020",
+            "10.1000/x",
+            "2001.08361",
+            "{nested {braces}}",
+            '"quoted"',
+            "{unclosed",
+            "}",
+            "",
+            "@",
+            "#",
+            "month = jan",
+        ]
+    ),
     st.text(max_size=15),
 )
 _FIELD_NAMES = ["author", "title", "year", "doi", "eprint", "journal", "url", "x"]
@@ -109,11 +193,19 @@ def check_bibtex_properties(text: str) -> None:
 @example("0 $$\n[4]\n$$ Smith et al. (2019)\n---\n\n# 0 $$\n[4]\n$$\n")  # a setext heading, its text again later
 @example("$$\n[4]\n$$ (Smith, 2019; Jones & Lee, 2020a)\n---\n\n# $$\n[4]\n$$ Smith et al. (2019)\n")
 # mistune emits the list before the lazy lines of the fence left open in the quote above it.
-@example("\n\n\n> Smith et al. (2019)\n> ```bibtex\nSmith et al. (2019) @{\nSmith et al. (2019) Smith et al. (2019)\n- Smith et al. (2019)\n\n> ")
-@example("\n\n\n> Smith et al. (2019)\n> ```bibtex\nSmith et al. (2019)\nSmith et al. (2019)\n@{\n- Smith et al. (2019) Smith et al. (2019)\n> ")
+@example(
+    "\n\n\n> Smith et al. (2019)\n> ```bibtex\nSmith et al. (2019) @{\nSmith et al. (2019) Smith et al. (2019)\n- Smith et al. (2019)\n\n> "
+)
+@example(
+    "\n\n\n> Smith et al. (2019)\n> ```bibtex\nSmith et al. (2019)\nSmith et al. (2019)\n@{\n- Smith et al. (2019) Smith et al. (2019)\n> "
+)
 # A ```bibtex opening fence is not the closing fence of the block left open in the quote above it.
-@example("\n\n\n\n\n> Smith et al. (2019)\n> ```\nSmith et al. (2019)\n```bibtex\n\n\n@ (Smith, 2019; Jones & Lee, 2020a)\n```\n\n")
-@example("\n\n\n\n\n> Smith et al. (2019)\n> ```\nSmith et al. (2019)\n```bibtex\n0@ (Smith, 2019; Jones & Lee, 2020a)\n```\n\n")
+@example(
+    "\n\n\n\n\n> Smith et al. (2019)\n> ```\nSmith et al. (2019)\n```bibtex\n\n\n@ (Smith, 2019; Jones & Lee, 2020a)\n```\n\n"
+)
+@example(
+    "\n\n\n\n\n> Smith et al. (2019)\n> ```\nSmith et al. (2019)\n```bibtex\n0@ (Smith, 2019; Jones & Lee, 2020a)\n```\n\n"
+)
 def test_generated_markdown_parses_with_positions_inside_the_file(text: str) -> None:
     check_markdown_properties(text)
 

@@ -19,9 +19,7 @@ def _found(result: refcheck.Result) -> list[tuple[str, int, int, str]]:
 
 
 def test_all_names_the_public_api() -> None:
-    assert set(refcheck.__all__) >= {
-        "check_text", "check_paths", "Config", "Result", "Diagnostic", "Severity", "rules"
-    }
+    assert set(refcheck.__all__) >= {"check_text", "check_paths", "Config", "Result", "Diagnostic", "Severity", "rules"}
     for name in refcheck.__all__:
         assert hasattr(refcheck, name), name
 
@@ -62,16 +60,28 @@ def test_check_paths_checks_files_and_directories(tmp_path: Path, monkeypatch: p
     result = refcheck.check_paths(["docs"])
     assert _found(result) == [("docs/a.md", 1, 5, "RC201"), ("docs/a.md", 5, 4, "RC202")]
     assert list(tmp_path.iterdir()) == [tmp_path / "docs"]  # no cache file
-    only = refcheck.check_paths([tmp_path / "docs" / "a.md"], refcheck.Config(offline=True, select=frozenset({"RC202"})))
+    only = refcheck.check_paths(
+        [tmp_path / "docs" / "a.md"], refcheck.Config(offline=True, select=frozenset({"RC202"}))
+    )
     assert _found(only) == [("docs/a.md", 5, 4, "RC202")]
 
 
 def test_the_package_is_typed(tmp_path: Path) -> None:
     assert (Path(refcheck.__file__).parent / "py.typed").is_file()
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "-c",
-         "import refcheck\nr: refcheck.Result = refcheck.check_text('x')\nn: int = r.diagnostics[0].span.line\n"],
-        capture_output=True, text=True, check=False, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--follow-imports=silent",
+            "-c",
+            "import refcheck\nr: refcheck.Result = refcheck.check_text('x')\nn: int = r.diagnostics[0].span.line\n",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
         env={**os.environ, "MYPYPATH": str(Path(refcheck.__file__).parent.parent)},
     )
     assert "Success" in done.stdout, done.stdout + done.stderr

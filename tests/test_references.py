@@ -285,8 +285,7 @@ CASES = [
         arxiv=("1601.06759", "1601.06759"),
     ),
     Case(
-        '**[25]** Han, Song, Huizi Mao, and William J. Dally. "**Deep compression**." CoRR, abs/1510.00149 2 '
-        "(2015).",
+        '**[25]** Han, Song, Huizi Mao, and William J. Dally. "**Deep compression**." CoRR, abs/1510.00149 2 (2015).',
         ("han", "mao", "dally"),
         "2015",
         "Deep compression",
@@ -386,9 +385,7 @@ CASES = [
         ("1810.00825",),
     ),
     # further reading / link-only entries
-    Case(
-        "[Bracken](https://doi.org/10.7717/peerj-cs.104)", (), None, "Bracken", dois=("10.7717/peerj-cs.104",)
-    ),
+    Case("[Bracken](https://doi.org/10.7717/peerj-cs.104)", (), None, "Bracken", dois=("10.7717/peerj-cs.104",)),
     Case("Some notes I found useful", (), None, None),
     # HTML and emphasis around the parts
     Case(
@@ -397,9 +394,7 @@ CASES = [
         "2019",
         "A bold claim",
     ),
-    Case(
-        "Smith, J. (2019). _Emphasised title_. Journal of *Things*.", ("smith",), "2019", "Emphasised title"
-    ),
+    Case("Smith, J. (2019). _Emphasised title_. Journal of *Things*.", ("smith",), "2019", "Emphasised title"),
     Case(
         "van der Berg, A., & de la Cruz, J. (2021). Particles. Venue.",
         ("van der berg", "de la cruz"),
@@ -475,9 +470,7 @@ def test_arxiv_doi_also_counts_as_arxiv_id():
 
 
 def test_citeseerx_query_is_not_a_doi():
-    ref = parse(
-        "[2] Max Welling. [“Title.”](http://citeseerx.ist.psu.edu/viewdoc/summary?doi=10.1.1.226.363) 2011."
-    )
+    ref = parse("[2] Max Welling. [“Title.”](http://citeseerx.ist.psu.edu/viewdoc/summary?doi=10.1.1.226.363) 2011.")
     assert ref.dois == () and ref.urls == ("http://citeseerx.ist.psu.edu/viewdoc/summary?doi=10.1.1.226.363",)
 
 

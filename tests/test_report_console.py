@@ -24,9 +24,7 @@ def sample() -> RunResult:
             diag("notes.md", 2, 3, "RC202", "uncited entry: Kaplan (2020)"),
         ],
         notices=["network unreachable: 4 links not checked"],
-        summary=Summary(
-            files=2, citations=6, references=5, links=7, errors=1, warnings=1, infos=1, unchecked_links=4
-        ),
+        summary=Summary(files=2, citations=6, references=5, links=7, errors=1, warnings=1, infos=1, unchecked_links=4),
         incomplete=True,
     )
 

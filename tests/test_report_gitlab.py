@@ -46,9 +46,7 @@ def test_fingerprints_are_unique_and_survive_line_moves() -> None:
     first = [issue["fingerprint"] for issue in json.loads(render_gitlab(RunResult(diagnostics=same)))]
     assert len(set(first)) == 2
     moved = [diag("a.md", 4, "RC404", "no file x.png"), diag("a.md", 9, "RC404", "no file x.png")]
-    assert [
-        issue["fingerprint"] for issue in json.loads(render_gitlab(RunResult(diagnostics=moved)))
-    ] == first
+    assert [issue["fingerprint"] for issue in json.loads(render_gitlab(RunResult(diagnostics=moved)))] == first
 
 
 def test_no_findings_is_an_empty_array() -> None:

@@ -172,9 +172,11 @@ def test_streamed_json_is_byte_identical_to_one_dump() -> None:
     from refcheck.model import Diagnostic, RunResult, Severity, Span, Summary
     from refcheck.report.json_format import iter_json, to_json_object
 
-    awkward = ' ü \\ \n \t \u2028 \U0001f600 \x01 </script>'
-    many = [Diagnostic(f'd"{i % 3}".md', Span(i + 1, 2, i + 1, 5), "RC201", f'cite "{i}"{awkward}', Severity.ERROR)
-            for i in range(50)]
+    awkward = " ü \\ \n \t \u2028 \U0001f600 \x01 </script>"
+    many = [
+        Diagnostic(f'd"{i % 3}".md', Span(i + 1, 2, i + 1, 5), "RC201", f'cite "{i}"{awkward}', Severity.ERROR)
+        for i in range(50)
+    ]
     for result in (RunResult(), RunResult(diagnostics=many, notices=["n"], summary=Summary(files=3))):
         expected = _json.dumps(to_json_object(result), indent=2, ensure_ascii=False) + "\n"
         assert "".join(iter_json(result)) == expected

@@ -170,8 +170,16 @@ def test_deep_blockquotes_and_lists_raise_no_recursion_error(tmp_path: Path, dep
         "![" * 200_000,
     ],
     ids=[
-        "brackets", "tags", "backtick-runs", "dollars", "parens", "footnote-defs", "entry-brackets", "entry-nesting",
-        "names", "images",
+        "brackets",
+        "tags",
+        "backtick-runs",
+        "dollars",
+        "parens",
+        "footnote-defs",
+        "entry-brackets",
+        "entry-nesting",
+        "names",
+        "images",
     ],
 )
 def test_unclosed_syntax_in_one_long_block_takes_linear_time(tmp_path: Path, text: str) -> None:

@@ -53,9 +53,7 @@ def test_check_mode_fails_on_a_stale_file_and_passes_once_regenerated(tmp_path: 
 @pytest.mark.parametrize("rule", rules.RULES, ids=lambda rule: rule.code)
 def test_every_rule_has_an_indexed_section_with_all_parts(rule: rules.Rule) -> None:
     text = GEN.render()
-    assert (
-        f"| [{rule.code}](#{rule.code.lower()}-{rule.name}) | `{rule.name}` | {rule.severity.label} |" in text
-    )
+    assert f"| [{rule.code}](#{rule.code.lower()}-{rule.name}) | `{rule.name}` | {rule.severity.label} |" in text
     section = text.split(f"### {rule.code} {rule.name}\n", 1)[1].split("\n### ", 1)[0]
     assert f"Default severity: **{rule.severity.label}**" in section
     for label in ("**What it flags.**", "**Why it matters.**", "**Example.**", "**How to fix.**"):
@@ -79,9 +77,7 @@ def test_inline_suppression_is_offered_only_where_a_line_can_carry_it() -> None:
     assert "disable-next-line RC102" not in text
 
 
-@pytest.mark.skipif(
-    not (ROOT / "refcheck" / "cli.py").exists(), reason="refcheck.cli (the CLI) is not written yet"
-)
+@pytest.mark.skipif(not (ROOT / "refcheck" / "cli.py").exists(), reason="refcheck.cli (the CLI) is not written yet")
 def test_offline_examples_fire_their_rule(tmp_path: Path) -> None:
     for code in OFFLINE:
         (tmp_path / f"{code}.md").write_text(rules.get(code).example, "utf-8")

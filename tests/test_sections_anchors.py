@@ -38,7 +38,9 @@ def test_reference_section_headings_are_recognised(heading: str) -> None:
     assert refs(f"Text.\n\n{heading}\n\n- {ENTRY}\n") == [("list", 5, 3, None)]
 
 
-@pytest.mark.parametrize("heading", ["## Referencing styles", "## Sources of error in practice", "## Citation needed here"])
+@pytest.mark.parametrize(
+    "heading", ["## Referencing styles", "## Sources of error in practice", "## Citation needed here"]
+)
 def test_headings_that_only_contain_the_word_are_not_sections(heading: str) -> None:
     assert refs(f"Text.\n\n{heading}\n\n- {ENTRY}\n") == []
 
@@ -63,7 +65,9 @@ def test_further_reading_is_parsed_but_marked() -> None:
 
 
 def test_bibtex_code_block_in_a_document_is_a_bibliography() -> None:
-    text = "## Citations\n\n```bibtex\n@misc{k2020,\n  author = {Kaplan, J.},\n  title = {S},\n  year = {2020}\n}\n```\n"
+    text = (
+        "## Citations\n\n```bibtex\n@misc{k2020,\n  author = {Kaplan, J.},\n  title = {S},\n  year = {2020}\n}\n```\n"
+    )
     assert refs(text) == [("bib", 4, 1, "k2020")]
 
 
@@ -139,8 +143,9 @@ def test_repeated_headings_get_numeric_suffixes_and_explicit_ids_count() -> None
 
 
 def test_html_ids_and_names_are_anchors() -> None:
-    doc = parse_markdown('<a name="top"></a>\n\n<div id="box">x</div>\n\nText <span id="inline">y</span>.\n',
-                         Path("/tmp/d.md"), "d.md")
+    doc = parse_markdown(
+        '<a name="top"></a>\n\n<div id="box">x</div>\n\nText <span id="inline">y</span>.\n', Path("/tmp/d.md"), "d.md"
+    )
     assert {"top", "box", "inline"} <= doc.anchors
 
 

@@ -52,7 +52,7 @@ def _run(*args: str) -> tuple[int, str]:
         (["--retries", "-1"], "--retries: expected a whole number from 0 to 100, got -1"),
         (["--max-concurrency", "0"], "--max-concurrency: expected a whole number from 1 to 10000, got 0"),
         (["--max-per-host", "many"], "--max-per-host: expected a whole number from 1 to 1024, got 'many'"),
-        (["--max-file-size", "9" * 400], "--max-file-size: expected a size such as \"10MB\""),
+        (["--max-file-size", "9" * 400], '--max-file-size: expected a size such as "10MB"'),
         (["--max-file-size", "9" * 25], "--max-file-size: expected a size from 0 to 1,000,000,000,000 bytes"),
         (["--cache-max-age", "9" * 25 + "w"], "--cache-max-age: expected a duration from 0 to 3650 days"),
         (["--arxiv-api-url", "http://xn--:99999/"], "--arxiv-api-url: expected an http(s) URL"),
@@ -85,16 +85,16 @@ def test_bad_command_line_value_is_exit_two_naming_the_flag(workdir: Path, args:
         ("cache_max_age = inf", "cache_max_age: expected a duration from 0 to 3650 days, got inf"),
         ("jobs = 100000000", "jobs: expected a whole number from 1 to 1024, got 100000000"),
         ("jobs = true", "jobs: expected a whole number from 1 to 1024, got True"),
-        ("max_file_size = 1e400", "max_file_size: expected a size such as \"10MB\", got inf"),
+        ("max_file_size = 1e400", 'max_file_size: expected a size such as "10MB", got inf'),
         ("mailto = []", "mailto: expected a string, got []"),
         ("root_dir = []", "root_dir: expected a path (a string), got []"),
         ("user_agent = 5", "user_agent: expected a string, got 5"),
         ("timeout = { a = 1 }", "timeout: expected a number above 0 and at most 86400 seconds, got {'a': 1}"),
-        ("fail_on = 1", "fail_on: expected \"error\", \"warning\" or \"info\", got 1"),
+        ("fail_on = 1", 'fail_on: expected "error", "warning" or "info", got 1'),
         ('bib = ["a\\u0000b.bib"]', "bib: a path cannot contain a NUL byte"),
         ('root_dir = "a\\u0000b"', "root_dir: a path cannot contain a NUL byte"),
         ('cache = "a\\u0000b"', "cache: a path cannot contain a NUL byte"),
-        ("accept = [200, true]", "accept: expected status codes such as 200 or \"200..=299\", got True"),
+        ("accept = [200, true]", 'accept: expected status codes such as 200 or "200..=299", got True'),
         ('headers = { "h.example" = { "X-A" = "1\\r\\nX-B: 2" } }', "headers: h.example: invalid header 'X-A'"),
         ('headers = { "h.example" = { "Bad Name" = "1" } }', "headers: h.example: invalid header 'Bad Name'"),
         ("no_such_key = 1", "unknown key 'no_such_key'"),
@@ -114,9 +114,16 @@ def test_bad_config_value_is_exit_two_naming_the_file_and_key(workdir: Path, tom
         (b"tool = 1\n", False, "pyproject.toml: tool: expected a table, got 1"),
         (b"tool = 1\n", True, "pyproject.toml: tool: expected a table, got 1"),
         (b"[tool]\nrefcheck = 1\n", True, "pyproject.toml: [tool.refcheck] must be a table, got 1"),
-        (b"[tool.refcheck]\ntimeout = 5\n# caf\xe9\n", False, "pyproject.toml: not UTF-8 text (invalid byte at line 3)"),
-        (b"[tool.refcheck]\nexclude = " + b"[" * 5000 + b"]" * 5000 + b"\n", False,
-         "pyproject.toml: invalid TOML: arrays or tables nested too deeply"),
+        (
+            b"[tool.refcheck]\ntimeout = 5\n# caf\xe9\n",
+            False,
+            "pyproject.toml: not UTF-8 text (invalid byte at line 3)",
+        ),
+        (
+            b"[tool.refcheck]\nexclude = " + b"[" * 5000 + b"]" * 5000 + b"\n",
+            False,
+            "pyproject.toml: invalid TOML: arrays or tables nested too deeply",
+        ),
     ],
 )
 def test_malformed_pyproject_is_exit_two_naming_the_file(
@@ -168,8 +175,11 @@ setting_values = st.one_of(
     _SCALARS,
     st.lists(_SCALARS, max_size=3),
     st.dictionaries(st.text(min_size=1, max_size=8), _SCALARS, max_size=2),
-    st.dictionaries(st.text(min_size=1, max_size=8), st.dictionaries(st.text(min_size=1, max_size=8), _SCALARS,
-                                                                      max_size=2), max_size=2),
+    st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.dictionaries(st.text(min_size=1, max_size=8), _SCALARS, max_size=2),
+        max_size=2,
+    ),
 )
 _FLAGS = [s.option for s in SETTINGS if s.option and s.check.__name__ != "boolean"]
 _SWITCHES = ["--offline", "--no-links", "--no-verify", "--uncited-bib", "--allow-private", "--no-cache"]

@@ -104,9 +104,7 @@ def test_invalid_utf8_on_standard_input_with_output_file(tmp_path: Path) -> None
 def test_standard_input_over_the_limit_is_not_read_to_the_end(tmp_path: Path) -> None:
     proc = _cli(tmp_path, ["--max-file-size", "1KB", "-"], b"x" * 3_000_000)
     assert proc.returncode == 0
-    assert _findings(proc.stdout) == [
-        (1, 1, "RC105", "standard input is over max_file_size (1,000 bytes); skipped")
-    ]
+    assert _findings(proc.stdout) == [(1, 1, "RC105", "standard input is over max_file_size (1,000 bytes); skipped")]
 
 
 @pytest.mark.parametrize(

@@ -21,15 +21,32 @@ def rc106(text: str) -> list[tuple[int, int, int, str]]:
     ("text", "expected"),
     [
         # The LLM report's empty final heading (corpus: llm-dzhng-deep-research-revops).
-        ("# Report\n\nFindings.\n\n## Sources\n", [(5, 1, 11, "reference section 'Sources' at line 5: 0 entries read")]),
-        ("## References\n\n## Appendix\n\nText.\n", [(1, 1, 14, "reference section 'References' at line 1: 0 entries read")]),
-        ("Text.\n\n**References:**\n\n# Next\n", [(3, 1, 16, "reference section 'References' at line 3: 0 entries read")]),
-        ("Text.\n\n  ### Bibliography {#bib}\n", [(3, 3, 26, "reference section 'Bibliography' at line 3: 0 entries read")]),
+        (
+            "# Report\n\nFindings.\n\n## Sources\n",
+            [(5, 1, 11, "reference section 'Sources' at line 5: 0 entries read")],
+        ),
+        (
+            "## References\n\n## Appendix\n\nText.\n",
+            [(1, 1, 14, "reference section 'References' at line 1: 0 entries read")],
+        ),
+        (
+            "Text.\n\n**References:**\n\n# Next\n",
+            [(3, 1, 16, "reference section 'References' at line 3: 0 entries read")],
+        ),
+        (
+            "Text.\n\n  ### Bibliography {#bib}\n",
+            [(3, 3, 26, "reference section 'Bibliography' at line 3: 0 entries read")],
+        ),
         # Only a code block of something other than BibTeX: nothing read.
-        ("## References\n\n```\nsee the wiki\n```\n", [(1, 1, 14, "reference section 'References' at line 1: 0 entries read")]),
+        (
+            "## References\n\n```\nsee the wiki\n```\n",
+            [(1, 1, 14, "reference section 'References' at line 1: 0 entries read")],
+        ),
     ],
 )
-def test_empty_reference_section_is_reported_at_its_heading(text: str, expected: list[tuple[int, int, int, str]]) -> None:
+def test_empty_reference_section_is_reported_at_its_heading(
+    text: str, expected: list[tuple[int, int, int, str]]
+) -> None:
     assert rc106(text) == expected
 
 
@@ -45,8 +62,8 @@ def test_empty_reference_section_is_reported_at_its_heading(text: str, expected:
         "## References\n\n```{bibliography}\n```\n\n## Appendix\n",
         "## References\n\n```{bibliography} refs.bib\n:style: plain\n```\n\n## Appendix\n",
         "## References\n\n:::{bibliography}\n:::\n\n## Appendix\n",
-        "## References\n\n<div id=\"refs\"></div>\n\n## Appendix\n",
-        "## References {.page_break_before}\n\n<!-- here -->\n<div id=\"refs\"></div>\n\n## Appendix\n",
+        '## References\n\n<div id="refs"></div>\n\n## Appendix\n',
+        '## References {.page_break_before}\n\n<!-- here -->\n<div id="refs"></div>\n\n## Appendix\n',
         "# References\n\n::: {#refs}\n:::\n\n# Appendix\n",
         "## References\n\n{% bibliography --cited %}\n\n## Appendix\n",
         "## References\n\n\\printbibliography\n\n## Appendix\n",
@@ -68,11 +85,19 @@ def test_a_keyed_document_still_hears_of_an_empty_section_that_is_not_last() -> 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("We follow \\citep{smith2020} here.\n", [(1, 11, 18, "citation-like text '\\\\citep{', but no citation could be read in this file")]),
-        ("Text.\n\nAs :cite:p:`smith2020` shows.\n", [(3, 4, 13, "citation-like text ':cite:p:`', but no citation could be read in this file")]),
+        (
+            "We follow \\citep{smith2020} here.\n",
+            [(1, 11, 18, "citation-like text '\\\\citep{', but no citation could be read in this file")],
+        ),
+        (
+            "Text.\n\nAs :cite:p:`smith2020` shows.\n",
+            [(3, 4, 13, "citation-like text ':cite:p:`', but no citation could be read in this file")],
+        ),
     ],
 )
-def test_citation_like_text_with_no_citation_read_is_said_once(text: str, expected: list[tuple[int, int, int, str]]) -> None:
+def test_citation_like_text_with_no_citation_read_is_said_once(
+    text: str, expected: list[tuple[int, int, int, str]]
+) -> None:
     assert rc106(text) == expected
 
 
@@ -149,4 +174,7 @@ def test_console_counts_files_without_citations_in_a_large_run(
     capsys.readouterr()
     main(["--offline", "--no-cache", "--jobs", "1", "--ignore", "RC201", "."])
     out = capsys.readouterr().out
-    assert out == "No citations in 3 of 25 files.\nChecked 25 files (22 citations, 0 references, 0 links): 0 errors, 0 warnings, 0 infos.\n"
+    assert (
+        out
+        == "No citations in 3 of 25 files.\nChecked 25 files (22 citations, 0 references, 0 links): 0 errors, 0 warnings, 0 infos.\n"
+    )

@@ -142,9 +142,9 @@ def _same_work(refs: Sequence[Reference]) -> Iterable[Diagnostic]:
         if more:
             lines = ", ".join(str(r.span.line) for r in listed)
             message = f"one work listed {len(listed)} times (lines {lines}): same {what} among them"
-        yield replace(_diagnostic(
-            second, second.span, rules.DUPLICATE_REFERENCE, message
-        ), related=tuple(r.span for r in more))
+        yield replace(
+            _diagnostic(second, second.span, rules.DUPLICATE_REFERENCE, message), related=tuple(r.span for r in more)
+        )
 
 
 def _bib_keys_twice(bib: Sequence[Reference]) -> Iterable[Diagnostic]:

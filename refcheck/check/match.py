@@ -175,7 +175,7 @@ def _identifies_work(citation: Citation) -> bool:
 
 
 def _count_fits(citation: Citation, ref: Reference) -> bool:
-    """"A and B" fits an entry of exactly two authors, "A et al." one of three or more (or a list cut
+    """ "A and B" fits an entry of exactly two authors, "A et al." one of three or more (or a list cut
     short with "et al."), "A" alone an entry of one author."""
     if citation.et_al:
         return len(ref.authors) >= 3 or ref.et_al
@@ -342,8 +342,10 @@ class Matcher:
         if by_author:
             # The entry the citation's link names (by identifier, URL or anchor) is the one it meant,
             # else the entry of the nearest year.
-            linked_entry = next((r for r in by_link if r in by_author), None) or self._keyed_next_to(c) or min(
-                by_author, key=lambda r: _year_distance(c.year, r.year)
+            linked_entry = (
+                next((r for r in by_link if r in by_author), None)
+                or self._keyed_next_to(c)
+                or min(by_author, key=lambda r: _year_distance(c.year, r.year))
             )
             self._year_differs(c, linked_entry)
             return

@@ -27,9 +27,7 @@ def needs_check(fragment: str, host: str) -> bool:
     if fragment in ("", "top") or fragment.startswith((":~:", "/", "!")):  # text fragment, hash routing
         return False
     bare_host = host.lower().removeprefix("www.")
-    return not (
-        (bare_host in CODE_HOSTS or bare_host.endswith(".sr.ht")) and _LINE_ANCHOR.fullmatch(fragment)
-    )
+    return not ((bare_host in CODE_HOSTS or bare_host.endswith(".sr.ht")) and _LINE_ANCHOR.fullmatch(fragment))
 
 
 def is_html(content_type: str | None) -> bool:

@@ -82,8 +82,9 @@ class _LookupThreads:
         self._idle = 0  # threads waiting for a job
         self._queued = 0  # jobs not yet taken
 
-    def submit(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[list[IPAddress]],
-               host: str, port: int) -> None:
+    def submit(
+        self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[list[IPAddress]], host: str, port: int
+    ) -> None:
         with self._lock:
             self._queued += 1
             start = self._queued > self._idle and self._threads < self._limit
@@ -172,8 +173,13 @@ class Connector:
     """Resolves with `Resolver`, refuses addresses the policy forbids, connects to the IP itself (TLS
     checked against the host name)."""
 
-    def __init__(self, resolver: Resolver, policy: AddressPolicy, reachability: Reachability,
-                 make_ssl_context: Callable[[], ssl.SSLContext]) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        policy: AddressPolicy,
+        reachability: Reachability,
+        make_ssl_context: Callable[[], ssl.SSLContext],
+    ) -> None:
         self._resolver = resolver
         self._policy = policy
         self._reach = reachability

@@ -24,10 +24,17 @@ _HIGH_WATER = 256 * 1024
 # An answer's head still incomplete past this many bytes is refused (h11's default is 16 KiB); one that
 # arrives whole in a single read (up to 256 KiB) is parsed as it is.
 MAX_HEAD = 64 * 1024
-WANTED_HEADERS = frozenset({
-    b"location", b"retry-after", b"content-type", b"content-encoding", b"content-length", b"cf-mitigated",
-    b"x-amzn-waf-action",
-})
+WANTED_HEADERS = frozenset(
+    {
+        b"location",
+        b"retry-after",
+        b"content-type",
+        b"content-encoding",
+        b"content-length",
+        b"cf-mitigated",
+        b"x-amzn-waf-action",
+    }
+)
 _NO_BODY = frozenset({204, 304})
 
 
@@ -284,8 +291,13 @@ class Connection(asyncio.Protocol):
         """An idle connection that may serve a request: the server has neither closed it nor sent
         anything unasked, and it has not been idle too long."""
         transport = self.transport
-        return (transport is not None and not transport.is_closing() and not self._eof
-                and not self._answered and now - self.idle_since < keepalive)
+        return (
+            transport is not None
+            and not transport.is_closing()
+            and not self._eof
+            and not self._answered
+            and now - self.idle_since < keepalive
+        )
 
     def abort(self) -> None:
         # abort, not close: a TLS close waits for the server's close_notify (up to 30 s) and leaves the

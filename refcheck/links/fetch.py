@@ -58,9 +58,16 @@ _DEADLINE_SLACK = 0.05  # seconds
 BOT_PREFIX_BYTES = 64 * 1024  # of a 403/503 body, read for challenge markers
 TOKEN_VARIABLES = {"github.com": "GITHUB_TOKEN", "api.github.com": "GITHUB_TOKEN"}
 _CHALLENGE_MARKERS = (
-    b"cf-browser-verification", b"challenge-platform", b"cf_chl_opt", b"<title>just a moment...</title>",
-    b"attention required! | cloudflare", b"_incapsula_resource", b"captcha-delivery.com", b"px-captcha",
-    b"awswafintegration", b"ddos-guard",
+    b"cf-browser-verification",
+    b"challenge-platform",
+    b"cf_chl_opt",
+    b"<title>just a moment...</title>",
+    b"attention required! | cloudflare",
+    b"_incapsula_resource",
+    b"captcha-delivery.com",
+    b"px-captcha",
+    b"awswafintegration",
+    b"ddos-guard",
 )
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -143,16 +150,26 @@ def _bot_header(response: Response) -> str | None:
 class Fetcher:
     """Checks URLs over the connections of `pools`; `requests` counts every HTTP request sent."""
 
-    def __init__(self, config: Config, pools: Pools, limits: Limits, user_agent: str,
-                 deadline: float | None = None, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        pools: Pools,
+        limits: Limits,
+        user_agent: str,
+        deadline: float | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.config = config
         self.pools = pools
         self.limits = limits
         self.deadline = deadline
         self.requests = 0
         self._environ = os.environ if environ is None else environ
-        self._defaults = {"user-agent": ("User-Agent", user_agent), "accept": ("Accept", ACCEPT),
-                          "accept-encoding": ("Accept-Encoding", ACCEPT_ENCODING)}
+        self._defaults = {
+            "user-agent": ("User-Agent", user_agent),
+            "accept": ("Accept", ACCEPT),
+            "accept-encoding": ("Accept-Encoding", ACCEPT_ENCODING),
+        }
         self._head_refused: set[str] = set()  # hosts that answered HEAD with 400/403/405/501
         self._rate_limited: dict[str, float] = {}  # host → until when it asked not to be asked
         self._headers: dict[tuple[str, bytes], list[tuple[bytes, bytes]]] = {}
@@ -212,8 +229,15 @@ class Fetcher:
                 target = permanent[1]
                 code, problem = "RC403", f"permanently redirected ({permanent[0]}) to {target}"
             missing = fragments - reply.found if reply.scanned else set()
-            return Outcome(code, problem, reply.status, target, anchors_found=reply.found,
-                           anchors_missing=frozenset(missing), anchors_truncated=reply.truncated)
+            return Outcome(
+                code,
+                problem,
+                reply.status,
+                target,
+                anchors_found=reply.found,
+                anchors_missing=frozenset(missing),
+                anchors_truncated=reply.truncated,
+            )
         text = _status_text(reply)
         if reply.status == 999 or reply.bot_marker:
             marker = f", {reply.bot_marker}" if reply.bot_marker else ""
@@ -353,8 +377,9 @@ class Fetcher:
                 self.pools.release(origin, connection)
             return reply
 
-    async def _exchange(self, origin: Origin, method: str, url: httpx.URL,
-                        fragments: set[str]) -> tuple[Connection, Reply]:
+    async def _exchange(
+        self, origin: Origin, method: str, url: httpx.URL, fragments: set[str]
+    ) -> tuple[Connection, Reply]:
         """The request and as much of its answer as the check needs; the connection is the caller's
         to release when this returns, closed when it raises."""
         headers = self._request_headers(url)
@@ -377,8 +402,14 @@ class Fetcher:
 
     async def _read(self, connection: Connection, response: Response, method: str, fragments: set[str]) -> Reply:
         status, headers = response.status, response.headers
-        reply = Reply(status, response.reason, method, headers.get("location"),
-                      parse_retry_after(headers.get("retry-after")), _bot_header(response))
+        reply = Reply(
+            status,
+            response.reason,
+            method,
+            headers.get("location"),
+            parse_retry_after(headers.get("retry-after")),
+            _bot_header(response),
+        )
         if method != "GET":
             return reply  # the answer to HEAD has no body: the connection is free again
         if fragments and self.config.accepts(status) and is_html(headers.get("content-type")):
@@ -414,8 +445,17 @@ class Fetcher:
         while chunk := await connection.read():
             if scan.feed(decoder.decode(chunk)) or decoder.truncated:
                 break
-        return Reply(reply.status, reply.reason, "GET", reply.location, reply.retry_after, reply.bot_marker,
-                     scanned=True, found=frozenset(scan.found), truncated=decoder.truncated and not scan.done)
+        return Reply(
+            reply.status,
+            reply.reason,
+            "GET",
+            reply.location,
+            reply.retry_after,
+            reply.bot_marker,
+            scanned=True,
+            found=frozenset(scan.found),
+            truncated=decoder.truncated and not scan.done,
+        )
 
     async def _challenge_in_body(self, connection: Connection, response: Response) -> str | None:
         try:
@@ -438,12 +478,20 @@ def _is_tls(exc: BaseException) -> bool:
 def _with_attempts(failure: Outcome, retries: int) -> Outcome:
     if retries == 0:
         return failure
-    return Outcome(failure.code, f"{failure.problem} (after {retries} retries)", failure.status,
-                   network_failure=failure.network_failure)
+    return Outcome(
+        failure.code,
+        f"{failure.problem} (after {retries} retries)",
+        failure.status,
+        network_failure=failure.network_failure,
+    )
 
 
 def _after_hops(outcome: Outcome, where: httpx.URL, hops: int) -> Outcome:
     if hops == 0:
         return outcome
-    return Outcome(outcome.code, f"{outcome.problem}, after a redirect to {where}", outcome.status,
-                   network_failure=outcome.network_failure)
+    return Outcome(
+        outcome.code,
+        f"{outcome.problem}, after a redirect to {where}",
+        outcome.status,
+        network_failure=outcome.network_failure,
+    )

@@ -30,8 +30,13 @@ class Outcome:
     from_cache: bool = False
 
     def to_cache(self) -> dict[str, Any]:
-        return {"status": self.status, "final": self.final_url, "code": self.code,
-                "problem": self.problem, "anchors": sorted(self.anchors_found)}
+        return {
+            "status": self.status,
+            "final": self.final_url,
+            "code": self.code,
+            "problem": self.problem,
+            "anchors": sorted(self.anchors_found),
+        }
 
     @classmethod
     def cached(cls, value: dict[str, Any], fragments: set[str], config: Config) -> Outcome | None:
@@ -47,8 +52,14 @@ class Outcome:
             return None
         if not config.accepts(status) or not fragments <= set(anchors):
             return None
-        return cls(code=code, problem=problem, status=status, final_url=final,
-                   anchors_found=frozenset(fragments), from_cache=True)
+        return cls(
+            code=code,
+            problem=problem,
+            status=status,
+            final_url=final,
+            anchors_found=frozenset(fragments),
+            from_cache=True,
+        )
 
 
 @dataclass(slots=True)

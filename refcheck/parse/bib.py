@@ -31,9 +31,7 @@ _splitter_log.propagate = False
 
 _YEAR = re.compile(r"(?<!\d)((?:1[5-9]|20)\d{2})([a-z])?(?!\d)")
 _EPRINT_CLASSES = re.compile(r"\s*\[[\w.,\s-]*\]$")  # `2204.07651 [cs, math]`
-_ARXIV_EPRINT = re.compile(
-    r"(?i:arxiv:)?\s*(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Za-z-]+)?/\d{7}(?:v\d+)?)"
-)
+_ARXIV_EPRINT = re.compile(r"(?i:arxiv:)?\s*(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Za-z-]+)?/\d{7}(?:v\d+)?)")
 # What a `year` field may say instead of a year without being wrong.
 _NOT_YET = re.compile(
     r"(?:forthcoming|in\s+press|to\s+appear|submitted|accepted|in\s+preparation|preprint|unpublished|n\.?\s?d\.?|"
@@ -228,7 +226,7 @@ def _reference(
             break
     if year is None:
         written = fields.get("year", fields.get("date", ("", None)))
-        value = written[0].strip().strip("{}\"").strip()
+        value = written[0].strip().strip('{}"').strip()
         if value and not _NOT_YET.match(value):  # "forthcoming", "in press", "n.d." are no mistake
             year_raw, year_span = value, placer.value_span(written[1], value, span)
     title = latex_to_text(fields["title"][0]) if "title" in fields else None

@@ -49,11 +49,11 @@ _ATOMIC_AUTHORS = (
 _YEAR = r"(?:1[6-9]\d\d|20\d\d)[a-z]?(?![\w-])|n\.\s?d\.|in\s+press|forthcoming"
 _YEARS = rf"(?P<years>(?:{_YEAR})(?:\s*[,;]\s*(?:{_YEAR}))*)"
 _LOCATOR = r"(?:\s*,\s*(?:pp?|ch|chap|sec|fig|eq|para|p\.p)\.?\s*[\w–-]+(?:\s*[-–]\s*\w+)?)"
-_PREFIX = r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.|for\s+example|for\s+instance|as\s+in|reviewed\s+in|but\s+see)\s*,?\s+)"
-
-_NARRATIVE = re.compile(
-    rf"(?<![\w@#/.-]){_ATOMIC_AUTHORS}(?P<poss>['’]s)?\s*\(\s*{_YEARS}{_LOCATOR}?\s*\)"
+_PREFIX = (
+    r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.|for\s+example|for\s+instance|as\s+in|reviewed\s+in|but\s+see)\s*,?\s+)"
 )
+
+_NARRATIVE = re.compile(rf"(?<![\w@#/.-]){_ATOMIC_AUTHORS}(?P<poss>['’]s)?\s*\(\s*{_YEARS}{_LOCATOR}?\s*\)")
 # The `(year)` that ends a narrative citation; the citation's names hold no parenthesis.
 _NARRATIVE_TAIL = re.compile(rf"\(\s*{_YEARS}{_LOCATOR}?\s*\)")
 _PAREN = re.compile(r"\((?P<body>[^()\n]*(?:\n[^()\n]*)?)\)")
@@ -89,18 +89,54 @@ _BARE_KEY = re.compile(r"(?:(?P<neg>-)(?<![\w@\[\\`]-)@|@(?<![\w@\[\\`]@))(?P<ke
 _QUARTO_XREF = re.compile(r"^(?:fig|tbl|sec|eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|alg|apx)[-:]")
 # Manubot's prefixes and its aliases (`pubmed:` for `pmid:`, `pmc:` for `pmcid:`, `http(s):` for `url:`).
 _MANUBOT_PREFIXES = (
-    "doi:", "arxiv:", "pmid:", "pmcid:", "pubmed:", "pmc:", "url:", "http:", "https:", "isbn:", "wikidata:",
-    "tag:", "raw:",
+    "doi:",
+    "arxiv:",
+    "pmid:",
+    "pmcid:",
+    "pubmed:",
+    "pmc:",
+    "url:",
+    "http:",
+    "https:",
+    "isbn:",
+    "wikidata:",
+    "tag:",
+    "raw:",
 )
 # MyST roles as markdown-it's myst_role plugin reads them: `{name}` directly before a code span, the
 # `{` not escaped. Only the citation roles of sphinxcontrib-bibtex and mystmd count; `{ref}`, `{numref}`,
 # `{eq}` and the rest are cross-references or markup.
 _MYST_ROLE = re.compile(r"\{(?<!\\\{)(?P<role>(?:foot)?cite(?::[a-z]+)?)\}")
 MYST_CITE_ROLES = frozenset(
-    ["cite", "cite:p", "cite:t", "cite:ps", "cite:ts", "cite:ct", "cite:cts", "cite:alp", "cite:alps",
-     "cite:label", "cite:labelpar", "cite:year", "cite:yearpar", "cite:author", "cite:authors",
-     "cite:authorpar", "cite:authorpars", "cite:cauthor", "cite:cauthors", "cite:empty",
-     "footcite", "footcite:p", "footcite:t", "footcite:ps", "footcite:ts", "footcite:ct", "footcite:cts"]
+    [
+        "cite",
+        "cite:p",
+        "cite:t",
+        "cite:ps",
+        "cite:ts",
+        "cite:ct",
+        "cite:cts",
+        "cite:alp",
+        "cite:alps",
+        "cite:label",
+        "cite:labelpar",
+        "cite:year",
+        "cite:yearpar",
+        "cite:author",
+        "cite:authors",
+        "cite:authorpar",
+        "cite:authorpars",
+        "cite:cauthor",
+        "cite:cauthors",
+        "cite:empty",
+        "footcite",
+        "footcite:p",
+        "footcite:t",
+        "footcite:ps",
+        "footcite:ts",
+        "footcite:ct",
+        "footcite:cts",
+    ]
 )
 # One key of a role's body: optional `{prefix}` and `{suffix}` (mystmd, sphinxcontrib-bibtex), keys
 # separated by commas (mystmd also takes `;`).
@@ -115,7 +151,120 @@ _NOWHERE = Span(1, 1, 1, 2)
 
 # Capitalised words that precede a year without being an author.
 _NOT_AUTHORS = frozenset(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "spring", "summer", "autumn", "fall", "winter", "the", "a", "an", "in", "on", "at", "by", "for", "from", "to", "of", "and", "or", "see", "since", "until", "before", "after", "during", "circa", "around", "about", "between", "version", "release", "released", "update", "updated", "accessed", "retrieved", "published", "copyright", "edition", "revised", "figure", "fig", "table", "section", "chapter", "eq", "equation", "appendix", "page", "note", "nature", "science", "cell", "arxiv", "preprint", "proceedings", "journal", "conference", "workshop", "blog", "press", "report", "thesis", "website", "online", "available", "python", "java", "windows", "ubuntu", "iphone", "android", "season", "episode", "year", "years", "vol", "volume", "issue", "part", "no", "number", "est", "founded", "since", "until", "ca", "c", "approximately"]
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "spring",
+        "summer",
+        "autumn",
+        "fall",
+        "winter",
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "to",
+        "of",
+        "and",
+        "or",
+        "see",
+        "since",
+        "until",
+        "before",
+        "after",
+        "during",
+        "circa",
+        "around",
+        "about",
+        "between",
+        "version",
+        "release",
+        "released",
+        "update",
+        "updated",
+        "accessed",
+        "retrieved",
+        "published",
+        "copyright",
+        "edition",
+        "revised",
+        "figure",
+        "fig",
+        "table",
+        "section",
+        "chapter",
+        "eq",
+        "equation",
+        "appendix",
+        "page",
+        "note",
+        "nature",
+        "science",
+        "cell",
+        "arxiv",
+        "preprint",
+        "proceedings",
+        "journal",
+        "conference",
+        "workshop",
+        "blog",
+        "press",
+        "report",
+        "thesis",
+        "website",
+        "online",
+        "available",
+        "python",
+        "java",
+        "windows",
+        "ubuntu",
+        "iphone",
+        "android",
+        "season",
+        "episode",
+        "year",
+        "years",
+        "vol",
+        "volume",
+        "issue",
+        "part",
+        "no",
+        "number",
+        "est",
+        "founded",
+        "since",
+        "until",
+        "ca",
+        "c",
+        "approximately",
+    ]
 )
 
 
@@ -247,8 +396,16 @@ def _author_year(
     doi = identifiers.doi_from_url(url) if url else None
     for year in _years(m.group("years")):
         yield Found(
-            CitationKind.AUTHOR_YEAR, start, end, ctx.text[start:end], authors, et_al, year,
-            url=url, arxiv_id=_norm_arxiv(arxiv), doi=_norm_doi(doi),
+            CitationKind.AUTHOR_YEAR,
+            start,
+            end,
+            ctx.text[start:end],
+            authors,
+            et_al,
+            year,
+            url=url,
+            arxiv_id=_norm_arxiv(arxiv),
+            doi=_norm_doi(doi),
         )
 
 
@@ -293,8 +450,13 @@ def link_wrapped(ctx: Context) -> Iterator[Found]:
             doi = identifiers.doi_from_url(link.url)
             if arxiv or doi:
                 yield Found(
-                    CitationKind.IDENTIFIER_LINK, link.start, link.end, ctx.text[link.start : link.end],
-                    url=link.url, arxiv_id=_norm_arxiv(arxiv), doi=_norm_doi(doi),
+                    CitationKind.IDENTIFIER_LINK,
+                    link.start,
+                    link.end,
+                    ctx.text[link.start : link.end],
+                    url=link.url,
+                    arxiv_id=_norm_arxiv(arxiv),
+                    doi=_norm_doi(doi),
                 )
 
 
@@ -429,9 +591,7 @@ def numeric(ctx: Context) -> Iterator[Found]:
         if ctx.known.numbered
         else {(link.text_start, link.text_start + len(link.text)) for link in ctx.scan.links if link.url}
     )
-    brackets = [
-        m for m in _NUMERIC.finditer(ctx.mask) if m.start() not in link_starts and m.span() not in link_texts
-    ]
+    brackets = [m for m in _NUMERIC.finditer(ctx.mask) if m.start() not in link_starts and m.span() not in link_texts]
     index = 0
     while index < len(brackets):
         run = [brackets[index]]
@@ -453,7 +613,9 @@ def numeric(ctx: Context) -> Iterator[Found]:
                 continue
         whole = _sup_wrapped(ctx.text, run[0].start(), run[-1].end())
         for m in run:
-            yield from _numbers(m.group("body"), m.start(), m.end(), m.start("body"), whole or ctx.text[m.start() : m.end()])
+            yield from _numbers(
+                m.group("body"), m.start(), m.end(), m.start("body"), whole or ctx.text[m.start() : m.end()]
+            )
 
 
 def _sup_wrapped(text: str, start: int, end: int) -> str | None:
@@ -529,8 +691,13 @@ def link_label(ctx: Context) -> Iterator[Found]:
     """`[text][n]` and `[n][]` uses of `[n]: url` definitions."""
     for link in ctx.scan.links:
         if link.reference_style and link.label is not None:
-            yield Found(CitationKind.LINK_LABEL, link.start, link.end, ctx.text[link.start : link.end],
-                        key=normalize_label(link.label))
+            yield Found(
+                CitationKind.LINK_LABEL,
+                link.start,
+                link.end,
+                ctx.text[link.start : link.end],
+                key=normalize_label(link.label),
+            )
 
 
 def _manubot(key: str) -> tuple[str | None, str | None]:

@@ -67,7 +67,7 @@ def parse_csl_text(text: str, display_path: str, *, as_json: bool) -> BibResult:
     if not isinstance(data, list):
         what = "JSON" if as_json else "YAML"
         result.diagnostics.append(
-            _rc103(display_path, Span.point(1, 1), f"CSL {what} holds no list of items (expected [{{\"id\": …}}, …])")
+            _rc103(display_path, Span.point(1, 1), f'CSL {what} holds no list of items (expected [{{"id": …}}, …])')
         )
         return result
     lines = _IdLines(text)

@@ -218,9 +218,7 @@ def _prose_sections(builder: _Builder, leaves: list[Leaf], sections: dict[int, R
     """A section whose paragraphs cite (`[@key]`, `{cite}` roles) is prose under a heading that happens
     to say "Citations": no entry cites, so its paragraphs are read as text, not as entries."""
     for run in _section_runs(leaves, sections):
-        if not any(
-            leaves[i].kind in ("paragraph", "table_row") and _CITATION_LIKE.search(leaves[i].text) for i in run
-        ):
+        if not any(leaves[i].kind in ("paragraph", "table_row") and _CITATION_LIKE.search(leaves[i].text) for i in run):
             continue
         for index in run:
             sections[id(leaves[index])] = None
@@ -397,8 +395,9 @@ def _sources_log(
     if not named and count < 2:
         return
     logged = {id(r) for r in entries}
-    doc.references[:] = [replace(r, source=ReferenceSource.READING_LIST) if id(r) in logged else r
-                         for r in doc.references]
+    doc.references[:] = [
+        replace(r, source=ReferenceSource.READING_LIST) if id(r) in logged else r for r in doc.references
+    ]
     for index in run:
         sections[id(leaves[index])] = ReferenceSource.READING_LIST
 
@@ -495,7 +494,11 @@ def _reading_entry(
     span = leaf.span(start + indent, start + len(text.split("\n")[0].rstrip()))
     key = m.group("num") if m else (str(leaf.item_number) if leaf.item_number is not None else None)
     ref = parse_entry(
-        body, span=span, path=builder.doc.display_path, source=ReferenceSource.READING_LIST, key=key,
+        body,
+        span=span,
+        path=builder.doc.display_path,
+        source=ReferenceSource.READING_LIST,
+        key=key,
         locate=_locator(leaf, start + offset),
     )
     words = len(body.split())
@@ -771,9 +774,7 @@ _QUOTATION_MIN_WORDS = 5  # a quoted phrase shorter than this is a term, not a p
 def _quotations(text: str) -> list[tuple[int, int]]:
     """Quoted passages of a block (“…” or "…", at most one line break): where a citation is the quoted
     text's own, its year is that text's business."""
-    return [
-        (m.start(), m.end()) for m in _QUOTATION.finditer(text) if len(m.group(0).split()) >= _QUOTATION_MIN_WORDS
-    ]
+    return [(m.start(), m.end()) for m in _QUOTATION.finditer(text) if len(m.group(0).split()) >= _QUOTATION_MIN_WORDS]
 
 
 def _html_items(builder: _Builder, leaf: Leaf, scan: InlineScan, context: LinkContext) -> None:
@@ -842,7 +843,6 @@ def _suppressions(builder: _Builder, leaves: list[Leaf], extra: list[Leaf]) -> N
             open_disable = None
     if open_disable is not None:
         doc.suppressions.append(Suppression(open_disable[0], 10**9, open_disable[1]))
-
 
 
 __all__ = ["parse_markdown", "split_front_matter"]

@@ -55,7 +55,9 @@ _HTML_TAG = re.compile(
 )
 _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
-_EMAIL_AUTOLINK = re.compile(r"<([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*)>")
+_EMAIL_AUTOLINK = re.compile(
+    r"<([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*)>"
+)
 # Look-behinds sit after a first character (`\$(?<!x\$)` for `(?<!x)\$`): the same matches, but `re` can
 # skip ahead to the candidates instead of trying the look-behind at every position.
 _BARE_URL = re.compile(r"[hw](?<![\w/@.:=\"'][hw])(?:(?<=h)ttps?://|(?<=w)ww\.)[^\s<>\"'`]+", re.I)
@@ -67,7 +69,10 @@ _DISPLAY_MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)", re.S)
 _ESCAPED = re.compile(r"\\[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
 # CommonMark's destination: `<…>` (no unescaped `<`, `>`), or no `<` first, no space or control character,
 # parentheses balanced (two levels here); a title may hold escaped quotes.
-_LINK_DEST = re.compile(r"\([ \t\n]*(?:<((?:[^<>\n\\]|\\.)*)>|(?!<)((?:[^\x00-\x20()\\{]|\\.|\{\{[^{}\n]*\}\}|\{(?!\{)|\((?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*\))*))(?:[ \t\n]+(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?[ \t\n]*\)", re.S)
+_LINK_DEST = re.compile(
+    r"\([ \t\n]*(?:<((?:[^<>\n\\]|\\.)*)>|(?!<)((?:[^\x00-\x20()\\{]|\\.|\{\{[^{}\n]*\}\}|\{(?!\{)|\((?:[^\x00-\x20()\\]|\\.|\((?:[^\x00-\x20()\\]|\\.)*\))*\))*))(?:[ \t\n]+(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?[ \t\n]*\)",
+    re.S,
+)
 _REF_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.){0,999})\]")
 _NUMBER_TEXT = re.compile(r"\s*\d{1,4}\s*")  # `[12]`: a numeric citation's text, never a link's
 # Links and images inside this many others are text: real ones nest two deep (a badge, an image in a link).
@@ -162,7 +167,9 @@ def _closing_brackets(text: str, protected: bytearray) -> dict[int, int]:
     return close
 
 
-def scan_inline(text: str, link_labels: set[str] | frozenset[str] = frozenset(), *, html_block: bool = False) -> InlineScan:
+def scan_inline(
+    text: str, link_labels: set[str] | frozenset[str] = frozenset(), *, html_block: bool = False
+) -> InlineScan:
     """Find links, images, footnote references, HTML tags and comments in `text`; build the prose mask.
 
     `link_labels` are the document's normalised link-definition labels: `[x][y]`, `[y][]` and `[y]`

@@ -80,7 +80,8 @@ def _unlinked_labels(
     """`[Wirnsberger et. al, "Title", arXiv 2020]` beside `[Li et. al., "Title", arXiv 2020](url)`:
     a citation-like bracket with no definition, where the same paragraph writes its others as links."""
     dated_links = [
-        link for link in scan.links
+        link
+        for link in scan.links
         if link.kind is LinkKind.LINK and not link.reference_style and _YEAR.search(link.text)
     ]
     if not dated_links or "[" not in text:

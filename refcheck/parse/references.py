@@ -214,12 +214,49 @@ _GENERIC_LINK = re.compile(
 )
 _ORG_WORDS = frozenset(
     {
-        "team", "inc", "inc.", "ltd", "ltd.", "llc", "corporation", "corp", "corp.", "company",
-        "foundation", "institute", "institut", "consortium", "group", "project", "organization",
-        "organisation", "university", "universität", "lab", "labs", "laboratory", "association",
-        "society", "committee", "council", "agency", "ai", "research", "collaboration", "network",
-        "alliance", "initiative", "center", "centre", "department", "ministry", "office", "board",
-        "commission", "software", "bureau",
+        "team",
+        "inc",
+        "inc.",
+        "ltd",
+        "ltd.",
+        "llc",
+        "corporation",
+        "corp",
+        "corp.",
+        "company",
+        "foundation",
+        "institute",
+        "institut",
+        "consortium",
+        "group",
+        "project",
+        "organization",
+        "organisation",
+        "university",
+        "universität",
+        "lab",
+        "labs",
+        "laboratory",
+        "association",
+        "society",
+        "committee",
+        "council",
+        "agency",
+        "ai",
+        "research",
+        "collaboration",
+        "network",
+        "alliance",
+        "initiative",
+        "center",
+        "centre",
+        "department",
+        "ministry",
+        "office",
+        "board",
+        "commission",
+        "software",
+        "bureau",
     }
 )
 _CAPITALISED_NAME = r"(?:[A-Z][\w'’.-]*\s?){1,4}"
@@ -262,9 +299,7 @@ def parse_entry(
         inner = doi_arxiv_id(ident.value) if ident.valid else None
         if inner:
             offset = found.raw.lower().index("arxiv.") + 6
-            arxiv_ids.append(
-                make_identifier(IdentifierKind.ARXIV, found.raw[offset:], locate(found.start, found.end))
-            )
+            arxiv_ids.append(make_identifier(IdentifierKind.ARXIV, found.raw[offset:], locate(found.start, found.end)))
     url_ranges = find_urls(text)
     urls = list(dict.fromkeys(text[s:e] for s, e in url_ranges))
     parsed = parse_plain(markdown_to_plain(text))
@@ -321,9 +356,7 @@ def parse_plain(plain: PlainText) -> ParsedEntry:
 
     apa = _APA_YEAR.search(text, skip)
     quote = _first_quote(text, skip)
-    link = next(
-        ((s, e) for s, e, _ in links if _title_like(text[s:e]) and not _quote_inside(text[s:e])), None
-    )
+    link = next(((s, e) for s, e, _ in links if _title_like(text[s:e]) and not _quote_inside(text[s:e])), None)
     candidates = [
         (pos, kind)
         for pos, kind in (
@@ -594,8 +627,10 @@ def _split_names(text: str, *, inverted: bool = False) -> list[str]:
 
     # BibTeX-like "Ulyanov, Dmitry and Lebedev, Vadim": Last, First pairs joined by "and"
     seps = [sep for _, sep in names]
-    if len(names) >= 4 and len(names) % 2 == 0 and all(
-        sep == ("," if index % 2 else "and") for index, sep in enumerate(seps) if index
+    if (
+        len(names) >= 4
+        and len(names) % 2 == 0
+        and all(sep == ("," if index % 2 else "and") for index, sep in enumerate(seps) if index)
     ):
         return [name for index, (name, _) in enumerate(names) if index % 2 == 0]
 

@@ -33,10 +33,15 @@ def _grammars(*names: str) -> tuple[GrammarEntry, ...]:
 
 
 STYLES: list[Style] = [
-    Style("author-year", CitationKind.AUTHOR_YEAR, _grammars("link-wrapped", "narrative", "parenthetical"),
-          cites_list=True),
-    Style("numeric", CitationKind.NUMERIC, _grammars("numeric", "superscript", "fullwidth", "sup-tag"),
-          cites_list=True),
+    Style(
+        "author-year",
+        CitationKind.AUTHOR_YEAR,
+        _grammars("link-wrapped", "narrative", "parenthetical"),
+        cites_list=True,
+    ),
+    Style(
+        "numeric", CitationKind.NUMERIC, _grammars("numeric", "superscript", "fullwidth", "sup-tag"), cites_list=True
+    ),
     Style("footnote", CitationKind.FOOTNOTE, _grammars("footnote"), in_footnotes=True),
     Style("link-label", CitationKind.LINK_LABEL, _grammars("link-label"), in_footnotes=True),
     Style("pandoc", CitationKind.PANDOC, _grammars("pandoc"), keyed=True, in_footnotes=True),

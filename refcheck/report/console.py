@@ -137,7 +137,9 @@ def file_lines(files: list[FileCounts]) -> Iterable[Text]:
         parts = [
             Text(count(number, noun), style="yellow" if not number and noun == "citation" else "")
             for number, noun in (
-                (counts.citations, "citation"), (counts.references, "reference"), (counts.links, "link")
+                (counts.citations, "citation"),
+                (counts.references, "reference"),
+                (counts.links, "link"),
             )
         ]
         yield Text(f"{counts.path}: ").append_text(Text(", ").join(parts))

@@ -22,9 +22,7 @@ _MARKUP = re.compile(r"([\\`*_{}\[\]<>|~!#&$])")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
-def render_markdown(
-    result: RunResult, *, collapse_after: int = COLLAPSE_AFTER, max_rows: int = MAX_ROWS
-) -> str:
+def render_markdown(result: RunResult, *, collapse_after: int = COLLAPSE_AFTER, max_rows: int = MAX_ROWS) -> str:
     """A headline with counts, a findings table (collapsed when long) and the run's notices."""
     s = result.summary
     parts = [f"### refcheck: {headline(s)}", "", scope(s)]

@@ -24,7 +24,6 @@ LEVELS: dict[Severity, str] = {
 }
 
 
-
 def render_sarif(result: RunResult) -> str:
     """The SARIF log as indented JSON with a trailing newline."""
     return json.dumps(to_sarif_object(result), indent=2, ensure_ascii=False) + "\n"
@@ -38,9 +37,7 @@ def to_sarif_object(result: RunResult) -> dict[str, Any]:
     driver["rules"] = [rule_object(rule) for rule in rules.RULES]
     invocation: dict[str, Any] = {
         "executionSuccessful": True,
-        "toolExecutionNotifications": [
-            {"level": "warning", "message": {"text": notice}} for notice in result.notices
-        ],
+        "toolExecutionNotifications": [{"level": "warning", "message": {"text": notice}} for notice in result.notices],
         "properties": {"incomplete": result.incomplete},
     }
     run = {

@@ -62,10 +62,36 @@ SOURCE_NAMES = ("arxiv", "crossref", "openalex", "dblp", "page", "semantic_schol
 # thinly to call missing (theses, reports, manuals, talks).
 _NOT_SCHOLARLY = frozenset(
     {
-        "online", "www", "webpage", "electronic", "software", "dataset", "data", "post", "post-weblog",
-        "manual", "booklet", "unpublished", "phdthesis", "mastersthesis", "thesis", "techreport", "report",
-        "patent", "standard", "speech", "interview", "personal_communication", "motion_picture", "broadcast",
-        "song", "map", "graphic", "legislation", "legal_case", "musical_score",
+        "online",
+        "www",
+        "webpage",
+        "electronic",
+        "software",
+        "dataset",
+        "data",
+        "post",
+        "post-weblog",
+        "manual",
+        "booklet",
+        "unpublished",
+        "phdthesis",
+        "mastersthesis",
+        "thesis",
+        "techreport",
+        "report",
+        "patent",
+        "standard",
+        "speech",
+        "interview",
+        "personal_communication",
+        "motion_picture",
+        "broadcast",
+        "song",
+        "map",
+        "graphic",
+        "legislation",
+        "legal_case",
+        "musical_score",
     }
 )
 _NOT_A_TITLE = re.compile(r"://|\\(?:href|url)(?![A-Za-z])")  # a link left in the title: it was not read
@@ -173,9 +199,7 @@ def page_urls(reference: Reference, config: Config) -> list[str]:
     if not reference.title:
         return []
     return [
-        url
-        for url in reference.urls
-        if landing.PAGE.match(url) and not any(p.search(url) for p in config.exclude_urls)
+        url for url in reference.urls if landing.PAGE.match(url) and not any(p.search(url) for p in config.exclude_urls)
     ]
 
 

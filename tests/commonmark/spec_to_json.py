@@ -1,6 +1,6 @@
 """CommonMark spec.txt → spec.json, examples extracted as the spec's test/spec_tests.py does.
 
-    python tests/commonmark/spec_to_json.py spec.txt tests/commonmark/spec-0.31.2.json
+python tests/commonmark/spec_to_json.py spec.txt tests/commonmark/spec-0.31.2.json
 """
 
 from __future__ import annotations
@@ -24,14 +24,16 @@ def examples(text: str) -> list[dict[str, object]]:
         elif state == 1 and line == ".":
             state = 2
         elif state == 2 and line == FENCE:
-            result.append({
-                "markdown": "".join(markdown).replace("→", "\t"),
-                "html": "".join(html).replace("→", "\t"),
-                "example": len(result) + 1,
-                "start_line": start,
-                "end_line": number,
-                "section": section,
-            })
+            result.append(
+                {
+                    "markdown": "".join(markdown).replace("→", "\t"),
+                    "html": "".join(html).replace("→", "\t"),
+                    "example": len(result) + 1,
+                    "start_line": start,
+                    "end_line": number,
+                    "section": section,
+                }
+            )
             state = 0
         elif state in (1, 2):
             (markdown if state == 1 else html).append(line + "\n")

@@ -54,8 +54,12 @@ def closed_port() -> int:
 def check() -> Callable[..., StageResult]:
     """check(urls, cache=None, deadline=None, **config overrides) -> StageResult"""
 
-    def run(urls: list[str] | list[tuple[str, Link]], cache: Cache | None = None,
-            deadline: float | None = None, **overrides: Any) -> StageResult:
+    def run(
+        urls: list[str] | list[tuple[str, Link]],
+        cache: Cache | None = None,
+        deadline: float | None = None,
+        **overrides: Any,
+    ) -> StageResult:
         config = Config(**{**BASE, **overrides})
         found = urls if urls and isinstance(urls[0], tuple) else occurrences(urls)  # type: ignore[arg-type]
         return check_links(found, config, cache or Cache(None), deadline=deadline)  # type: ignore[arg-type]

@@ -104,4 +104,3 @@ class HostileServer:
 
 def started(kinds: tuple[str, ...] = KINDS) -> dict[str, HostileServer]:
     return {kind: HostileServer(kind) for kind in kinds}
-

@@ -80,8 +80,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._route("GET")
 
-    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-              reason: str | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes = b"", headers: dict[str, str] | None = None, reason: str | None = None
+    ) -> None:
         self.send_response(status, reason)
         headers = {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
         for name, value in headers.items():

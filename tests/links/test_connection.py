@@ -87,8 +87,9 @@ class RawServer:
             head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
             if method == b"HEAD":
                 return head, False
-            body = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(PAGE[i : i + 7]), PAGE[i : i + 7])
-                            for i in range(0, len(PAGE), 7))
+            body = b"".join(
+                b"%x;ext=1\r\n%s\r\n" % (len(PAGE[i : i + 7]), PAGE[i : i + 7]) for i in range(0, len(PAGE), 7)
+            )
             return head + body + b"0\r\nTrailer-Field: x\r\n\r\n", False
         if path.startswith(b"/cut-body"):  # a body the check does not need, cut short by the close
             return b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\nshort", True

@@ -48,19 +48,41 @@ A claim (Kaplan et al., 2020) and another (Doe, 2019).
 """
 
 
-def run_refcheck(directory: Path, servers: dict[str, HostileServer], timeout_total: float) -> tuple[float, subprocess.CompletedProcess[str]]:
+def run_refcheck(
+    directory: Path, servers: dict[str, HostileServer], timeout_total: float
+) -> tuple[float, subprocess.CompletedProcess[str]]:
     """`refcheck` on the hostile document; (wall seconds, the finished process)."""
     (directory / "doc.md").write_text(_document(servers), encoding="utf-8")
     argv = [
-        sys.executable, "-m", "refcheck", "--no-cache", "--format", "json", "--color", "never",
-        "--timeout-total", str(timeout_total), "--allow-host", "127.0.0.1", "--arxiv-interval", "0",
-        "--arxiv-api-url", servers["slowloris"].url("/api/query"),
-        "--crossref-api-url", servers["endless"].url(""),
+        sys.executable,
+        "-m",
+        "refcheck",
+        "--no-cache",
+        "--format",
+        "json",
+        "--color",
+        "never",
+        "--timeout-total",
+        str(timeout_total),
+        "--allow-host",
+        "127.0.0.1",
+        "--arxiv-interval",
+        "0",
+        "--arxiv-api-url",
+        servers["slowloris"].url("/api/query"),
+        "--crossref-api-url",
+        servers["endless"].url(""),
         "doc.md",
     ]
     started_at = time.monotonic()
-    process = subprocess.run(argv, cwd=directory, capture_output=True, text=True, timeout=120,
-                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(directory)})
+    process = subprocess.run(
+        argv,
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(directory)},
+    )
     return time.monotonic() - started_at, process
 
 

@@ -32,11 +32,32 @@ def _document(server: HostileServer) -> str:
 def test_ctrl_c_during_the_network_stages_ends_the_run_at_once(tmp_path: Path, stages: list[str]) -> None:
     with HostileServer("silent") as server:
         (tmp_path / "a.md").write_text(_document(server), encoding="utf-8")
-        argv = [sys.executable, "-m", "refcheck", "--no-cache", "--format", "json", "--allow-host", "127.0.0.1",
-                "--arxiv-interval", "0", "--arxiv-api-url", server.url("/api/query"),
-                "--crossref-api-url", server.url("/crossref"), *stages, "a.md"]
-        proc = subprocess.Popen(argv, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        argv = [
+            sys.executable,
+            "-m",
+            "refcheck",
+            "--no-cache",
+            "--format",
+            "json",
+            "--allow-host",
+            "127.0.0.1",
+            "--arxiv-interval",
+            "0",
+            "--arxiv-api-url",
+            server.url("/api/query"),
+            "--crossref-api-url",
+            server.url("/crossref"),
+            *stages,
+            "a.md",
+        ]
+        proc = subprocess.Popen(
+            argv,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         started = time.monotonic()
         while server.connections < (2 if stages == [] else 1) and time.monotonic() - started < 30:
             time.sleep(0.05)  # the requests are out: the stages are waiting for answers

@@ -36,9 +36,7 @@ def test_failures_are_rechecked(server: Server, check, tmp_path: Path) -> None:
     assert len(server.hits("/status/404/recheck")) == 4 and len(server.hits("/page/recheck")) == 2
 
 
-def test_a_cached_page_is_refetched_for_a_fragment_not_yet_seen(
-    server: Server, check, tmp_path: Path
-) -> None:
+def test_a_cached_page_is_refetched_for_a_fragment_not_yet_seen(server: Server, check, tmp_path: Path) -> None:
     with Cache(tmp_path / "c.sqlite3") as cache:
         check([server.url("/page/newfrag#intro")], cache=cache)
         result = check([server.url("/page/newfrag#legacy")], cache=cache)
@@ -73,8 +71,13 @@ def test_two_processes_share_one_cache(server: Server, check, tmp_path: Path) ->
     path = tmp_path / "shared.sqlite3"
     urls = [server.url(f"/ok/multi-{n}") for n in range(30)]
     children = [
-        subprocess.Popen([sys.executable, "-c", _CHILD, str(path), json.dumps(urls)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(path), json.dumps(urls)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
         for _ in range(2)
     ]
     for child in children:
@@ -129,8 +132,20 @@ def test_a_link_row_of_the_wrong_shape_is_a_miss(
     _seed(path, "link", url, row)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "doc.md").write_text(f"- [x]({url}#intro)\n", encoding="utf-8")
-    code = main(["--cache", str(path), "--no-verify", "--format", "json", "--allow-host", "127.0.0.1",
-                 "--retries", "0", "doc.md"])
+    code = main(
+        [
+            "--cache",
+            str(path),
+            "--no-verify",
+            "--format",
+            "json",
+            "--allow-host",
+            "127.0.0.1",
+            "--retries",
+            "0",
+            "doc.md",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert [(d["line"], d["column"], d["code"]) for d in data["diagnostics"]] == [(1, 3, "RC401")]
     assert data["diagnostics"][0]["message"].startswith("HTTP 404")  # asked, not answered from the row

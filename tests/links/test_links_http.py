@@ -31,22 +31,32 @@ def only(result, code: str | None):  # type: ignore[no-untyped-def]
         ("/status/410/a", "RC401", r"^HTTP 410 Gone: "),
         ("/status/500/a", "RC401", r"^HTTP 500 Internal Server Error: "),
         ("/forbidden/a", "RC401", r"^HTTP 403 Forbidden: "),
-        ("/botwall/a", "RC406", r"^blocked by bot protection, not known broken \(HTTP 403 Forbidden, "
-                                r"cf-mitigated: challenge\): "),
-        ("/challenge/a", "RC406", r"^blocked by bot protection, not known broken \(HTTP 503 .*"
-                                  r"challenge page \(<title>just a moment...</title>\)\): "),
+        (
+            "/botwall/a",
+            "RC406",
+            r"^blocked by bot protection, not known broken \(HTTP 403 Forbidden, "
+            r"cf-mitigated: challenge\): ",
+        ),
+        (
+            "/challenge/a",
+            "RC406",
+            r"^blocked by bot protection, not known broken \(HTTP 503 .*"
+            r"challenge page \(<title>just a moment...</title>\)\): ",
+        ),
         ("/status/999/a", "RC406", r"^blocked by bot protection, not known broken \(HTTP 999"),
         ("/always429/a", "RC408", r"^rate limited \(HTTP 429 Too Many Requests\), not known broken: "),
         ("/garbage/a", "RC401", r"^invalid HTTP response \("),
-        ("/reset/a", "RC401", r"^connection (reset by the server|closed by the server without an answer) "
-                              r"\(after 2 retries\): "),
+        (
+            "/reset/a",
+            "RC401",
+            r"^connection (reset by the server|closed by the server without an answer) "
+            r"\(after 2 retries\): ",
+        ),
         ("/loop/a/a", "RC401", r"^redirect loop at http://127\.0\.0\.1:\d+/loop/a/a: "),
         ("/chain/11/a", "RC401", r"^too many redirects \(more than 10\): "),
     ],
 )
-def test_status_and_failure_codes(
-    server: Server, check, path: str, code: str | None, message: str | None
-) -> None:
+def test_status_and_failure_codes(server: Server, check, path: str, code: str | None, message: str | None) -> None:
     url = server.url(path)
     diagnostic = only(check([url]), code)
     if diagnostic is not None:
@@ -55,14 +65,14 @@ def test_status_and_failure_codes(
         assert (diagnostic.path, diagnostic.span) == ("doc.md", Span(1, 3, 1, 5 + len(url)))
 
 
-def test_each_occurrence_of_a_failing_url_gets_its_own_diagnostic_from_one_request(
-    server: Server, check
-) -> None:
+def test_each_occurrence_of_a_failing_url_gets_its_own_diagnostic_from_one_request(server: Server, check) -> None:
     url = server.url("/status/404/dupes")
     links = occurrences([url, server.url("/ok/dupes"), url]) + occurrences([url], path="other.md")
     result = check(links)
     assert [(d.path, d.span.line, d.span.column, d.code) for d in result.diagnostics] == [
-        ("doc.md", 1, 3, "RC401"), ("doc.md", 3, 3, "RC401"), ("other.md", 1, 3, "RC401"),
+        ("doc.md", 1, 3, "RC401"),
+        ("doc.md", 3, 3, "RC401"),
+        ("other.md", 1, 3, "RC401"),
     ]
     assert all(d.severity is Severity.ERROR for d in result.diagnostics)
     assert [h.method for h in server.hits("/status/404/dupes")] == ["HEAD", "GET"]
@@ -142,8 +152,7 @@ def test_connection_refused_is_broken_quickly(check, closed_port: int) -> None:
         ("/redirect/307/a?to=/ok/moved", None, ""),
         ("/chain/3/a", None, ""),
         ("/redirect/301/b?to=/chain/1/b", "RC403", "permanently redirected (301) to {base}/chain/1/b"),
-        ("/redirect/302/c?to=/status/404/c", "RC401",
-         "HTTP 404 Not Found, after a redirect to {base}/status/404/c"),
+        ("/redirect/302/c?to=/status/404/c", "RC401", "HTTP 404 Not Found, after a redirect to {base}/status/404/c"),
     ],
 )
 def test_redirects(server: Server, check, route: str, code: str | None, message: str) -> None:

@@ -31,8 +31,9 @@ def test_invalid_urls_are_findings_at_their_links_among_checked_ones(
     lines += [f"- [bad {n}]({url})" for n, (url, _) in enumerate(INVALID)]
     lines += ["- <http://[::1/>", f"- [good]({server.url('/status/404/invalid-neighbour')})"]
     (tmp_path / "doc.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code = main(["--no-cache", "--no-verify", "--format", "json", "--allow-host", "127.0.0.1",
-                 "--retries", "0", "doc.md"])
+    code = main(
+        ["--no-cache", "--no-verify", "--format", "json", "--allow-host", "127.0.0.1", "--retries", "0", "doc.md"]
+    )
     data = json.loads(capsys.readouterr().out)
     found = [(d["line"], d["column"], d["code"]) for d in data["diagnostics"]]
     assert found == [(n, 3, "RC401") for n in range(2, len(INVALID) + 4)]

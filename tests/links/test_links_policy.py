@@ -41,8 +41,11 @@ def test_localhost_is_refused_when_loopback_is_not_allowed(server: Server, check
     url = server.url("/ok/policy-localhost", host="localhost")
     result = check([url], allow_hosts=())
     assert [(d.code, d.message) for d in result.diagnostics] == [
-        ("RC407", "not checked: localhost resolves to 127.0.0.1, a loopback address "
-                  f"(allow it with allow_hosts or allow_private): {url}")
+        (
+            "RC407",
+            "not checked: localhost resolves to 127.0.0.1, a loopback address "
+            f"(allow it with allow_hosts or allow_private): {url}",
+        )
     ]
     assert server.hits("/ok/policy-localhost") == []
 
@@ -63,21 +66,25 @@ def test_private_ip_literal_is_refused_without_connecting(check) -> None:
     start = time.monotonic()
     result = check(["http://10.1.2.3/wiki"])
     assert [(d.code, d.message) for d in result.diagnostics] == [
-        ("RC407", "not checked: 10.1.2.3, a private address (allow it with allow_hosts or allow_private): "
-                  "http://10.1.2.3/wiki")
+        (
+            "RC407",
+            "not checked: 10.1.2.3, a private address (allow it with allow_hosts or allow_private): "
+            "http://10.1.2.3/wiki",
+        )
     ]
     assert time.monotonic() - start < 1
 
 
-def test_redirect_to_an_address_not_allowed_is_refused_and_named(
-    server: Server, other_server: Server, check
-) -> None:
+def test_redirect_to_an_address_not_allowed_is_refused_and_named(server: Server, other_server: Server, check) -> None:
     hop = other_server.url("/ok/forbidden-hop")
     url = server.url(f"/redirect/302/hop?to={hop}")
     result = check([url])
     assert [(d.code, d.message) for d in result.diagnostics] == [
-        ("RC407", "not checked: 127.0.0.2, a loopback address (allow it with allow_hosts or allow_private), "
-                  f"after a redirect to {hop}: {url}")
+        (
+            "RC407",
+            "not checked: 127.0.0.2, a loopback address (allow it with allow_hosts or allow_private), "
+            f"after a redirect to {hop}: {url}",
+        )
     ]
     assert other_server.hits("/ok/forbidden-hop") == []
 
@@ -85,12 +92,22 @@ def test_redirect_to_an_address_not_allowed_is_refused_and_named(
 @pytest.mark.parametrize(
     ("address", "kind"),
     [
-        ("8.8.8.8", None), ("2606:4700::1111", None), ("127.0.0.2", "loopback"), ("::1", "loopback"),
-        ("10.0.0.1", "private"), ("172.16.5.4", "private"), ("192.168.1.1", "private"),
+        ("8.8.8.8", None),
+        ("2606:4700::1111", None),
+        ("127.0.0.2", "loopback"),
+        ("::1", "loopback"),
+        ("10.0.0.1", "private"),
+        ("172.16.5.4", "private"),
+        ("192.168.1.1", "private"),
         ("fd00::1", "private"),
-        ("100.64.0.1", "private"), ("169.254.169.254", "link-local"), ("fe80::1", "link-local"),
-        ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("::ffff:127.0.0.1", "loopback"),
-        ("::ffff:10.0.0.1", "private"), ("224.0.0.1", "multicast"),
+        ("100.64.0.1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("fe80::1", "link-local"),
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("::ffff:10.0.0.1", "private"),
+        ("224.0.0.1", "multicast"),
     ],
 )
 def test_address_kinds(address: str, kind: str | None) -> None:
@@ -124,9 +141,7 @@ def test_no_network_at_all_is_one_notice_not_a_wall_of_errors(check) -> None:
     assert (result.unchecked_links, result.incomplete) == (3, True)
 
 
-def test_a_closed_port_is_broken_while_dns_failures_without_network_are_unchecked(
-    check, closed_port: int
-) -> None:
+def test_a_closed_port_is_broken_while_dns_failures_without_network_are_unchecked(check, closed_port: int) -> None:
     closed = f"http://127.0.0.1:{closed_port}/x"
     start = time.monotonic()
     result = check([closed, "http://nonexistent.invalid/"])

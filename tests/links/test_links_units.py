@@ -65,7 +65,7 @@ def test_decoder_refuses_encodings_it_cannot_bound(encoding: str) -> None:
 
 
 def test_anchor_scan_finds_ids_split_across_chunks() -> None:
-    page = b'<p>' + b"x" * 5000 + b'<h2 id="deep-section">Deep</h2>'
+    page = b"<p>" + b"x" * 5000 + b'<h2 id="deep-section">Deep</h2>'
     scan = AnchorScan({"deep-section", "absent"})
     for i in range(0, len(page), 7):
         scan.feed(page[i : i + 7])
@@ -81,7 +81,11 @@ def test_anchor_scan_reports_done_once_everything_is_found() -> None:
 @pytest.mark.parametrize(
     ("value", "seconds"),
     [
-        (None, None), ("", None), ("120", 120.0), (" 5 ", 5.0), ("soon", None),
+        (None, None),
+        ("", None),
+        ("120", 120.0),
+        (" 5 ", 5.0),
+        ("soon", None),
         ("Wed, 01 Jan 2025 00:00:30 GMT", 30.0),
         ("Tue, 31 Dec 2024 23:59:00 GMT", 0.0),  # in the past: now
     ],

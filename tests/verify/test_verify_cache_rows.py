@@ -25,8 +25,9 @@ DOC = f"""Notes (Immink et al., 2017) and a study (Sadasivan et al., 2012).
 
 
 def _good(source: str, identifier: str) -> dict[str, object]:
-    record = Record(source, identifier, "A title", ("Kees A. Schouhamer Immink", "Sathya Sadasivan"),
-                    (2017, 2012), "2017-07-26")
+    record = Record(
+        source, identifier, "A title", ("Kees A. Schouhamer Immink", "Sathya Sadasivan"), (2017, 2012), "2017-07-26"
+    )
     value, _ = Lookup(Status.FOUND, record).cache_value()  # type: ignore[misc]
     return value
 
@@ -70,9 +71,22 @@ def test_a_metadata_row_of_the_wrong_shape_is_asked_again_not_reported(
         db.execute("INSERT INTO entries VALUES (?, ?, ?, 1e12)", (namespace, key, row))
         db.commit()
     with ReplayServer() as server:
-        code = main(["--cache", str(path), "--no-links", "--format", "json", "--arxiv-interval", "0",
-                     "--arxiv-api-url", server.url("arxiv"), "--crossref-api-url", server.url("crossref"),
-                     "post.md"])
+        code = main(
+            [
+                "--cache",
+                str(path),
+                "--no-links",
+                "--format",
+                "json",
+                "--arxiv-interval",
+                "0",
+                "--arxiv-api-url",
+                server.url("arxiv"),
+                "--crossref-api-url",
+                server.url("crossref"),
+                "post.md",
+            ]
+        )
         asked = {hit.source for hit in server.hits}
     data = json.loads(capsys.readouterr().out)
     assert data["diagnostics"] == [] and data["notices"] == [], data

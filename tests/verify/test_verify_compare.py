@@ -135,8 +135,15 @@ def test_author_check_abstains_without_something_to_compare(surname: str, names:
 
 def arxiv_record(published: str = "2017-07-27", journal_ref: str | None = None) -> Record:
     return Record(
-        "arxiv", "1707.08567", "T", ("A B",), (int(published[:4]),), published, journal_ref=journal_ref,
-        arxiv="1707.08567", preprint=True,
+        "arxiv",
+        "1707.08567",
+        "T",
+        ("A B",),
+        (int(published[:4]),),
+        published,
+        journal_ref=journal_ref,
+        arxiv="1707.08567",
+        preprint=True,
     )
 
 
@@ -208,7 +215,6 @@ def test_entry_without_title_or_authors_is_only_checked_for_what_it_has() -> Non
 
 def test_fold_undoes_markup_accents_and_punctuation() -> None:
     assert (
-        fold(r"{\"U}ber \emph{die} Stra{\ss}e -- «quotes» &amp; Ko\v{c}isk\'y")
-        == "uber die strasse quotes and kocisky"
+        fold(r"{\"U}ber \emph{die} Stra{\ss}e -- «quotes» &amp; Ko\v{c}isk\'y") == "uber die strasse quotes and kocisky"
     )
     assert fold("Pre-training", hyphen="") == "pretraining"

@@ -87,8 +87,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(json.dumps({"status": "ok", "message": {"items": [item] * 5}}).encode(), {})
             elif kind == "many-authors":
                 names = [{"given": f"Given{n}", "family": f"Family{n}"} for n in range(3000)]
-                item = {"DOI": "10.1000/x", "title": ["Recursive gradient folding for sparse transformers"],
-                        "author": names, "issued": {"date-parts": [[2021]]}}
+                item = {
+                    "DOI": "10.1000/x",
+                    "title": ["Recursive gradient folding for sparse transformers"],
+                    "author": names,
+                    "issued": {"date-parts": [[2021]]},
+                }
                 self._send(json.dumps({"status": "ok", "message": {"items": [item]}}).encode(), {})
             elif kind == "deep":
                 if xml:
@@ -128,11 +132,27 @@ def test_a_hostile_metadata_answer_leaves_the_entries_unverified_and_memory_flat
     base, handler = hostile
     handler.route, handler.sent = route, 0
     (tmp_path / "post.md").write_text(DOC, encoding="utf-8")
-    argv = [sys.executable, "-c", _PEAK_REPORTING, "--no-cache", "--no-links", "--format", "json", "--retries",
-            "0", "--arxiv-interval", "0", "--arxiv-api-url", f"{base}/arxiv/query", "--crossref-api-url",
-            f"{base}/crossref", "post.md"]
-    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    argv = [
+        sys.executable,
+        "-c",
+        _PEAK_REPORTING,
+        "--no-cache",
+        "--no-links",
+        "--format",
+        "json",
+        "--retries",
+        "0",
+        "--arxiv-interval",
+        "0",
+        "--arxiv-api-url",
+        f"{base}/arxiv/query",
+        "--crossref-api-url",
+        f"{base}/crossref",
+        "post.md",
+    ]
+    done = subprocess.run(
+        argv, cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
     assert "Traceback" not in done.stderr, done.stderr
     data = json.loads(done.stdout)
     assert data["diagnostics"] == []
@@ -161,10 +181,25 @@ def test_a_hostile_search_answer_leaves_the_entry_unverified_and_memory_flat(
     base, handler = hostile
     handler.route, handler.sent = route, 0
     (tmp_path / "post.md").write_text(SEARCH_DOC, encoding="utf-8")
-    argv = [sys.executable, "-c", _PEAK_REPORTING, "--no-cache", "--no-links", "--format", "json", "--retries",
-            "0", "--verify-sources", "crossref", "--crossref-api-url", f"{base}/crossref", "post.md"]
-    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    argv = [
+        sys.executable,
+        "-c",
+        _PEAK_REPORTING,
+        "--no-cache",
+        "--no-links",
+        "--format",
+        "json",
+        "--retries",
+        "0",
+        "--verify-sources",
+        "crossref",
+        "--crossref-api-url",
+        f"{base}/crossref",
+        "post.md",
+    ]
+    done = subprocess.run(
+        argv, cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
     assert "Traceback" not in done.stderr, done.stderr
     data = json.loads(done.stdout)
     peak = re.search(r"VmHWM:\s*(\d+) kB", done.stderr)

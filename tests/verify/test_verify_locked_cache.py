@@ -35,24 +35,46 @@ sys.stdin.read()
 
 
 @pytest.mark.parametrize("mode", ["wal", "delete"])
-def test_a_locked_cache_is_given_up_within_the_deadline_and_everything_is_checked(
-    tmp_path: Path, mode: str
-) -> None:
+def test_a_locked_cache_is_given_up_within_the_deadline_and_everything_is_checked(tmp_path: Path, mode: str) -> None:
     cache = tmp_path / "cache.sqlite3"
     Cache(cache).close()
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(cache), mode], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(cache), mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         with ReplayServer() as server:
             broken = server.url("arxiv").replace("/arxiv/query", "/no-such-page")
             (tmp_path / "post.md").write_text(DOC.format(broken=broken), encoding="utf-8")
-            argv = [sys.executable, "-m", "refcheck", "--format", "json", "--cache", str(cache),
-                    "--timeout-total", "3", "--allow-host", "127.0.0.1", "--retries", "0",
-                    "--arxiv-interval", "0", "--arxiv-api-url", server.url("arxiv"), "post.md"]
+            argv = [
+                sys.executable,
+                "-m",
+                "refcheck",
+                "--format",
+                "json",
+                "--cache",
+                str(cache),
+                "--timeout-total",
+                "3",
+                "--allow-host",
+                "127.0.0.1",
+                "--retries",
+                "0",
+                "--arxiv-interval",
+                "0",
+                "--arxiv-api-url",
+                server.url("arxiv"),
+                "post.md",
+            ]
             started = time.monotonic()
-            done = subprocess.run(argv, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
-                                  capture_output=True, text=True, timeout=60)
+            done = subprocess.run(
+                argv,
+                cwd=tmp_path,
+                env={**os.environ, "PYTHONPATH": str(REPO)},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             took = time.monotonic() - started
     finally:
         holder.communicate("")

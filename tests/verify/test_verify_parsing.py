@@ -32,9 +32,7 @@ def test_old_style_id_and_journal_reference() -> None:
 def test_legacy_feed_gives_doi_and_joins_wrapped_title() -> None:
     [record] = parse_feed(read_fixture("arxiv-2016-legacy-id_list-1111.2011v2.xml")).records
     assert record.identifier == "1111.2011"
-    assert record.title == (
-        "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit"
-    )
+    assert record.title == ("Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit")
     assert record.doi == "10.1103/physrevb.85.115117"
     assert record.published == "2011-11-08"
 
@@ -98,9 +96,7 @@ def test_recorded_crossref_work_gives_title_family_names_and_dates() -> None:
 
 
 def test_crossref_retraction_is_read_from_updated_by() -> None:
-    record = parse_work(
-        "10.5555/retracted.2019.001", json_body("crossref-constructed-retracted.json")["message"]
-    )  # type: ignore[arg-type]
+    record = parse_work("10.5555/retracted.2019.001", json_body("crossref-constructed-retracted.json")["message"])  # type: ignore[arg-type]
     assert record.retracted_by == "10.5555/retraction.2020.001"
 
 
@@ -154,9 +150,7 @@ def test_retry_after_http_date_is_seconds_from_now() -> None:
         ({"x-rate-limit-limit": "nonsense", "x-rate-limit-interval": "1s"}, 3, 0.0),
     ],
 )
-def test_crossref_limit_headers_tighten_the_limiter(
-    headers: dict[str, str], capacity: int, gap: float
-) -> None:
+def test_crossref_limit_headers_tighten_the_limiter(headers: dict[str, str], capacity: int, gap: float) -> None:
     limiter = Limiter(3)
     limiter.learn(headers)
     assert (limiter.capacity, limiter.gap) == (capacity, pytest.approx(gap))

@@ -107,7 +107,9 @@ def test_bibtex_entries_are_searched_and_web_entries_are_not(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
-    (tmp_path / "post.md").write_text("---\nbibliography: refs.bib\n---\nGenomes [@amin2021], buses [@green], a tool [@tool].\n")
+    (tmp_path / "post.md").write_text(
+        "---\nbibliography: refs.bib\n---\nGenomes [@amin2021], buses [@green], a tool [@tool].\n"
+    )
     code = _refcheck(standin, "post.md")
     data = json.loads(capsys.readouterr().out)
     assert [(d["path"], d["line"], d["column"], d["code"], d["message"]) for d in data["diagnostics"]] == [

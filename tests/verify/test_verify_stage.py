@@ -108,9 +108,7 @@ def test_entry_with_particle_and_umlaut_authors_matches(replay: ReplayServer, ca
 
 
 def test_unknown_arxiv_id_is_rc501(replay: ReplayServer, cache: Cache) -> None:
-    result = verify_references(
-        [reference(arxiv="0000.0000", title="Anything")], [], config_for(replay), cache
-    )
+    result = verify_references([reference(arxiv="0000.0000", title="Anything")], [], config_for(replay), cache)
     assert codes(result) == [("RC501", 5, 40, PATH)]
     assert "arXiv:0000.0000 does not exist" in result.diagnostics[0].message
     assert result.resolved == {(IdentifierKind.ARXIV, "0000.0000"): False}
@@ -122,9 +120,7 @@ def test_malformed_id_in_a_batch_is_found_and_the_rest_verified(
 ) -> None:
     replay.malformed = {"abc"}
     replay.name_malformed = named
-    replay.papers = {
-        f"2001.0000{i}": Paper(f"Paper number {i} about things", (f"Ann Author{i}",)) for i in (1, 2, 3)
-    }
+    replay.papers = {f"2001.0000{i}": Paper(f"Paper number {i} about things", (f"Ann Author{i}",)) for i in (1, 2, 3)}
     entries = [reference(arxiv=f"2001.0000{i}", authors=(f"author{i}",), line=i) for i in (1, 2, 3)]
     entries.append(reference(arxiv="abc", line=9))
     result = verify_references(entries, [], config_for(replay), cache)
@@ -156,9 +152,7 @@ def test_withdrawn_arxiv_paper_is_rc505(replay: ReplayServer, cache: Cache) -> N
 
 def test_fifty_arxiv_ids_take_one_request(replay: ReplayServer, cache: Cache) -> None:
     ids = [f"1905.{n:05d}" for n in range(1, 51)]
-    replay.papers = {
-        i: Paper(f"Study {i} of neural things", ("Jane Doe",), "2019-05-02T00:00:00Z") for i in ids
-    }
+    replay.papers = {i: Paper(f"Study {i} of neural things", ("Jane Doe",), "2019-05-02T00:00:00Z") for i in ids}
     entries = [
         reference(arxiv=i, title=f"Study {i} of neural things", authors=("doe",), year="2019", line=n)
         for n, i in enumerate(ids, 1)
@@ -172,12 +166,8 @@ def test_fifty_arxiv_ids_take_one_request(replay: ReplayServer, cache: Cache) ->
     assert all(result.resolved[(IdentifierKind.ARXIV, i)] for i in ids)
 
 
-def test_empty_answer_for_a_whole_batch_is_asked_again_before_accusing(
-    replay: ReplayServer, cache: Cache
-) -> None:
-    replay.faults["arxiv"].append(
-        Fault(status=200, body=read_fixture("arxiv-2026-id_list-0000.0000-empty.body.xml"))
-    )
+def test_empty_answer_for_a_whole_batch_is_asked_again_before_accusing(replay: ReplayServer, cache: Cache) -> None:
+    replay.faults["arxiv"].append(Fault(status=200, body=read_fixture("arxiv-2026-id_list-0000.0000-empty.body.xml")))
     entries = [
         reference(arxiv="1707.08567", title=AEW10, line=1),
         reference(arxiv="astro-ph/0601001", line=2),
@@ -213,12 +203,10 @@ def test_legacy_feed_doi_links_preprint_and_published_record(replay: ReplayServe
 
 PONE = "10.1371/journal.pone.0033693"
 PONE_RECORD_TITLE = (
-    "Methylphenidate Exposure Induces Dopamine Neuron Loss and Activation of Microglia in the "
-    "Basal Ganglia of Mice"
+    "Methylphenidate Exposure Induces Dopamine Neuron Loss and Activation of Microglia in the Basal Ganglia of Mice"
 )
 PONE_TITLE = (
-    "Methylphenidate exposure induces dopamine neuron loss and activation of microglia in the "
-    "basal ganglia of mice"
+    "Methylphenidate exposure induces dopamine neuron loss and activation of microglia in the basal ganglia of mice"
 )
 
 
@@ -316,9 +304,7 @@ def test_crossref_concurrency_stays_at_three_and_honours_the_concurrency_header(
     with ReplayServer() as limited:
         limited.crossref_delay = 0.05  # recorded headers: x-concurrency-limit 1, 5 requests per 1s
         others = [f"10.9999/other.{n}" for n in range(4)]
-        verify_references(
-            [reference(doi=d, line=n) for n, d in enumerate(others)], [], config_for(limited), cache
-        )
+        verify_references([reference(doi=d, line=n) for n, d in enumerate(others)], [], config_for(limited), cache)
         assert limited.max_in_flight["crossref"] == 1
         gaps = limited.gaps("crossref")
         assert len(gaps) == 7  # 4 works + 4 agency checks
@@ -432,9 +418,7 @@ def test_answers_are_cached_and_reused(replay: ReplayServer, cache: Cache) -> No
 
 
 @pytest.mark.parametrize("changes", [{"offline": True}, {"verify": False}])
-def test_offline_or_no_verify_makes_no_request(
-    replay: ReplayServer, cache: Cache, changes: dict[str, bool]
-) -> None:
+def test_offline_or_no_verify_makes_no_request(replay: ReplayServer, cache: Cache, changes: dict[str, bool]) -> None:
     result = verify_references([reference(arxiv="1707.08567")], [], config_for(replay, **changes), cache)
     assert replay.hits == [] and result == VerifyResult()
 
@@ -456,8 +440,6 @@ def test_callable_from_inside_a_running_event_loop(replay: ReplayServer, cache: 
 
 def test_async_entry_point_runs_in_the_callers_loop(replay: ReplayServer, cache: Cache) -> None:
     result = asyncio.run(
-        verify_references_async(
-            [reference(arxiv="1707.08567", title=AEW10)], [], config_for(replay), Cache(None)
-        )
+        verify_references_async([reference(arxiv="1707.08567", title=AEW10)], [], config_for(replay), Cache(None))
     )
     assert result.resolved == {(IdentifierKind.ARXIV, "1707.08567"): True}

@@ -108,9 +108,7 @@ class Paper:
 
 def constructed_entry(arxiv_id: str, paper: Paper) -> str:
     authors = "".join(f"    <author>\n      <name>{escape(a)}</name>\n    </author>\n" for a in paper.authors)
-    return _CONSTRUCTED_ENTRY.format(
-        id=arxiv_id, title=escape(paper.title), published=paper.published, authors=authors
-    )
+    return _CONSTRUCTED_ENTRY.format(id=arxiv_id, title=escape(paper.title), published=paper.published, authors=authors)
 
 
 def recorded_entry(arxiv_id: str) -> str | None:
@@ -230,15 +228,11 @@ class ReplayServer:
                 with server._lock:
                     previous = [h.at for h in server.hits if h.source == source]
                     server.hits.append(
-                        Hit(
-                            now, source, parts.path, parse_qs(parts.query), self.headers.get("User-Agent", "")
-                        )
+                        Hit(now, source, parts.path, parse_qs(parts.query), self.headers.get("User-Agent", ""))
                     )
                     server.in_flight[source] += 1
                     server.max_in_flight[source] = max(server.max_in_flight[source], server.in_flight[source])
-                    fault = (
-                        server.faults[source].popleft() if server.faults[source] else server.always[source]
-                    )
+                    fault = server.faults[source].popleft() if server.faults[source] else server.always[source]
                 try:
                     self._answer(source, parts, fault, previous, now)
                 finally:
@@ -257,9 +251,7 @@ class ReplayServer:
                 ):
                     with server._lock:
                         server.violations += 1
-                    return self._send(
-                        503, b"Rate exceeded.", {"Content-Type": "text/plain", "Retry-After": "3"}
-                    )
+                    return self._send(503, b"Rate exceeded.", {"Content-Type": "text/plain", "Retry-After": "3"})
                 if fault is not None:
                     time.sleep(fault.delay)
                     if fault.status:

@@ -8,9 +8,7 @@ from refcheck.model import Identifier, IdentifierKind, Reference, ReferenceSourc
 PATH = "docs/post.md"
 
 
-def identifier(
-    kind: IdentifierKind, value: str, line: int = 5, column: int = 40, *, valid: bool = True
-) -> Identifier:
+def identifier(kind: IdentifierKind, value: str, line: int = 5, column: int = 40, *, valid: bool = True) -> Identifier:
     raw = f"arXiv:{value}" if kind is IdentifierKind.ARXIV else f"doi:{value}"
     return Identifier(kind, value, raw, Span(line, column, line, column + len(raw)), valid)
 

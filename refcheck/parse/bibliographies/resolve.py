@@ -152,8 +152,12 @@ class _Finder:
     def _directory(self, declared: Declared, where: str, look: _Look) -> None:
         folder = Path(os.path.normpath(declared.base / declared.name))
         if not look.places or look.loop is not None or not folder.is_dir():
-            problem = self.problem(declared.name, look) if not look.places or look.loop else (
-                f"bibliography folder {declared.name} not found (searched: {display_path(folder)}); {_NOT_JUDGED}"
+            problem = (
+                self.problem(declared.name, look)
+                if not look.places or look.loop
+                else (
+                    f"bibliography folder {declared.name} not found (searched: {display_path(folder)}); {_NOT_JUDGED}"
+                )
             )
             self._unread(f"{where}: {problem}")
             return
