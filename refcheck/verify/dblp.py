@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 
-from refcheck.verify.fetch import Limiter, Policy, Unavailable, get, json_of
-from refcheck.verify.records import Lookup, Record
-from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, usable
+from refcheck.verify.fetch import Policy, Unavailable, get, json_of
+from refcheck.verify.records import Record
+from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, SearchOnlySource, usable
 
 SOURCE = "DBLP"
 POLITENESS = Politeness(concurrency=1, interval=1.0)
@@ -63,30 +62,16 @@ def parse_hit(hit: dict[str, Any]) -> Record | None:
     )
 
 
-class DblpSource:
+class DblpSource(SearchOnlySource):
     """Title search only."""
 
     name = "dblp"
     label = SOURCE
-    kinds: frozenset[str] = frozenset()
 
     def __init__(
         self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness = POLITENESS
     ) -> None:
-        self.client = client
-        self.base_url = base_url.rstrip("/")
-        self.policy = policy
-        self.limiter = Limiter(limits.concurrency, limits.gap)
-
-    @property
-    def requests(self) -> int:
-        return self.limiter.sent
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-    async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None:
-        return None
+        super().__init__(client, base_url, policy, limits=limits)
 
     async def search(self, query: Query) -> list[Record]:
         words = _QUERY_BREAK.sub(" ", query.title).split()

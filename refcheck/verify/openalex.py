@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 
-from refcheck.verify.fetch import Limiter, Policy, Unavailable, get, json_of
-from refcheck.verify.records import Lookup, Record
-from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, usable
+from refcheck.verify.fetch import Policy, Unavailable, get, json_of
+from refcheck.verify.records import Record
+from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, SearchOnlySource, usable
 
 SOURCE = "OpenAlex"
 POLITENESS = Politeness(concurrency=1, interval=0.1)  # 10 a second, as OpenAlex publishes
@@ -59,12 +58,11 @@ def parse_work(work: dict[str, Any]) -> Record | None:
     )
 
 
-class OpenAlexSource:
+class OpenAlexSource(SearchOnlySource):
     """Title search only (identifiers are looked up at arXiv and Crossref)."""
 
     name = "openalex"
     label = SOURCE
-    kinds: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -76,21 +74,8 @@ class OpenAlexSource:
         api_key: str | None = None,
         limits: Politeness = POLITENESS,
     ) -> None:
-        self.client = client
-        self.base_url = base_url.rstrip("/")
-        self.policy = policy
+        super().__init__(client, base_url, policy, limits=limits)
         self.extra = {k: v for k, v in (("mailto", mailto), ("api_key", api_key)) if v}
-        self.limiter = Limiter(limits.concurrency, limits.gap)
-
-    @property
-    def requests(self) -> int:
-        return self.limiter.sent
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-    async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None:
-        return None
 
     async def search(self, query: Query) -> list[Record]:
         title = " ".join(_FILTER_BREAK.sub(" ", query.title).split())

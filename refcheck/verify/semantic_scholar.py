@@ -3,14 +3,13 @@ request a second without an API key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 
-from refcheck.verify.fetch import Limiter, Policy, Unavailable, get, json_of
-from refcheck.verify.records import Lookup, Record
-from refcheck.verify.source import MAX_AUTHORS, Politeness, Query, usable
+from refcheck.verify.fetch import Policy, Unavailable, get, json_of
+from refcheck.verify.records import Record
+from refcheck.verify.source import MAX_AUTHORS, Politeness, Query, SearchOnlySource, usable
 
 SOURCE = "Semantic Scholar"
 KEYLESS = Politeness(concurrency=1, interval=1.0)
@@ -47,30 +46,16 @@ def parse_paper(paper: dict[str, Any]) -> Record | None:
     )
 
 
-class SemanticScholarSource:
+class SemanticScholarSource(SearchOnlySource):
     """Title match only."""
 
     name = "semantic_scholar"
     label = SOURCE
-    kinds: frozenset[str] = frozenset()
 
     def __init__(
         self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness = KEYLESS
     ) -> None:
-        self.client = client
-        self.base_url = base_url.rstrip("/")
-        self.policy = policy
-        self.limiter = Limiter(limits.concurrency, limits.gap)
-
-    @property
-    def requests(self) -> int:
-        return self.limiter.sent
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-    async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None:
-        return None
+        super().__init__(client, base_url, policy, limits=limits)
 
     async def search(self, query: Query) -> list[Record]:
         params = {"query": query.title, "fields": _FIELDS}

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import httpx
 
-from refcheck.verify.fetch import Policy, Unavailable
+from refcheck.verify.fetch import Limiter, Policy, Unavailable
 from refcheck.verify.normalise import fold
 from refcheck.verify.records import Lookup, Record
 
@@ -89,3 +89,29 @@ def usable(records: Sequence[Record], answered: int) -> list[Record]:
     if answered and not kept:
         raise Unavailable("answer without usable records (no titles)")
     return kept
+
+
+class SearchOnlySource:
+    """What the sources that only search by title share (OpenAlex, DBLP, Semantic Scholar): one
+    client, one base URL, one limiter, and no lookup by identifier. Subclasses set `name`, `label`
+    and `search`."""
+
+    name = ""
+    label = ""
+    kinds: frozenset[str] = frozenset()
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy
+        self.limiter = Limiter(limits.concurrency, limits.gap)
+
+    @property
+    def requests(self) -> int:
+        return self.limiter.sent
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def lookup(self, ids: Sequence[str], done: Callable[[str, Lookup], None]) -> None:
+        return None
