@@ -226,3 +226,34 @@ def test_json_with_related_places_streams_as_one_dump_and_reads_back() -> None:
     assert "related" not in json.loads(text)["diagnostics"][1]
     assert from_json_object(json.loads(render_json(result))).diagnostics == result.diagnostics
     assert "relatedLocations" not in to_sarif_object(result)["runs"][0]["results"][1]
+
+
+_TWO_BOMMASANI = """@article{path2024, author = {Bommasani, Rishi and Kapoor, Sayash and Klyman, Kevin}, title = {A Path for Science- and Evidence-based AI Policy}, year = {2024}}
+@article{ecosystem2024, author = {Bommasani, Rishi and Soylu, Dilara and Liao, Thomas}, title = {Ecosystem Graphs}, year = {2024}}
+@article{smith2020, author = {Smith, Jane}, title = {Something Else}, year = {2020}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # The key right after the name, or after the title the name introduces, says which entry is meant.
+        ("Bommasani et al. (2024) [@path2024] argue.", []),
+        ("As Bommasani et al. (2024), _A Path for Science- and Evidence-based AI Policy_ [@path2024], argue.", []),
+        # Another citation between the name and the key: the key is not the name's, so it stays ambiguous.
+        ("Bommasani et al. (2024) and others [@smith2020] agree [@path2024].", [(1, 1, "RC204")]),
+        ("Bommasani et al. (2024) and Bommasani et al. (2024) agree [@path2024].", [(1, 1, "RC204")]),
+    ],
+)
+def test_a_key_after_a_narrative_citation_on_its_line_says_which_entry(
+    tmp_path: Path, line: str, expected: list[tuple[int, int, str]]
+) -> None:
+    (tmp_path / "refs.bib").write_text(_TWO_BOMMASANI, encoding="utf-8")
+    page = tmp_path / "a.md"
+    page.write_text(f"{line}\n\n[@ecosystem2024] [@smith2020]\n", encoding="utf-8")
+    doc = parse_markdown(page.read_text(encoding="utf-8"), page, "a.md", bibliography=True)
+    from refcheck.parse.bib import parse_bib_text
+
+    bib = parse_bib_text(_TWO_BOMMASANI, "refs.bib").references
+    found, _ = check_document(doc, bib, set(), uncited_bib=False)
+    assert [(d.span.line, d.span.column, d.code) for d in found if d.code == "RC204"] == expected

@@ -43,6 +43,7 @@ _HEX_PAPER_ID = re.compile(r"/([0-9a-f]{32})(?:-|/|$)")  # NeurIPS proceedings: 
 _ACL_ID = re.compile(r"^/(?:anthology/)?([A-Za-z]?\d{2,4}[.-][\w.-]+?)(?:\.pdf)?/?$")
 
 
+_KEY_REACH = 160  # columns after a narrative citation in which a key may still say which entry it means
 _MAX_LINES = 20  # lines a message names (entries of an RC204, other places of a repeat); then a count
 
 
@@ -219,9 +220,12 @@ class Matcher:
         for ref in self.own:
             self.by_number.setdefault(ref.key, ref)
         self.keyed_by_line: dict[int, list[Citation]] = {}
+        self.narrative_columns: dict[int, list[int]] = {}  # where author–year citations start, by line
         for citation in doc.citations:
             if citation.kind in (CitationKind.PANDOC, CitationKind.DISTILL) and citation.key:
                 self.keyed_by_line.setdefault(citation.span.line, []).append(citation)
+            elif citation.kind is CitationKind.AUTHOR_YEAR:
+                self.narrative_columns.setdefault(citation.span.line, []).append(citation.span.column)
         # Cited by identifier (`[@doi:…]`) with no list of its own: the bibliography is built from the
         # identifiers when the document is rendered, so a name and year missing from it are not judged.
         self.partial_bib = not self.own and any(
@@ -342,9 +346,10 @@ class Matcher:
         if by_author:
             # The entry the citation's link names (by identifier, URL or anchor) is the one it meant,
             # else the entry of the nearest year.
+            keyed = self._keyed_next_to(c)
             linked_entry = (
                 next((r for r in by_link if r in by_author), None)
-                or self._keyed_next_to(c)
+                or (keyed if keyed in by_author else None)
                 or min(by_author, key=lambda r: _year_distance(c.year, r.year))
             )
             self._year_differs(c, linked_entry)
@@ -414,11 +419,19 @@ class Matcher:
         self.out.add(rule, c.span, message, group=(id(ref) if ref is not None else None, cited))
 
     def _keyed_next_to(self, c: Citation) -> Reference | None:
-        """The entry a `[@key]` / `<d-cite key>` right after a narrative citation names, if any."""
-        for other in self.keyed_by_line.get(c.span.end_line, ()):
-            if 0 <= other.span.column - c.span.end_column <= 2:
-                return self.bib_keys.get(other.key or "")
-        return None
+        """The entry a `[@key]` / `<d-cite key>` after a narrative citation names: right after it, or
+        later on its line with no other citation between (`Smith et al. (2024), _Title_ <d-cite …>`).
+        Callers use it only when it is one of the entries the names and year fit."""
+        after = [o for o in self.keyed_by_line.get(c.span.end_line, ()) if o.span.column >= c.span.end_column]
+        if not after:
+            return None
+        nearest = min(after, key=lambda o: o.span.column)
+        between = self.narrative_columns.get(c.span.end_line, ())
+        if nearest.span.column - c.span.end_column > _KEY_REACH or any(
+            c.span.end_column <= column < nearest.span.column for column in between
+        ):
+            return None
+        return self.bib_keys.get(nearest.key or "")
 
     def _first_author_candidates(self, c: Citation) -> list[Reference]:
         """The pool's entries whose first author shares a surname key with the citation's, in pool order."""
