@@ -257,3 +257,16 @@ def test_a_key_after_a_narrative_citation_on_its_line_says_which_entry(
     bib = parse_bib_text(_TWO_BOMMASANI, "refs.bib").references
     found, _ = check_document(doc, bib, set(), uncited_bib=False)
     assert [(d.span.line, d.span.column, d.code) for d in found if d.code == "RC204"] == expected
+
+
+def test_a_link_to_an_entrys_anchor_cites_it_whatever_its_text() -> None:
+    text = (
+        "Almost sure convergence [[3](#Convergence)], the [Hungarian Algorithm](#Hungarian), DenseNets "
+        "([G. Huang et al., 2017](#huang17densenet)) and (Doe, 2020).\n\n## References\n\n"
+        '<a name="Convergence">[3] Wikipedia contributors. "Convergence of random variables." 2021.</a>\n\n'
+        '<a name="Hungarian">[4] James R. Munkres. Algorithms for the Assignment Problem. 1957.</a>\n\n'
+        '<span id="huang17densenet">Huang, G., Liu, Z. (2017). Densely Connected Convolutional Networks.</span>\n\n'
+        '<a name="Unused">[5] Jane Smith. Never linked. 2019.</a>\n\n'
+        "Doe, J. (2020). A cited work.\n"
+    )
+    assert [(line, code) for line, _, code in check(text) if code == "RC202"] == [(11, "RC202")]

@@ -16,6 +16,7 @@ from refcheck.model import (
     Diagnostic,
     Document,
     IdentifierKind,
+    LinkContext,
     Reference,
     ReferenceSource,
     Span,
@@ -260,6 +261,7 @@ class Matcher:
     def run(self) -> list[Diagnostic]:
         for citation in self.doc.citations:
             self._check(citation)
+        self._anchor_links()
         self._uncited()
         self._unparsed()
         self._malformed_identifiers()
@@ -272,6 +274,17 @@ class Matcher:
 
     def _cite(self, ref: Reference) -> None:
         self.cited.add(id(ref))
+
+    def _anchor_links(self) -> None:
+        """A link in the text to an entry's anchor cites it, whatever its text (`[[3](#Convergence)]`,
+        `[Hungarian Algorithm](#Hungarian)`, `[G. Huang et al., 2017](#huang17densenet)`)."""
+        if not self.by_anchor:
+            return
+        for link in self.doc.links:
+            if link.context is LinkContext.PROSE and link.url.startswith("#"):
+                ref = self.by_anchor.get(link.url[1:])
+                if ref is not None:
+                    self._cite(ref)
 
     def _author_year(self, c: Citation) -> None:
         """Decided once per distinct citation (same text, link, quotation and neighbouring key); its
