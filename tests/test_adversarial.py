@@ -228,3 +228,14 @@ def test_a_paragraph_mistune_merges_around_many_definitions_keeps_its_lines(defi
     doc = markdown.parse_markdown(text, Path("a.md"), "a.md")
     found = [(c.span.line, c.span.column, c.span.end_column) for c in doc.citations if c.text.startswith("Smith")]
     assert found == [(definitions + 2, 20, 39)]
+
+
+def test_a_merged_paragraph_keeps_its_lines_past_a_stray_line_among_many_definitions() -> None:
+    # Found by bench/fuzz.py: `[^[^n]: x` is no definition, so it stays in the paragraph between two
+    # long runs of definitions; the second run was not skipped and the last line was misplaced.
+    text = (
+        "S[^n]: x\n" + "[^n]: x\n" * 99 + "[^[^n]: x\n" + "[^n]: x\n" * 155 + "mith et al. (2019) Smith et al. (2019)\n"
+    )
+    doc = markdown.parse_markdown(text, Path("a.md"), "a.md")
+    found = [(c.span.line, c.span.column, c.span.end_column) for c in doc.citations if c.text.startswith("Smith")]
+    assert found == [(257, 20, 39)]

@@ -342,7 +342,7 @@ class _Locator:
             content = stripped.lstrip()  # mistune may have expanded a tab in the indentation
             if offset > first_nonblank and content and not self.stripped[source_index].endswith(content):
                 # mistune merges a paragraph around blocks it consumed (footnote and link definitions):
-                # skip them, however many; past 50 lines only definition lines are skipped, once per leaf.
+                # skip them, however many; past 50 lines only definition lines are skipped.
                 ahead, found_at = source_index + 1, None
                 while ahead < len(self.src):
                     if self.stripped[ahead].endswith(content):
@@ -351,10 +351,11 @@ class _Locator:
                     if ahead - source_index >= 50 and (long_scan_done or not _DEFINITION_LINE.match(self.src[ahead])):
                         break
                     ahead += 1
-                if ahead - source_index >= 50:
-                    long_scan_done = True
                 if found_at is None:
                     fits = False
+                    # A scan that found nothing is not repeated for the leaf's later lines (they would
+                    # rescan the same lines); a successful one only moves forward.
+                    long_scan_done = long_scan_done or ahead - source_index >= 50
                 else:
                     source_index = found_at
             previous = source_index
