@@ -46,13 +46,26 @@ def check_text(text: str, *, path: str | None = None, config: Config | None = No
     return result
 
 
-def check_paths(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> Result:
-    """Check the Markdown files under `paths` (files or directories), as `refcheck PATHS` does."""
+def check_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    config: Config | None = None,
+    *,
+    stdin: bytes | None = None,
+    shard: tuple[int, int] | None = None,
+    progress: bool = False,
+) -> Result:
+    """Check the Markdown files under `paths` (files or directories), as `refcheck PATHS` does.
+
+    `-` among `paths` is standard input, whose bytes `stdin` gives (decoded like a file's);
+    `shard=(K, N)` checks only the K-th of N slices of the files, as `--shard K/N`; `progress` shows
+    a progress bar on standard error while the files are checked.
+    """
     from pathlib import Path
 
     from refcheck.pipeline import check
 
-    return check([Path(p) for p in paths], config or _library_defaults())
+    files = [Path(p) for p in paths]
+    return check(files, config or _library_defaults(), stdin=stdin, progress=progress, shard=shard)
 
 
 def formats() -> tuple[str, ...]:

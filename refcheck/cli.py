@@ -1,4 +1,4 @@
-"""Command line: arguments and config → `pipeline.check` → report and exit code. Wiring only."""
+"""Command line: arguments and config → `refcheck.check_paths` → report and exit code. Wiring only."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from refcheck import Config, Result, Severity, __version__, formats, rules
+from refcheck import Config, Result, Severity, __version__, check_paths, formats, rules
 from refcheck import config as settings
 from refcheck.config import SETTINGS, Setting, load_config
 from refcheck.errors import RefcheckError, UsageError
@@ -147,9 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths = _paths(args.paths)
         target = output_target(args.output) if args.output is not None else None
         stdin = read_stdin(config.max_file_size) if STDIN in paths else None
-        from refcheck.pipeline import check
-
-        result = check(
+        result = check_paths(
             paths,
             config,
             stdin=stdin,

@@ -49,6 +49,12 @@ PARTICLES = frozenset(
     }
 )
 
+# Comparing an entry with a database record (verify/compare.py) also strips these before a surname:
+# there, dropping a leading particle only adds a comparison key, so an extra particle can only make
+# two spellings of one name agree. The reference parser uses PARTICLES to find where a name starts
+# and ends, where "Lo" or "Av" read as a particle would split a real surname, so they stay out of it.
+RECORD_PARTICLES = PARTICLES | {"dei", "degli", "lo", "af", "av"}
+
 # Letters NFKD does not split into base letter + mark.
 _FOLD = str.maketrans(
     {

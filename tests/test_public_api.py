@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,6 +94,8 @@ def test_the_action_and_the_cli_import_only_the_public_api() -> None:
     imports = [line.strip() for line in action.splitlines() if "import" in line and "refcheck" in line]
     assert imports == ["from refcheck import formats, read_json, render"]
     assert set(imports[0].split(" import ")[1].split(", ")) <= set(refcheck.__all__)
+    cli = (root / "refcheck" / "cli.py").read_text(encoding="utf-8")
+    assert "refcheck.pipeline" not in cli and "check_paths(" in cli
 
 
 def test_render_and_read_json_round_trip() -> None:
@@ -104,3 +107,33 @@ def test_render_and_read_json_round_trip() -> None:
     assert _found(again) == _found(result)
     with pytest.raises(ValueError):
         refcheck.read_json([])
+
+
+def test_check_paths_reads_standard_input_from_bytes() -> None:
+    result = refcheck.check_paths(["-"], stdin=DOC.encode("utf-16"))  # decoded like a file's: BOM honoured
+    assert _found(result) == [("-", 1, 5, "RC201"), ("-", 5, 4, "RC202")]
+
+
+def test_check_paths_checks_one_shard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text(DOC, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    first, second = (refcheck.check_paths(["."], shard=(k, 2)) for k in (1, 2))
+    assert _found(first) == [("a.md", 1, 5, "RC201"), ("a.md", 5, 4, "RC202")]
+    assert _found(second) == [("b.md", 1, 5, "RC201"), ("b.md", 5, 4, "RC202")]
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_check_paths_shows_progress_only_when_asked(
+    progress: bool, httpserver: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    httpserver.expect_request("/page").respond_with_data("fine")
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich treats standard error as a terminal
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    config = refcheck.Config(offline=False, use_cache=False, allow_hosts=("127.0.0.1",), timeout=1.0)
+    result = refcheck.check_paths(
+        ["-"], config, stdin=f"See <{httpserver.url_for('/page')}>.\n".encode(), progress=progress
+    )
+    assert _found(result) == []
+    assert result.summary.links == 1
+    assert ("checking links" in capsys.readouterr().err) is progress

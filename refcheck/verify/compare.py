@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from refcheck.model import Reference
+from refcheck.names import RECORD_PARTICLES
 from refcheck.verify.normalise import fold, umlaut_spelling
 from refcheck.verify.records import Record
 
@@ -64,40 +65,6 @@ STOPWORDS = frozenset(
         "through",
         "upon",
         "about",
-    }
-)
-PARTICLES = frozenset(
-    {
-        "van",
-        "von",
-        "der",
-        "den",
-        "de",
-        "del",
-        "della",
-        "dei",
-        "degli",
-        "di",
-        "da",
-        "das",
-        "dos",
-        "du",
-        "la",
-        "le",
-        "les",
-        "lo",
-        "ten",
-        "ter",
-        "te",
-        "vander",
-        "zu",
-        "af",
-        "av",
-        "bin",
-        "ibn",
-        "al",
-        "el",
-        "st",
     }
 )
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
@@ -207,7 +174,7 @@ def _name_keys(name: str) -> set[str]:
 def _surname_keys(surname: str) -> set[str]:
     tokens = [t for t in fold(surname).split() if t not in NAME_SUFFIXES]
     core = tokens
-    while len(core) > 1 and core[0] in PARTICLES:
+    while len(core) > 1 and core[0] in RECORD_PARTICLES:
         core = core[1:]
     keys = {"".join(tokens), "".join(core)} - {""}
     return keys | {_soften(k) for k in keys}

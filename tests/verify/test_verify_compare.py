@@ -218,3 +218,8 @@ def test_fold_undoes_markup_accents_and_punctuation() -> None:
         fold(r"{\"U}ber \emph{die} Stra{\ss}e -- «quotes» &amp; Ko\v{c}isk\'y") == "uber die strasse quotes and kocisky"
     )
     assert fold("Pre-training", hyphen="") == "pretraining"
+
+
+@pytest.mark.parametrize(("surname", "record_name"), [("Ben Amor", "Hedi Amor"), ("dos Santos", "Ana Santos")])
+def test_a_leading_particle_of_the_shared_list_may_be_missing_from_the_record(surname: str, record_name: str) -> None:
+    assert first_author_matches(surname, (record_name,)) is True
