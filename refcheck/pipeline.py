@@ -143,6 +143,20 @@ def _is_fragment_link(url: str) -> bool:
     return bool(unquote(parts.path)) and bool(parts.fragment)
 
 
+def _without_second_cause(local: list[Diagnostic], found: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """A citation with no entry that links to `#its-entry` is one RC201: the missing anchor is the same
+    missing entry, so its RC405 at the same place is not said again."""
+    undefined = {
+        (span.line, span.column)
+        for d in found
+        if d.code == rules.UNDEFINED_CITATION.code
+        for span in (d.span, *d.related)
+    }
+    if not undefined:
+        return local
+    return [d for d in local if d.code != rules.MISSING_ANCHOR.code or (d.span.line, d.span.column) not in undefined]
+
+
 def _check_file(job: _Job, path: Path) -> _Checked:
     """Read, parse and match one file; local links whose target needs no other file's anchors."""
     source = read_source(path, job.config.max_file_size, job.stdin)
@@ -168,7 +182,8 @@ def _check_file(job: _Job, path: Path) -> _Checked:
         out.unmatched = doc
     else:
         _match(doc, job.config, set(), out)
-    out.diagnostics.extend(check_local_links(doc, job.config.root_dir, lambda _target: None, job.path_status))
+    local = check_local_links(doc, job.config.root_dir, lambda _target: None, job.path_status)
+    out.diagnostics.extend(_without_second_cause(local, out.diagnostics))
     for document_check in rules.CHECKS:
         out.diagnostics.extend(document_check(doc))
     out.fragment_links = [link for link in doc.links if _is_fragment_link(link.url)]

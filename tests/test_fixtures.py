@@ -38,7 +38,7 @@ def test_fixture_output_matches_expected_json(
     assert code == (1 if json.loads(out)["summary"]["errors"] else 0)
 
 
-def test_example_post_reports_exactly_the_missing_images_and_the_unlisted_arxiv_link(
+def test_example_post_reports_exactly_the_missing_images(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(REPO)
@@ -49,7 +49,5 @@ def test_example_post_reports_exactly_the_missing_images_and_the_unlisted_arxiv_
         (22, 1, "RC404"),
         (42, 1, "RC404"),
         (50, 1, "RC404"),
-        (52, 70, "RC210"),
-    ]
-    assert "2502.19187" in data["diagnostics"][-1]["message"]
+    ]  # line 52's `[BIG-bench Extra Hard, Google AI](…arxiv…)` has no year: a link, not a citation
     assert code == 1

@@ -81,10 +81,10 @@ CASES = [
         [(1, 1, "RC207")],
         id="openreview-pdf-vs-forum-typo",
     ),
-    # a link label without a year (a concept, a name) is not an undefined citation
+    # a link label without a year (a concept, a name) is a plain link, even to a paper the list lacks
     pytest.param(
         "A [DCGAN](https://arxiv.org/abs/1511.06434) (Kaplan et al., 2020)." + LIST,
-        [(1, 3, "RC210")],
+        [],
         id="concept-link-unlisted",
     ),
     pytest.param("A [**residual**](https://arxiv.org/pdf/2001.08361.pdf) net." + LIST, [], id="concept-link-listed"),
@@ -270,3 +270,38 @@ def test_a_link_to_an_entrys_anchor_cites_it_whatever_its_text() -> None:
         "Doe, J. (2020). A cited work.\n"
     )
     assert [(line, code) for line, _, code in check(text) if code == "RC202"] == [(11, "RC202")]
+
+
+def test_an_entry_that_names_the_cited_works_in_its_text_defines_them() -> None:
+    text = (
+        "Embeddings carry bias (Hamilton et al., 2016; Maas et al., 2011; Lindebaum et al., 2020).\n\n"
+        "**Citations:**\n\n"
+        "1. Survey of reasoning – Smith, J. (2019). A survey. Journal.\n"
+        "2. Bias studies using word embeddings – KHcoder analysis; Hamilton et al. (2016); Maas et al. (2011).\n"
+    )
+    found = check(text)
+    assert [(line, code) for line, _, code in found if code in ("RC201", "RC202")] == [(1, "RC201"), (5, "RC202")]
+    assert next(d.message for d in findings(text) if d.code == "RC201").startswith("Lindebaum et al., 2020")
+
+
+def test_a_linked_single_name_nobody_in_the_list_bears_is_a_plain_link() -> None:
+    text = "Accepted at [NeurIPS 2019](https://neurips.cc/Conferences/2019), see (Kaplan et al., 2020)." + LIST
+    assert [code for _, _, code in check(text)] == []
+    misspelt = "As [Kaplin 2020](https://arxiv.org/abs/2001.08361) shows." + LIST
+    assert [code for _, _, code in check(misspelt)] == ["RC207"]
+
+
+def test_a_missing_entry_linked_by_anchor_is_one_finding_not_two(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from refcheck.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    Path("a.md").write_text(
+        "Init ([Glorot & Bengio, 2010](#glorot10)) and [a typo](#nowhere) (Kaplan et al., 2020)." + LIST,
+        encoding="utf-8",
+    )
+    main(["--offline", "--no-cache", "--format", "json", "a.md"])
+    found = [(d["line"], d["column"], d["code"]) for d in json.loads(capsys.readouterr().out)["diagnostics"]]
+    assert (1, 7, "RC201") in found and (1, 7, "RC405") not in found
+    assert (1, 47, "RC405") in found  # a missing anchor that is no citation is still said

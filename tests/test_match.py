@@ -90,11 +90,14 @@ CASES = [
     ("(Kaplan et al., 2020)\n\n## References\n\n- Kaplan, J. (2020). S. doi:10.1038/nature14539.\n", []),
     # RC101 an entry with nothing to match on
     ("(Kaplan et al., 2020)\n\n## References\n\n- Kaplan, J. (2020). S.\n- Some slides I liked\n", [(6, 3, "RC101")]),
-    # identifier links match an entry when there is a reference list, else they are unlisted works (info) ...
+    # identifier links match an entry when there is a reference list; unlisted, a dated label is an
+    # unlisted work (info) and an undated one ("this", a concept) a plain link ...
     (
-        "See [this](https://arxiv.org/abs/2005.14165). Kaplan et al. (2020) (Vaswani et al., 2017)." + REFS,
+        "See [Brown et al., 2020](https://arxiv.org/abs/2005.14165). Kaplan et al. (2020) (Vaswani et al., 2017)."
+        + REFS,
         [(1, 5, "RC210")],
     ),
+    ("See [this](https://arxiv.org/abs/2005.14165). Kaplan et al. (2020) (Vaswani et al., 2017)." + REFS, []),
     ("See [this](https://arxiv.org/abs/2001.08361) (Vaswani et al., 2017)." + REFS, []),
     # ... and are their own reference when there is none
     ("See [this](https://arxiv.org/abs/2005.14165) and [Brown et al., 2020](https://arxiv.org/abs/2005.14165).", []),

@@ -44,6 +44,11 @@ _HEX_PAPER_ID = re.compile(r"/([0-9a-f]{32})(?:-|/|$)")  # NeurIPS proceedings: 
 _ACL_ID = re.compile(r"^/(?:anthology/)?([A-Za-z]?\d{2,4}[.-][\w.-]+?)(?:\.pdf)?/?$")
 
 
+# A work named inside an entry's text: "Hamilton et al. (2016)", "Maas and Daly, 2011".
+_NAMED_WORK = re.compile(
+    r"\b(?P<name>[A-Z][^\W\d_][\w'’-]*)(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w'’-]+)?,?\s+\(?(?P<year>(?:1[5-9]|20)\d\d)\b"
+)
+_LABEL_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d[a-z]?\b")  # a dated link label cites; an undated one links
 _KEY_REACH = 160  # columns after a narrative citation in which a key may still say which entry it means
 _MAX_LINES = 20  # lines a message names (entries of an RC204, other places of a repeat); then a count
 
@@ -217,6 +222,8 @@ class Matcher:
         # Author–year decisions by distinct citation, and the one being recorded (see `_author_year`).
         self.author_year_decisions: dict[tuple[object, ...], list[tuple[rules.Rule, Reference | None, str]]] = {}
         self.recording: list[tuple[rules.Rule, Reference | None, str]] | None = None
+        self.named_in_entries: dict[tuple[str, str], Reference] | None = None  # see `_named_in_entry`
+        self.pool_surnames: set[str] | None = None  # see `_pool_surnames`
         self.by_number: dict[str | None, Reference] = {}  # the first entry of each number
         for ref in self.own:
             self.by_number.setdefault(ref.key, ref)
@@ -395,6 +402,13 @@ class Matcher:
             return
         if self.partial_bib:
             return
+        described = self._named_in_entry(c)
+        if described is not None:
+            self._cite(described)  # "3. Bias studies – …; Hamilton et al. (2016)": an entry that names the work
+            return
+        single = c.url is not None and not c.et_al and len(c.authors) == 1 and not (c.arxiv_id or c.doi)
+        if single and c.authors[0] not in self._pool_surnames():
+            return  # `[NeurIPS 2019](https://neurips.cc/…)`: a name nobody in the list bears, linked
         if _identifies_work(c):
             what = f"arXiv {c.arxiv_id}" if c.arxiv_id else f"doi:{c.doi}" if c.doi else "the linked work"
             self._add(
@@ -430,6 +444,26 @@ class Matcher:
             self.recording.append((rule, ref, message))
         cited = (c.kind, c.authors, c.year, c.key, c.arxiv_id, c.doi, _norm_url(c.url) if c.url else None)
         self.out.add(rule, c.span, message, group=(id(ref) if ref is not None else None, cited))
+
+    def _named_in_entry(self, c: Citation) -> Reference | None:
+        """The own entry whose text names the citation's author and year ("… Hamilton et al. (2016); …"),
+        for lists whose items describe several works; indexed once, on the first citation that needs it."""
+        if self.named_in_entries is None:
+            self.named_in_entries = {}
+            for ref in self.own:
+                for m in _NAMED_WORK.finditer(ref.text):
+                    for key in surname_keys(m.group("name")):
+                        self.named_in_entries.setdefault((key, m.group("year")), ref)
+        year = (c.year or "")[:4]
+        return next(
+            (hit for key in surname_keys(c.authors[0]) if (hit := self.named_in_entries.get((key, year)))), None
+        )
+
+    def _pool_surnames(self) -> set[str]:
+        """Every author name of the entries a citation may match, computed once."""
+        if self.pool_surnames is None:
+            self.pool_surnames = {name for ref in self.author_year_pool for name in ref.authors}
+        return self.pool_surnames
 
     def _keyed_next_to(self, c: Citation) -> Reference | None:
         """The entry a `[@key]` / `<d-cite key>` after a narrative citation names: right after it, or
@@ -572,8 +606,10 @@ class Matcher:
             for ref in found:
                 self._cite(ref)
             return
-        # Not an author–year citation but a link to a work (`[DCGAN](https://arxiv.org/…)`): the link
-        # identifies it, so its absence from a selective list is worth an info, not an error.
+        if not _LABEL_YEAR.search(_link_label(c)):
+            return  # `[DCGAN](https://arxiv.org/…)`, `<a href=…>PaLI</a>`: a link to a work, not a citation
+        # A dated label (`[Chen, 2020](https://arxiv.org/…)`) cites the work it links; its absence from a
+        # selective list is worth an info, not an error.
         what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
         self._add(rules.UNLISTED_LINKED_WORK, c, None, f"{_label(c)}: no reference list entry has {what}")
 
