@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
 from refcheck import identifiers, rules
-from refcheck.check.entries import check_entries, work_groups
+from refcheck.check.entries import check_entries, malformed, norm_title, work_groups
 from refcheck.model import (
     Citation,
     CitationKind,
@@ -29,7 +28,6 @@ from refcheck.parse.citations import is_manubot_key
 _OWN_LIST = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
 _NOWHERE = Span(1, 1, 1, 2)
 _SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
-_PUNCTUATION = re.compile(r"[^\w\s]")
 # `<span id="he16resnet">`, `<a name="Vontobel">` in an entry: what `[He et al., 2016](#he16resnet)` names.
 _ENTRY_ANCHOR = re.compile(r"""<[A-Za-z]+\s[^>]*?\b(?:id|name)\s*=\s*["']?([^"'\s>]+)""")
 # Hosts whose addresses are pages of one paper (a link there identifies the work, RC210 not RC201).
@@ -580,7 +578,7 @@ class Matcher:
     @staticmethod
     def _names_entry(c: Citation, ref: Reference) -> bool:
         """The link's text is the entry's title (`[Attention Is All You Need](…pdf)`)."""
-        return bool(ref.title) and _norm_title(_link_label(c)) == _norm_title(ref.title or "")
+        return bool(ref.title) and norm_title(_link_label(c)) == norm_title(ref.title or "")
 
     # -- entries -----------------------------------------------------------------------------
 
@@ -624,9 +622,8 @@ class Matcher:
             if key in seen:
                 continue
             seen.add(key)
-            rule = rules.MALFORMED_ARXIV_ID if ident.kind is IdentifierKind.ARXIV else rules.MALFORMED_DOI
-            what = "arXiv ID" if ident.kind is IdentifierKind.ARXIV else "DOI"
-            self.out.add(rule, ident.span, f"malformed {what} {ident.raw!r}: {ident.problem or 'invalid'}")
+            rule, message = malformed(ident)
+            self.out.add(rule, ident.span, message)
 
 
 def _year_distance(cited: str | None, entry: str | None) -> int:
@@ -641,7 +638,7 @@ def _work_key(ref: Reference) -> str:
         return "arxiv:" + ref.arxiv_id
     if ref.doi:
         return "doi:" + ref.doi
-    return "title:" + _norm_title(ref.title) if ref.title else f"entry:{id(ref)}"
+    return "title:" + norm_title(ref.title) if ref.title else f"entry:{id(ref)}"
 
 
 def _readable(ref: Reference) -> bool:
@@ -652,14 +649,6 @@ def _readable(ref: Reference) -> bool:
 def _short(ref: Reference) -> str:
     text = " ".join(ref.text.split())
     return text if len(text) <= 70 else text[:67] + "..."
-
-
-def _norm_title(title: str) -> str:
-    text = title
-    if not text.isascii():  # ASCII has no accents to strip
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(_PUNCTUATION.sub(" ", text.casefold()).split())
 
 
 def check_document(
