@@ -42,6 +42,7 @@ _HEX_PAPER_ID = re.compile(r"/([0-9a-f]{32})(?:-|/|$)")  # NeurIPS proceedings: 
 _ACL_ID = re.compile(r"^/(?:anthology/)?([A-Za-z]?\d{2,4}[.-][\w.-]+?)(?:\.pdf)?/?$")
 
 
+_Finding = tuple[rules.Rule, Reference | None, str]  # a citation's finding: rule, the entry it concerns, message
 _KEY_REACH = 160  # columns after a narrative citation in which a key may still say which entry it means
 _MAX_LINES = 20  # lines a message names (entries of an RC204, other places of a repeat); then a count
 
@@ -212,9 +213,8 @@ class Matcher:
         self.no_bibliography_said = False
         self.numbered = any(r.key and r.key.isdigit() for r in self.own)
         self.no_numbered_list_said = False
-        # Author–year decisions by distinct citation, and the one being recorded (see `_author_year`).
-        self.author_year_decisions: dict[tuple[object, ...], list[tuple[rules.Rule, Reference | None, str]]] = {}
-        self.recording: list[tuple[rules.Rule, Reference | None, str]] | None = None
+        # Author–year findings by distinct citation (see `_author_year`).
+        self.author_year_decisions: dict[tuple[Citation, int | None], _Finding | None] = {}
         self.by_number: dict[str | None, Reference] = {}  # the first entry of each number
         for ref in self.own:
             self.by_number.setdefault(ref.key, ref)
@@ -285,29 +285,26 @@ class Matcher:
                     self._cite(ref)
 
     def _author_year(self, c: Citation) -> None:
-        """Decided once per distinct citation (same text, link, quotation and neighbouring key); its
-        repeats replay the findings, so a citation repeated against thousands of entries stays linear."""
+        """Decided once per distinct citation (all but its place, and the key next to it); its repeats
+        reuse the finding, so a citation repeated against thousands of entries stays linear."""
         keyed = self._keyed_next_to(c)
-        memo = (c.text, c.authors, c.year, c.url, c.arxiv_id, c.doi, c.quoted, id(keyed) if keyed else None)
-        decided = self.author_year_decisions.get(memo)
-        if decided is not None:
-            for rule, ref, message in decided:
-                self._add(rule, c, ref, message)
-            return  # the entries it cites were marked the first time
-        self.recording = self.author_year_decisions[memo] = []
-        try:
-            self._decide_author_year(c)
-        finally:
-            self.recording = None
+        memo = (replace(c, span=_NOWHERE), id(keyed) if keyed else None)
+        if memo not in self.author_year_decisions:  # the entries it cites are marked the first time
+            self.author_year_decisions[memo] = self._decide_author_year(c, keyed)
+        finding = self.author_year_decisions[memo]
+        if finding is not None:
+            rule, ref, message = finding
+            self._add(rule, c, ref, message)
 
-    def _decide_author_year(self, c: Citation) -> None:
+    def _decide_author_year(self, c: Citation, keyed: Reference | None) -> _Finding | None:
+        """The one finding of an author–year citation, if any; marks the entries it cites."""
         pool = self.author_year_pool
         if not pool:
             # With no list, bibliography or footnotes at all, names and years in prose are informal
             # mentions (tables of results, inline links): nothing to check them against.
             if c.url is None and self.doc.has_reference_section:
-                self._add(rules.UNDEFINED_CITATION, c, None, f"{_label(c)}: no reference list entry matches")
-            return
+                return rules.UNDEFINED_CITATION, None, f"{_label(c)}: no reference list entry matches"
+            return None
         by_author = [r for r in self._first_author_candidates(c) if _author_matches(c, r)]
         by_year = [r for r in by_author if _year_matches(c.year, r.year) or _year_base(c.year) in r.other_years]
         if by_year:
@@ -317,89 +314,68 @@ class Matcher:
                 in_year = {id(r) for r in by_year}
                 other = [r for r in by_author if id(r) not in in_year and self._links_to(c, r)]
                 if other:  # the link names another entry by these authors: its year is what differs
-                    self._year_differs(c, other[0])
-                    return
+                    return self._year_differs(c, other[0])
             # Co-authors tell entries of one first author and year apart: "A and B" is the two-author one.
             fitting = {self._work(r) for r in exact if _count_fits(c, r)}
             chosen = linked or [r for r in exact if self._work(r) in fitting] or exact
             for ref in chosen:
                 self._cite(ref)
-            keyed = self._keyed_next_to(c)
             if len(chosen) > 1 and keyed in chosen:
-                return  # "Bommasani et al. (2024) <d-cite key=…>": the key says which entry
+                return None  # "Bommasani et al. (2024) <d-cite key=…>": the key says which entry
             if len(chosen) > 1 and not linked and len({self._work(r) for r in chosen}) > 1:
                 lines = ", ".join(str(r.span.line) for r in chosen[:_MAX_LINES])
                 if len(chosen) > _MAX_LINES:
                     lines += f", … {len(chosen) - _MAX_LINES} more"
-                self._add(
-                    rules.AMBIGUOUS_CITATION,
-                    c,
-                    chosen[0],
-                    f"{_label(c)} matches {len(chosen)} entries (lines {lines}); add a/b suffixes to tell them apart",
+                message = (
+                    f"{_label(c)} matches {len(chosen)} entries (lines {lines}); add a/b suffixes to tell them apart"
                 )
-                return
+                return rules.AMBIGUOUS_CITATION, chosen[0], message
             ref = chosen[0]
-            if _same_identifier(c, ref) is False:
-                self._identifier_mismatch(c, ref)
-            return
+            return self._identifier_mismatch(c, ref) if _same_identifier(c, ref) is False else None
         by_link = self._linked_entries(c, pool)
         if by_author and all(_same_identifier(c, r) is False for r in by_author):
             # Same author, another year and a link to another work: that work has no entry.
             what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
-            self._add(
-                rules.UNLISTED_LINKED_WORK,
-                c,
-                None,
+            message = (
                 f"{_label(c)}: the list has no entry for {what} (the entry by "
-                f"{by_author[0].authors[0].title()} on line {by_author[0].span.line} is another work)",
+                f"{by_author[0].authors[0].title()} on line {by_author[0].span.line} is another work)"
             )
-            return
+            return rules.UNLISTED_LINKED_WORK, None, message
         if by_author:
             # The entry the citation's link names (by identifier, URL or anchor) is the one it meant,
             # else the entry of the nearest year.
-            keyed = self._keyed_next_to(c)
             linked_entry = (
                 next((r for r in by_link if r in by_author), None)
                 or (keyed if keyed in by_author else None)
                 or min(by_author, key=lambda r: _year_distance(c.year, r.year))
             )
-            self._year_differs(c, linked_entry)
-            return
+            return self._year_differs(c, linked_entry)
         if by_link:
             ref = by_link[0]
             self._cite(ref)
             if not ref.authors:
-                return  # an entry without readable authors: the link alone ties them
+                return None  # an entry without readable authors: the link alone ties them
             if _year_matches(c.year, ref.year):
                 named = ref.authors[0].title()
-                self._add(
-                    rules.AUTHOR_MISMATCH,
-                    c,
-                    ref,
-                    f"{_label(c)}: the linked entry (line {ref.span.line}) is by {named}, not {c.authors[0].title()}",
+                message = (
+                    f"{_label(c)}: the linked entry (line {ref.span.line}) is by {named}, not {c.authors[0].title()}"
                 )
-            else:
-                self._add(
-                    rules.UNDEFINED_CITATION,
-                    c,
-                    ref,
-                    f"{_label(c)}: no entry by {c.authors[0].title()} ({c.year}); "
-                    f"the link belongs to the entry on line {ref.span.line}",
-                )
-            return
+                return rules.AUTHOR_MISMATCH, ref, message
+            message = (
+                f"{_label(c)}: no entry by {c.authors[0].title()} ({c.year}); "
+                f"the link belongs to the entry on line {ref.span.line}"
+            )
+            return rules.UNDEFINED_CITATION, ref, message
         if c.url is not None and not self._has_list_or_bib():
-            return  # a link is its own reference in a document without a list
+            return None  # a link is its own reference in a document without a list
         if not self._has_list_or_bib() and self._has_any_bibliography():
-            return
+            return None
         if self.partial_bib:
-            return
+            return None
         if _identifies_work(c):
             what = f"arXiv {c.arxiv_id}" if c.arxiv_id else f"doi:{c.doi}" if c.doi else "the linked work"
-            self._add(
-                rules.UNLISTED_LINKED_WORK, c, None, f"{_label(c)}: {what} is linked but not in the reference list"
-            )
-            return
-        self._add(rules.UNDEFINED_CITATION, c, None, f"{_label(c)}: no reference list entry matches")
+            return rules.UNLISTED_LINKED_WORK, None, f"{_label(c)}: {what} is linked but not in the reference list"
+        return rules.UNDEFINED_CITATION, None, f"{_label(c)}: no reference list entry matches"
 
     def _work(self, ref: Reference) -> str:
         group = self.work_of.get(id(ref))
@@ -424,8 +400,6 @@ class Matcher:
 
     def _add(self, rule: rules.Rule, c: Citation, ref: Reference | None, message: str) -> None:
         """A citation's finding; the same mismatch cited again joins the first as another place."""
-        if self.recording is not None:
-            self.recording.append((rule, ref, message))
         cited = (c.kind, c.authors, c.year, c.key, c.arxiv_id, c.doi, _norm_url(c.url) if c.url else None)
         self.out.add(rule, c.span, message, group=(id(ref) if ref is not None else None, cited))
 
@@ -453,13 +427,16 @@ class Matcher:
             positions.update(self.by_surname.get(key, ()))
         return [self.author_year_pool[p] for p in sorted(positions)]
 
-    def _year_differs(self, c: Citation, ref: Reference) -> None:
-        """RC203 against `ref`, naming that entry's own year."""
+    def _year_differs(self, c: Citation, ref: Reference) -> _Finding | None:
+        """RC203 against `ref` (which the citation cites), naming that entry's own year."""
         self._cite(ref)
         if c.quoted:
-            return  # a quotation keeps the years of the text it quotes
-        message = f"{_label(c)}: year {c.year} differs from the entry's {ref.year} (line {ref.span.line})"
-        self._add(rules.YEAR_MISMATCH, c, ref, message)
+            return None  # a quotation keeps the years of the text it quotes
+        return (
+            rules.YEAR_MISMATCH,
+            ref,
+            f"{_label(c)}: year {c.year} differs from the entry's {ref.year} (line {ref.span.line})",
+        )
 
     def _has_list_or_bib(self) -> bool:
         return bool(self.own or self.bib) or self.doc.has_reference_section
@@ -467,11 +444,15 @@ class Matcher:
     def _has_any_bibliography(self) -> bool:
         return self._has_list_or_bib() or bool(self.footnotes)
 
-    def _identifier_mismatch(self, c: Citation, ref: Reference) -> None:
+    @staticmethod
+    def _identifier_mismatch(c: Citation, ref: Reference) -> _Finding:
         cited = c.arxiv_id or c.doi
         entry = ", ".join(dict.fromkeys(i.value for i in (ref.arxiv_ids if c.arxiv_id else ref.dois)))
-        message = f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}"
-        self._add(rules.IDENTIFIER_MISMATCH, c, ref, message)
+        return (
+            rules.IDENTIFIER_MISMATCH,
+            ref,
+            f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}",
+        )
 
     def _numeric(self, c: Citation) -> None:
         if not self.numbered:
