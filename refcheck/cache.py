@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import platformdirs
 
+from refcheck.sources import file_kind
+
 T = TypeVar("T")
 
 SCHEMA_VERSION = 1
@@ -38,17 +40,11 @@ def default_cache_path() -> Path:
     return Path(platformdirs.user_cache_dir("refcheck")) / "cache.sqlite3"
 
 
-def _kind_of(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a device"),
-        (stat.S_ISBLK, "a device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return name
-    return "not a regular file"
+def _application_id(path: Path) -> int | None:
+    """The application_id in an sqlite file's header, None for a file that is not sqlite."""
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    return int.from_bytes(header[68:72], "big") if header.startswith(_SQLITE_MAGIC) else None
 
 
 class Cache:
@@ -107,14 +103,12 @@ class Cache:
                 raise _Foreign("is a symlink to nothing") from None
             return False
         if not stat.S_ISREG(info.st_mode):
-            raise _Foreign(f"is {_kind_of(info.st_mode)}, not a cache file")
+            raise _Foreign(f"is {file_kind(info.st_mode)}, not a cache file")
         if info.st_size == 0:
             return False
-        with path.open("rb") as handle:
-            header = handle.read(100)
-        if not header.startswith(_SQLITE_MAGIC):
+        application_id = _application_id(path)
+        if application_id is None:
             raise _Foreign("is not an sqlite database")
-        application_id = int.from_bytes(header[68:72], "big")
         if application_id == APPLICATION_ID:
             return True
         if application_id != 0:
@@ -124,11 +118,9 @@ class Cache:
     @staticmethod
     def _has_our_marker(path: Path) -> bool:
         try:
-            with path.open("rb") as handle:
-                header = handle.read(100)
+            return _application_id(path) == APPLICATION_ID
         except OSError:
             return False
-        return header.startswith(_SQLITE_MAGIC) and int.from_bytes(header[68:72], "big") == APPLICATION_ID
 
     def _rebuild(self, path: Path, exc: sqlite3.Error) -> sqlite3.Connection | None:
         """Replace a corrupt cache of refcheck's own (its marker is intact) by an empty one."""

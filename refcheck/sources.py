@@ -125,18 +125,22 @@ def non_regular_file(where: Path) -> str | None:
             return "is a symbolic link to nothing"
     if stat.S_ISREG(info.st_mode):
         return None
-    kind = (
-        "a directory"
-        if stat.S_ISDIR(info.st_mode)
-        else "a FIFO"
-        if stat.S_ISFIFO(info.st_mode)
-        else "a device"
-        if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
-        else "a socket"
-        if stat.S_ISSOCK(info.st_mode)
-        else "not a regular file"
-    )
+    kind = file_kind(info.st_mode)
     return f"is a symbolic link to {kind}" if link else f"is {kind}"
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, for messages: "a directory", "a FIFO", …"""
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def _diag(display: str, rule: rules.Rule, message: str, line: int = 1) -> Diagnostic:

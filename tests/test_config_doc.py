@@ -3,27 +3,15 @@ reference come from the declaration, and the doc stays in step with it."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from refcheck import cli
 from refcheck.config import SETTINGS, Setting
+from scripts import gen_config_doc as GEN
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_config_doc", ROOT / "scripts" / "gen_config_doc.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = load_generator()
 
 
 def test_configuration_doc_is_current() -> None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from refcheck import rules
+from scripts import gen_rules_doc as GEN
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "rules.md"
@@ -24,17 +23,6 @@ OFFLINE = [
     "RC101", "RC103", "RC201", "RC202", "RC203", "RC204", "RC205", "RC206", "RC207", "RC209",
     "RC301", "RC302", "RC404", "RC405", "RC409",
 ]  # fmt: skip
-
-
-def load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_rules_doc", ROOT / "scripts" / "gen_rules_doc.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = load_generator()
 
 
 def test_committed_rules_doc_is_up_to_date() -> None:

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from refcheck import identifiers, rules
 from refcheck.addresses import work_address
-from refcheck.model import Diagnostic, Document, IdentifierKind, Reference, ReferenceSource, Span
+from refcheck.model import Diagnostic, Document, Identifier, IdentifierKind, Reference, ReferenceSource, Span
 
 # Entries a reader sees as one list: a work named twice there is a duplicate.
 _LISTED = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
@@ -170,10 +170,17 @@ def _malformed(bib: Sequence[Reference]) -> Iterable[Diagnostic]:
     for ref in bib:
         for ident in (*ref.arxiv_ids, *ref.dois):
             if not ident.valid and not _SHORT_DOI.fullmatch(ident.raw):
-                rule = rules.MALFORMED_ARXIV_ID if ident.kind is IdentifierKind.ARXIV else rules.MALFORMED_DOI
-                what = "arXiv ID" if ident.kind is IdentifierKind.ARXIV else "DOI"
-                message = f"malformed {what} {ident.raw!r} in entry {ref.key}: {ident.problem or 'invalid'}"
+                rule, message = malformed(ident, f" in entry {ref.key}")
                 yield _diagnostic(ref, ident.span, rule, message)
+
+
+def malformed(ident: Identifier, where: str = "") -> tuple[rules.Rule, str]:
+    """RC301 or RC302 for an identifier that is not valid, and its message."""
+    if ident.kind is IdentifierKind.ARXIV:
+        rule, what = rules.MALFORMED_ARXIV_ID, "arXiv ID"
+    else:
+        rule, what = rules.MALFORMED_DOI, "DOI"
+    return rule, f"malformed {what} {ident.raw!r}{where}: {ident.problem or 'invalid'}"
 
 
 def norm_title(title: str) -> str:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
 from refcheck import identifiers, rules
-from refcheck.check.entries import check_entries, work_groups
+from refcheck.check.entries import check_entries, malformed, norm_title, work_groups
 from refcheck.model import (
     Citation,
     CitationKind,
@@ -29,7 +28,6 @@ from refcheck.parse.citations import is_manubot_key
 _OWN_LIST = (ReferenceSource.LIST, ReferenceSource.FURTHER_READING)
 _NOWHERE = Span(1, 1, 1, 2)
 _SCHEME_AND_WWW = re.compile(r"^https?://(www\.)?")
-_PUNCTUATION = re.compile(r"[^\w\s]")
 # `<span id="he16resnet">`, `<a name="Vontobel">` in an entry: what `[He et al., 2016](#he16resnet)` names.
 _ENTRY_ANCHOR = re.compile(r"""<[A-Za-z]+\s[^>]*?\b(?:id|name)\s*=\s*["']?([^"'\s>]+)""")
 # Hosts whose addresses are pages of one paper (a link there identifies the work, RC210 not RC201).
@@ -49,6 +47,7 @@ _NAMED_WORK = re.compile(
     r"\b(?P<name>[A-Z][^\W\d_][\w'’-]*)(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w'’-]+)?,?\s+\(?(?P<year>(?:1[5-9]|20)\d\d)\b"
 )
 _LABEL_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d[a-z]?\b")  # a dated link label cites; an undated one links
+_Finding = tuple[rules.Rule, Reference | None, str]  # a citation's finding: rule, the entry it concerns, message
 _KEY_REACH = 160  # columns after a narrative citation in which a key may still say which entry it means
 _MAX_LINES = 20  # lines a message names (entries of an RC204, other places of a repeat); then a count
 
@@ -219,9 +218,8 @@ class Matcher:
         self.no_bibliography_said = False
         self.numbered = any(r.key and r.key.isdigit() for r in self.own)
         self.no_numbered_list_said = False
-        # Author–year decisions by distinct citation, and the one being recorded (see `_author_year`).
-        self.author_year_decisions: dict[tuple[object, ...], list[tuple[rules.Rule, Reference | None, str]]] = {}
-        self.recording: list[tuple[rules.Rule, Reference | None, str]] | None = None
+        # Author–year findings by distinct citation (see `_author_year`).
+        self.author_year_decisions: dict[tuple[Citation, int | None], _Finding | None] = {}
         self.named_in_entries: dict[tuple[str, str], Reference] | None = None  # see `_named_in_entry`
         self.pool_surnames: set[str] | None = None  # see `_pool_surnames`
         self.by_number: dict[str | None, Reference] = {}  # the first entry of each number
@@ -294,29 +292,26 @@ class Matcher:
                     self._cite(ref)
 
     def _author_year(self, c: Citation) -> None:
-        """Decided once per distinct citation (same text, link, quotation and neighbouring key); its
-        repeats replay the findings, so a citation repeated against thousands of entries stays linear."""
+        """Decided once per distinct citation (all but its place, and the key next to it); its repeats
+        reuse the finding, so a citation repeated against thousands of entries stays linear."""
         keyed = self._keyed_next_to(c)
-        memo = (c.text, c.authors, c.year, c.url, c.arxiv_id, c.doi, c.quoted, id(keyed) if keyed else None)
-        decided = self.author_year_decisions.get(memo)
-        if decided is not None:
-            for rule, ref, message in decided:
-                self._add(rule, c, ref, message)
-            return  # the entries it cites were marked the first time
-        self.recording = self.author_year_decisions[memo] = []
-        try:
-            self._decide_author_year(c)
-        finally:
-            self.recording = None
+        memo = (replace(c, span=_NOWHERE), id(keyed) if keyed else None)
+        if memo not in self.author_year_decisions:  # the entries it cites are marked the first time
+            self.author_year_decisions[memo] = self._decide_author_year(c, keyed)
+        finding = self.author_year_decisions[memo]
+        if finding is not None:
+            rule, ref, message = finding
+            self._add(rule, c, ref, message)
 
-    def _decide_author_year(self, c: Citation) -> None:
+    def _decide_author_year(self, c: Citation, keyed: Reference | None) -> _Finding | None:
+        """The one finding of an author–year citation, if any; marks the entries it cites."""
         pool = self.author_year_pool
         if not pool:
             # With no list, bibliography or footnotes at all, names and years in prose are informal
             # mentions (tables of results, inline links): nothing to check them against.
             if c.url is None and self.doc.has_reference_section:
-                self._add(rules.UNDEFINED_CITATION, c, None, f"{_label(c)}: no reference list entry matches")
-            return
+                return rules.UNDEFINED_CITATION, None, f"{_label(c)}: no reference list entry matches"
+            return None
         by_author = [r for r in self._first_author_candidates(c) if _author_matches(c, r)]
         by_year = [r for r in by_author if _year_matches(c.year, r.year) or _year_base(c.year) in r.other_years]
         if by_year:
@@ -326,96 +321,75 @@ class Matcher:
                 in_year = {id(r) for r in by_year}
                 other = [r for r in by_author if id(r) not in in_year and self._links_to(c, r)]
                 if other:  # the link names another entry by these authors: its year is what differs
-                    self._year_differs(c, other[0])
-                    return
+                    return self._year_differs(c, other[0])
             # Co-authors tell entries of one first author and year apart: "A and B" is the two-author one.
             fitting = {self._work(r) for r in exact if _count_fits(c, r)}
             chosen = linked or [r for r in exact if self._work(r) in fitting] or exact
             for ref in chosen:
                 self._cite(ref)
-            keyed = self._keyed_next_to(c)
             if len(chosen) > 1 and keyed in chosen:
-                return  # "Bommasani et al. (2024) <d-cite key=…>": the key says which entry
+                return None  # "Bommasani et al. (2024) <d-cite key=…>": the key says which entry
             if len(chosen) > 1 and not linked and len({self._work(r) for r in chosen}) > 1:
                 lines = ", ".join(str(r.span.line) for r in chosen[:_MAX_LINES])
                 if len(chosen) > _MAX_LINES:
                     lines += f", … {len(chosen) - _MAX_LINES} more"
-                self._add(
-                    rules.AMBIGUOUS_CITATION,
-                    c,
-                    chosen[0],
-                    f"{_label(c)} matches {len(chosen)} entries (lines {lines}); add a/b suffixes to tell them apart",
+                message = (
+                    f"{_label(c)} matches {len(chosen)} entries (lines {lines}); add a/b suffixes to tell them apart"
                 )
-                return
+                return rules.AMBIGUOUS_CITATION, chosen[0], message
             ref = chosen[0]
-            if _same_identifier(c, ref) is False:
-                self._identifier_mismatch(c, ref)
-            return
+            return self._identifier_mismatch(c, ref) if _same_identifier(c, ref) is False else None
         by_link = self._linked_entries(c, pool)
         if by_author and all(_same_identifier(c, r) is False for r in by_author):
             # Same author, another year and a link to another work: that work has no entry.
             what = f"arXiv ID {c.arxiv_id}" if c.arxiv_id else f"DOI {c.doi}"
-            self._add(
-                rules.UNLISTED_LINKED_WORK,
-                c,
-                None,
+            message = (
                 f"{_label(c)}: the list has no entry for {what} (the entry by "
-                f"{by_author[0].authors[0].title()} on line {by_author[0].span.line} is another work)",
+                f"{by_author[0].authors[0].title()} on line {by_author[0].span.line} is another work)"
             )
-            return
+            return rules.UNLISTED_LINKED_WORK, None, message
         if by_author:
             # The entry the citation's link names (by identifier, URL or anchor) is the one it meant,
             # else the entry of the nearest year.
-            keyed = self._keyed_next_to(c)
             linked_entry = (
                 next((r for r in by_link if r in by_author), None)
                 or (keyed if keyed in by_author else None)
                 or min(by_author, key=lambda r: _year_distance(c.year, r.year))
             )
-            self._year_differs(c, linked_entry)
-            return
+            return self._year_differs(c, linked_entry)
         if by_link:
             ref = by_link[0]
             self._cite(ref)
             if not ref.authors:
-                return  # an entry without readable authors: the link alone ties them
+                return None  # an entry without readable authors: the link alone ties them
             if _year_matches(c.year, ref.year):
                 named = ref.authors[0].title()
-                self._add(
-                    rules.AUTHOR_MISMATCH,
-                    c,
-                    ref,
-                    f"{_label(c)}: the linked entry (line {ref.span.line}) is by {named}, not {c.authors[0].title()}",
+                message = (
+                    f"{_label(c)}: the linked entry (line {ref.span.line}) is by {named}, not {c.authors[0].title()}"
                 )
-            else:
-                self._add(
-                    rules.UNDEFINED_CITATION,
-                    c,
-                    ref,
-                    f"{_label(c)}: no entry by {c.authors[0].title()} ({c.year}); "
-                    f"the link belongs to the entry on line {ref.span.line}",
-                )
-            return
+                return rules.AUTHOR_MISMATCH, ref, message
+            message = (
+                f"{_label(c)}: no entry by {c.authors[0].title()} ({c.year}); "
+                f"the link belongs to the entry on line {ref.span.line}"
+            )
+            return rules.UNDEFINED_CITATION, ref, message
         if c.url is not None and not self._has_list_or_bib():
-            return  # a link is its own reference in a document without a list
+            return None  # a link is its own reference in a document without a list
         if not self._has_list_or_bib() and self._has_any_bibliography():
-            return
+            return None
         if self.partial_bib:
-            return
+            return None
         described = self._named_in_entry(c)
         if described is not None:
             self._cite(described)  # "3. Bias studies – …; Hamilton et al. (2016)": an entry that names the work
-            return
+            return None
         single = c.url is not None and not c.et_al and len(c.authors) == 1 and not (c.arxiv_id or c.doi)
         if single and c.authors[0] not in self._pool_surnames():
-            return  # `[NeurIPS 2019](https://neurips.cc/…)`: a name nobody in the list bears, linked
+            return None  # `[NeurIPS 2019](https://neurips.cc/…)`: a name nobody in the list bears, linked
         if _identifies_work(c):
             what = f"arXiv {c.arxiv_id}" if c.arxiv_id else f"doi:{c.doi}" if c.doi else "the linked work"
-            self._add(
-                rules.UNLISTED_LINKED_WORK, c, None, f"{_label(c)}: {what} is linked but not in the reference list"
-            )
-            return
-        self._add(rules.UNDEFINED_CITATION, c, None, f"{_label(c)}: no reference list entry matches")
+            return rules.UNLISTED_LINKED_WORK, None, f"{_label(c)}: {what} is linked but not in the reference list"
+        return rules.UNDEFINED_CITATION, None, f"{_label(c)}: no reference list entry matches"
 
     def _work(self, ref: Reference) -> str:
         group = self.work_of.get(id(ref))
@@ -440,8 +414,6 @@ class Matcher:
 
     def _add(self, rule: rules.Rule, c: Citation, ref: Reference | None, message: str) -> None:
         """A citation's finding; the same mismatch cited again joins the first as another place."""
-        if self.recording is not None:
-            self.recording.append((rule, ref, message))
         cited = (c.kind, c.authors, c.year, c.key, c.arxiv_id, c.doi, _norm_url(c.url) if c.url else None)
         self.out.add(rule, c.span, message, group=(id(ref) if ref is not None else None, cited))
 
@@ -489,13 +461,16 @@ class Matcher:
             positions.update(self.by_surname.get(key, ()))
         return [self.author_year_pool[p] for p in sorted(positions)]
 
-    def _year_differs(self, c: Citation, ref: Reference) -> None:
-        """RC203 against `ref`, naming that entry's own year."""
+    def _year_differs(self, c: Citation, ref: Reference) -> _Finding | None:
+        """RC203 against `ref` (which the citation cites), naming that entry's own year."""
         self._cite(ref)
         if c.quoted:
-            return  # a quotation keeps the years of the text it quotes
-        message = f"{_label(c)}: year {c.year} differs from the entry's {ref.year} (line {ref.span.line})"
-        self._add(rules.YEAR_MISMATCH, c, ref, message)
+            return None  # a quotation keeps the years of the text it quotes
+        return (
+            rules.YEAR_MISMATCH,
+            ref,
+            f"{_label(c)}: year {c.year} differs from the entry's {ref.year} (line {ref.span.line})",
+        )
 
     def _has_list_or_bib(self) -> bool:
         return bool(self.own or self.bib) or self.doc.has_reference_section
@@ -503,11 +478,15 @@ class Matcher:
     def _has_any_bibliography(self) -> bool:
         return self._has_list_or_bib() or bool(self.footnotes)
 
-    def _identifier_mismatch(self, c: Citation, ref: Reference) -> None:
+    @staticmethod
+    def _identifier_mismatch(c: Citation, ref: Reference) -> _Finding:
         cited = c.arxiv_id or c.doi
         entry = ", ".join(dict.fromkeys(i.value for i in (ref.arxiv_ids if c.arxiv_id else ref.dois)))
-        message = f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}"
-        self._add(rules.IDENTIFIER_MISMATCH, c, ref, message)
+        return (
+            rules.IDENTIFIER_MISMATCH,
+            ref,
+            f"{_label(c)} links to {cited}, but its entry (line {ref.span.line}) has {entry}",
+        )
 
     def _numeric(self, c: Citation) -> None:
         if not self.numbered:
@@ -616,7 +595,7 @@ class Matcher:
     @staticmethod
     def _names_entry(c: Citation, ref: Reference) -> bool:
         """The link's text is the entry's title (`[Attention Is All You Need](…pdf)`)."""
-        return bool(ref.title) and _norm_title(_link_label(c)) == _norm_title(ref.title or "")
+        return bool(ref.title) and norm_title(_link_label(c)) == norm_title(ref.title or "")
 
     # -- entries -----------------------------------------------------------------------------
 
@@ -660,9 +639,8 @@ class Matcher:
             if key in seen:
                 continue
             seen.add(key)
-            rule = rules.MALFORMED_ARXIV_ID if ident.kind is IdentifierKind.ARXIV else rules.MALFORMED_DOI
-            what = "arXiv ID" if ident.kind is IdentifierKind.ARXIV else "DOI"
-            self.out.add(rule, ident.span, f"malformed {what} {ident.raw!r}: {ident.problem or 'invalid'}")
+            rule, message = malformed(ident)
+            self.out.add(rule, ident.span, message)
 
 
 def _year_distance(cited: str | None, entry: str | None) -> int:
@@ -677,7 +655,7 @@ def _work_key(ref: Reference) -> str:
         return "arxiv:" + ref.arxiv_id
     if ref.doi:
         return "doi:" + ref.doi
-    return "title:" + _norm_title(ref.title) if ref.title else f"entry:{id(ref)}"
+    return "title:" + norm_title(ref.title) if ref.title else f"entry:{id(ref)}"
 
 
 def _readable(ref: Reference) -> bool:
@@ -688,14 +666,6 @@ def _readable(ref: Reference) -> bool:
 def _short(ref: Reference) -> str:
     text = " ".join(ref.text.split())
     return text if len(text) <= 70 else text[:67] + "..."
-
-
-def _norm_title(title: str) -> str:
-    text = title
-    if not text.isascii():  # ASCII has no accents to strip
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(_PUNCTUATION.sub(" ", text.casefold()).split())
 
 
 def check_document(
