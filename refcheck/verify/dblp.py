@@ -10,7 +10,7 @@ import httpx
 
 from refcheck.verify.fetch import Policy, Unavailable, get, json_of
 from refcheck.verify.records import Record
-from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, SearchOnlySource, usable
+from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, SearchOnlySource, text, usable
 
 SOURCE = "DBLP"
 POLITENESS = Politeness(concurrency=1, interval=1.0)
@@ -20,15 +20,13 @@ _QUERY_BREAK = re.compile(r"[^\w\s'-]+")  # DBLP reads `|`, `$`, `*` and others 
 
 
 def _text(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return " ".join(html.unescape(value).split())
+    return text(html.unescape(value)) if isinstance(value, str) else None
 
 
 def author_name(value: Any) -> str | None:
     """A DBLP author (`{"@pid", "text"}` or a string) without its homonym number."""
-    text = _text(value.get("text") if isinstance(value, dict) else value)
-    return _HOMONYM.sub("", text) if text else None
+    name = _text(value.get("text") if isinstance(value, dict) else value)
+    return _HOMONYM.sub("", name) if name else None
 
 
 def parse_hit(hit: dict[str, Any]) -> Record | None:

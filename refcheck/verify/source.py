@@ -6,7 +6,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -81,6 +81,11 @@ def client(
         timeout=httpx.Timeout(policy.timeout),
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
     )
+
+
+def text(value: Any) -> str | None:
+    """A string of an answer with its whitespace collapsed; None for a blank or anything not a string."""
+    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
 
 
 def usable(records: Sequence[Record], answered: int) -> list[Record]:
