@@ -6,9 +6,7 @@ import html
 import re
 from typing import Any
 
-import httpx
-
-from refcheck.verify.fetch import Policy, Unavailable, get, json_of
+from refcheck.verify.fetch import Unavailable, get, json_of
 from refcheck.verify.records import Record
 from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, SearchOnlySource, text, usable
 
@@ -65,11 +63,7 @@ class DblpSource(SearchOnlySource):
 
     name = "dblp"
     label = SOURCE
-
-    def __init__(
-        self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness = POLITENESS
-    ) -> None:
-        super().__init__(client, base_url, policy, limits=limits)
+    politeness = POLITENESS
 
     async def search(self, query: Query) -> list[Record]:
         words = _QUERY_BREAK.sub(" ", query.title).split()

@@ -59,6 +59,7 @@ class OpenAlexSource(SearchOnlySource):
 
     name = "openalex"
     label = SOURCE
+    politeness = POLITENESS
 
     def __init__(
         self,
@@ -68,7 +69,7 @@ class OpenAlexSource(SearchOnlySource):
         *,
         mailto: str | None = None,
         api_key: str | None = None,
-        limits: Politeness = POLITENESS,
+        limits: Politeness | None = None,
     ) -> None:
         super().__init__(client, base_url, policy, limits=limits)
         self.extra = {k: v for k, v in (("mailto", mailto), ("api_key", api_key)) if v}

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from refcheck.verify.fetch import Policy, Unavailable, get, json_of
+from refcheck.verify.fetch import Unavailable, get, json_of
 from refcheck.verify.records import Record
 from refcheck.verify.source import MAX_AUTHORS, Politeness, Query, SearchOnlySource, text, usable
 
 SOURCE = "Semantic Scholar"
-KEYLESS = Politeness(concurrency=1, interval=1.0)
-KEYED = Politeness(concurrency=1, interval=1.0)  # an introductory key allows 1 a second too
+POLITENESS = Politeness(concurrency=1, interval=1.0)  # with an introductory key as without
 _FIELDS = "title,authors,year,publicationDate,externalIds,publicationTypes"
 
 
@@ -47,11 +44,7 @@ class SemanticScholarSource(SearchOnlySource):
 
     name = "semantic_scholar"
     label = SOURCE
-
-    def __init__(
-        self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness = KEYLESS
-    ) -> None:
-        super().__init__(client, base_url, policy, limits=limits)
+    politeness = POLITENESS
 
     async def search(self, query: Query) -> list[Record]:
         params = {"query": query.title, "fields": _FIELDS}

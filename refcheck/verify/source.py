@@ -98,17 +98,21 @@ def usable(records: Sequence[Record], answered: int) -> list[Record]:
 
 class SearchOnlySource:
     """What the sources that only search by title share (OpenAlex, DBLP, Semantic Scholar): one
-    client, one base URL, one limiter, and no lookup by identifier. Subclasses set `name`, `label`
-    and `search`."""
+    client, one base URL, one limiter, and no lookup by identifier. Subclasses set `name`, `label`,
+    `politeness` (the published limits, used unless `limits` is given) and `search`."""
 
     name = ""
     label = ""
     kinds: frozenset[str] = frozenset()
+    politeness: Politeness
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness | None = None
+    ) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.policy = policy
+        limits = limits or self.politeness
         self.limiter = Limiter(limits.concurrency, limits.gap)
 
     @property

@@ -149,7 +149,6 @@ def make_sources(
             client(agent, policy, 1, s2_headers, tls=tls),
             config.semantic_scholar_api_url,
             policy,
-            limits=semantic_scholar.KEYED if s2_key else semantic_scholar.KEYLESS,
         ),
     }
     return {name: builders[name]() for name in dict.fromkeys(names)}
