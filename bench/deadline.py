@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "links"))
 
-from hostile import KINDS, HostileServer, started  # noqa: E402
+from hostile import KINDS, HostileServer, refcheck_argv, started  # noqa: E402
 
 LINKS = {
     "slowloris": lambda s: s.url("/slow"),
@@ -43,36 +43,18 @@ def _document(servers: dict[str, HostileServer]) -> str:
     )
 
 
+def _env(home: str) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": home}
+
+
 def run(servers: dict[str, HostileServer], timeout_total: float) -> float:
     """Wall seconds of one `refcheck` run on a document linking to `servers`."""
     api = servers.get("slowloris") or next(iter(servers.values()))
     with tempfile.TemporaryDirectory() as directory:
         (Path(directory) / "doc.md").write_text(_document(servers), encoding="utf-8")
-        argv = [
-            sys.executable,
-            "-m",
-            "refcheck",
-            "--no-cache",
-            "--format",
-            "json",
-            "--timeout-total",
-            str(timeout_total),
-            "--allow-host",
-            "127.0.0.1",
-            "--arxiv-interval",
-            "0",
-            "--arxiv-api-url",
-            api.url("/api/query"),
-            "doc.md",
-        ]
+        argv = refcheck_argv(api.url("/api/query"), "--timeout-total", str(timeout_total), "doc.md")
         started_at = time.monotonic()
-        done = subprocess.run(
-            argv,
-            cwd=directory,
-            capture_output=True,
-            text=True,
-            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": directory},
-        )
+        done = subprocess.run(argv, cwd=directory, capture_output=True, text=True, env=_env(directory))
         wall = time.monotonic() - started_at
     if "Traceback" in done.stderr or done.returncode not in (0, 1, 3):
         raise SystemExit(f"refcheck failed (exit {done.returncode}):\n{done.stderr}")
@@ -85,29 +67,10 @@ def interrupt(server: HostileServer) -> float:
         (Path(directory) / "doc.md").write_text(
             _document({"silent": server}).replace("https://", "http://"), encoding="utf-8"
         )
-        argv = [
-            sys.executable,
-            "-m",
-            "refcheck",
-            "--no-cache",
-            "--format",
-            "json",
-            "--allow-host",
-            "127.0.0.1",
-            "--arxiv-interval",
-            "0",
-            "--arxiv-api-url",
-            server.url("/api/query"),
-            "doc.md",
-        ]
+        argv = refcheck_argv(server.url("/api/query"), "doc.md")
         before = server.connections
         proc = subprocess.Popen(
-            argv,
-            cwd=directory,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": directory},
+            argv, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(directory)
         )
         while server.connections < before + 2:
             time.sleep(0.02)

@@ -7,7 +7,7 @@ import contextlib
 import threading
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from refcheck.cache import Cache, default_cache_path
 from refcheck.config import Config
@@ -21,6 +21,9 @@ from refcheck.model import (
     Span,
     StageResult,
 )
+
+if TYPE_CHECKING:
+    from refcheck.verify import VerifyResult
 
 T = TypeVar("T")
 
@@ -50,10 +53,8 @@ def run_network(
     Links to arXiv and doi.org wait for the metadata stage, whose records answer them; only those
     it could not look up are then requested like any other link.
     """
-    # Imported here: --offline runs never load httpx.
+    # Imported here: --offline runs never load httpx (nor --no-verify runs the metadata sources).
     from refcheck.links import check_links
-    from refcheck.verify import VerifyResult
-    from refcheck.verify.stage import verify_references_async
 
     total = StageResult()
     occurrences = [
@@ -70,6 +71,8 @@ def run_network(
         verifying: _Background[VerifyResult] | None = None
         try:
             if config.verify:
+                from refcheck.verify.stage import verify_references_async
+
                 refs = [r for d in documents for r in d.references if r.source is not ReferenceSource.TAG_DEF]
                 verifying = _Background(
                     verify_references_async(

@@ -8,8 +8,6 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-from refcheck.body import BodyDecoder as BodyDecoder  # re-exported: the link stage decodes with it
-
 MAX_SCAN_BYTES = 8 * 1024 * 1024  # decoded bytes of a page read for anchors, at most
 _TAIL = 1024  # bytes kept between chunks so an attribute split across two reads is still seen
 

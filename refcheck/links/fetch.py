@@ -21,9 +21,9 @@ from typing import TypeVar
 import certifi
 import httpx
 
-from refcheck.body import ACCEPT_ENCODING
+from refcheck.body import ACCEPT_ENCODING, BodyDecoder
 from refcheck.config import Config
-from refcheck.links.anchors import MAX_SCAN_BYTES, AnchorScan, BodyDecoder, is_html
+from refcheck.links.anchors import MAX_SCAN_BYTES, AnchorScan, is_html
 from refcheck.links.connect import (
     AddressRefused,
     ConnectFailed,

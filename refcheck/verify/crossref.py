@@ -11,7 +11,7 @@ import httpx
 
 from refcheck.verify.fetch import Answer, Limiter, Policy, Unavailable, get, json_of
 from refcheck.verify.records import Lookup, Record, Status
-from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, usable
+from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, text, usable
 
 SOURCE = "Crossref"
 _DATE_FIELDS = ("issued", "published-print", "published-online", "published")
@@ -21,7 +21,7 @@ _RETRACTING = {"retraction", "withdrawal", "removal"}
 def _first(value: Any) -> str | None:
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str) and v.strip()), None)
-    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+    return text(value)
 
 
 def _list(value: Any) -> list[Any]:

@@ -6,11 +6,9 @@ import html
 import re
 from typing import Any
 
-import httpx
-
-from refcheck.verify.fetch import Policy, Unavailable, get, json_of
+from refcheck.verify.fetch import Unavailable, get, json_of
 from refcheck.verify.records import Record
-from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, SearchOnlySource, usable
+from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, SearchOnlySource, text, usable
 
 SOURCE = "DBLP"
 POLITENESS = Politeness(concurrency=1, interval=1.0)
@@ -20,15 +18,13 @@ _QUERY_BREAK = re.compile(r"[^\w\s'-]+")  # DBLP reads `|`, `$`, `*` and others 
 
 
 def _text(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return " ".join(html.unescape(value).split())
+    return text(html.unescape(value)) if isinstance(value, str) else None
 
 
 def author_name(value: Any) -> str | None:
     """A DBLP author (`{"@pid", "text"}` or a string) without its homonym number."""
-    text = _text(value.get("text") if isinstance(value, dict) else value)
-    return _HOMONYM.sub("", text) if text else None
+    name = _text(value.get("text") if isinstance(value, dict) else value)
+    return _HOMONYM.sub("", name) if name else None
 
 
 def parse_hit(hit: dict[str, Any]) -> Record | None:
@@ -67,11 +63,7 @@ class DblpSource(SearchOnlySource):
 
     name = "dblp"
     label = SOURCE
-
-    def __init__(
-        self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness = POLITENESS
-    ) -> None:
-        super().__init__(client, base_url, policy, limits=limits)
+    politeness = POLITENESS
 
     async def search(self, query: Query) -> list[Record]:
         words = _QUERY_BREAK.sub(" ", query.title).split()

@@ -7,51 +7,47 @@ from typing import Any
 
 import httpx
 
+from refcheck.identifiers import doi_arxiv_id
 from refcheck.verify.fetch import Policy, Unavailable, get, json_of
 from refcheck.verify.records import Record
-from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, SearchOnlySource, usable
+from refcheck.verify.source import MAX_AUTHORS, MAX_CANDIDATES, Politeness, Query, SearchOnlySource, text, usable
 
 SOURCE = "OpenAlex"
 POLITENESS = Politeness(concurrency=1, interval=0.1)  # 10 a second, as OpenAlex publishes
 _FILTER_BREAK = re.compile(r"[,|:]+")  # `,` separates filters and `|` ORs values: not part of a title
-_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
-
-
-def _text(value: Any) -> str | None:
-    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
 
 
 def _doi(value: Any) -> str | None:
-    text = _text(value)
-    if not text:
+    doi = text(value)
+    if not doi:
         return None
-    return re.sub(r"^https?://(?:dx\.)?doi\.org/", "", text, flags=re.IGNORECASE).lower()
+    return re.sub(r"^https?://(?:dx\.)?doi\.org/", "", doi, flags=re.IGNORECASE).lower()
 
 
 def parse_work(work: dict[str, Any]) -> Record | None:
     """An OpenAlex work object as a Record; None without an id."""
-    identifier = _text(work.get("id"))
+    identifier = text(work.get("id"))
     if not identifier:
         return None
     doi = _doi(work.get("doi"))
-    arxiv = m.group(1) if doi and (m := _ARXIV_DOI.match(doi)) else None
+    arxiv = doi_arxiv_id(doi) if doi else None
     authorships = work.get("authorships")
     names = []
     for authorship in authorships[:MAX_AUTHORS] if isinstance(authorships, list) else []:
         author = authorship.get("author") if isinstance(authorship, dict) else None
-        name = _text(author.get("display_name")) if isinstance(author, dict) else None
+        name = text(author.get("display_name")) if isinstance(author, dict) else None
         if name is None and isinstance(authorship, dict):
-            name = _text(authorship.get("raw_author_name"))
+            name = text(authorship.get("raw_author_name"))
         if name:
             names.append(name)
     year = work.get("publication_year")
     return Record(
         source="openalex",
         identifier=identifier.rsplit("/", 1)[-1],
-        title=_text(work.get("title")) or _text(work.get("display_name")),
+        title=text(work.get("title")) or text(work.get("display_name")),
         authors=tuple(names),
         years=(year,) if type(year) is int else (),
-        published=_text(work.get("publication_date")),
+        published=text(work.get("publication_date")),
         doi=None if arxiv else doi,
         arxiv=arxiv,
         preprint=work.get("type") == "preprint",
@@ -63,6 +59,7 @@ class OpenAlexSource(SearchOnlySource):
 
     name = "openalex"
     label = SOURCE
+    politeness = POLITENESS
 
     def __init__(
         self,
@@ -72,7 +69,7 @@ class OpenAlexSource(SearchOnlySource):
         *,
         mailto: str | None = None,
         api_key: str | None = None,
-        limits: Politeness = POLITENESS,
+        limits: Politeness | None = None,
     ) -> None:
         super().__init__(client, base_url, policy, limits=limits)
         self.extra = {k: v for k, v in (("mailto", mailto), ("api_key", api_key)) if v}

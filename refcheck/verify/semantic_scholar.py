@@ -5,42 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from refcheck.verify.fetch import Policy, Unavailable, get, json_of
+from refcheck.verify.fetch import Unavailable, get, json_of
 from refcheck.verify.records import Record
-from refcheck.verify.source import MAX_AUTHORS, Politeness, Query, SearchOnlySource, usable
+from refcheck.verify.source import MAX_AUTHORS, Politeness, Query, SearchOnlySource, text, usable
 
 SOURCE = "Semantic Scholar"
-KEYLESS = Politeness(concurrency=1, interval=1.0)
-KEYED = Politeness(concurrency=1, interval=1.0)  # an introductory key allows 1 a second too
+POLITENESS = Politeness(concurrency=1, interval=1.0)  # with an introductory key as without
 _FIELDS = "title,authors,year,publicationDate,externalIds,publicationTypes"
 
 
-def _text(value: Any) -> str | None:
-    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
-
-
 def parse_paper(paper: dict[str, Any]) -> Record | None:
-    identifier = _text(paper.get("paperId"))
+    identifier = text(paper.get("paperId"))
     if not identifier:
         return None
     ids = paper.get("externalIds")
     ids = ids if isinstance(ids, dict) else {}
-    doi, arxiv = _text(ids.get("DOI")), _text(ids.get("ArXiv"))
+    doi, arxiv = text(ids.get("DOI")), text(ids.get("ArXiv"))
     authors = paper.get("authors")
     year = paper.get("year")
     return Record(
         source="semantic_scholar",
         identifier=identifier,
-        title=_text(paper.get("title")),
+        title=text(paper.get("title")),
         authors=tuple(
             n
             for a in (authors[:MAX_AUTHORS] if isinstance(authors, list) else [])
-            if isinstance(a, dict) and (n := _text(a.get("name")))
+            if isinstance(a, dict) and (n := text(a.get("name")))
         ),
         years=(year,) if type(year) is int else (),
-        published=_text(paper.get("publicationDate")),
+        published=text(paper.get("publicationDate")),
         doi=doi.lower() if doi and not doi.lower().startswith("10.48550/") else None,
         arxiv=arxiv,
     )
@@ -51,11 +44,7 @@ class SemanticScholarSource(SearchOnlySource):
 
     name = "semantic_scholar"
     label = SOURCE
-
-    def __init__(
-        self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness = KEYLESS
-    ) -> None:
-        super().__init__(client, base_url, policy, limits=limits)
+    politeness = POLITENESS
 
     async def search(self, query: Query) -> list[Record]:
         params = {"query": query.title, "fields": _FIELDS}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -83,6 +83,11 @@ def client(
     )
 
 
+def text(value: Any) -> str | None:
+    """A string of an answer with its whitespace collapsed; None for a blank or anything not a string."""
+    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+
 def usable(records: Sequence[Record], answered: int) -> list[Record]:
     """The records with a title; `Unavailable` when the source answered only records without one."""
     kept = [r for r in records if r.title]
@@ -93,17 +98,21 @@ def usable(records: Sequence[Record], answered: int) -> list[Record]:
 
 class SearchOnlySource:
     """What the sources that only search by title share (OpenAlex, DBLP, Semantic Scholar): one
-    client, one base URL, one limiter, and no lookup by identifier. Subclasses set `name`, `label`
-    and `search`."""
+    client, one base URL, one limiter, and no lookup by identifier. Subclasses set `name`, `label`,
+    `politeness` (the published limits, used unless `limits` is given) and `search`."""
 
     name = ""
     label = ""
     kinds: frozenset[str] = frozenset()
+    politeness: Politeness
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, base_url: str, policy: Policy, *, limits: Politeness | None = None
+    ) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.policy = policy
+        limits = limits or self.politeness
         self.limiter = Limiter(limits.concurrency, limits.gap)
 
     @property

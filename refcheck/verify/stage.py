@@ -16,14 +16,13 @@ import httpx
 from refcheck import __version__, rules
 from refcheck.cache import Cache
 from refcheck.config import Config
+from refcheck.identifiers import doi_arxiv_id
 from refcheck.model import Diagnostic, Identifier, IdentifierKind, Reference, Span, StageResult
 from refcheck.verify import arxiv, crossref, dblp, landing, openalex, semantic_scholar
 from refcheck.verify.compare import Grade, best_hit, compare, entry_year
 from refcheck.verify.fetch import Policy, Unavailable
 from refcheck.verify.records import Lookup, Record, Status
 from refcheck.verify.source import Query, Source, client
-
-_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)  # DataCite DOIs arXiv mints
 
 Key = tuple[str, str]  # (cache namespace / source, identifier as looked up)
 
@@ -40,9 +39,9 @@ def lookup_key(identifier: Identifier) -> Key:
     """Where an identifier is looked up: arXiv IDs and arXiv's own DOIs at arXiv, other DOIs at Crossref."""
     if identifier.kind is IdentifierKind.ARXIV:
         return ("arxiv", arxiv.canonical_id(identifier.value))
-    m = _ARXIV_DOI.match(identifier.value)
-    if m:
-        return ("arxiv", arxiv.canonical_id(m.group(1)))
+    behind = doi_arxiv_id(identifier.value)  # a DataCite DOI arXiv mints
+    if behind:
+        return ("arxiv", arxiv.canonical_id(behind))
     return ("crossref", identifier.value.lower())
 
 
@@ -150,7 +149,6 @@ def make_sources(
             client(agent, policy, 1, s2_headers, tls=tls),
             config.semantic_scholar_api_url,
             policy,
-            limits=semantic_scholar.KEYED if s2_key else semantic_scholar.KEYLESS,
         ),
     }
     return {name: builders[name]() for name in dict.fromkeys(names)}

@@ -14,6 +14,7 @@ Also used by `bench/deadline.py`, which reports how long after `timeout_total` a
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 from collections.abc import Callable
 
@@ -104,3 +105,12 @@ class HostileServer:
 
 def started(kinds: tuple[str, ...] = KINDS) -> dict[str, HostileServer]:
     return {kind: HostileServer(kind) for kind in kinds}
+
+
+def refcheck_argv(arxiv_api: str, *args: str) -> list[str]:
+    """`python -m refcheck` with `args`, as runs against these servers start: JSON, no cache, loopback
+    links allowed, arXiv's API at `arxiv_api` without its pacing."""
+    return [
+        *(sys.executable, "-m", "refcheck", "--no-cache", "--format", "json", "--allow-host", "127.0.0.1"),
+        *("--arxiv-interval", "0", "--arxiv-api-url", arxiv_api, *args),
+    ]

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile import HostileServer, started
+from hostile import HostileServer, refcheck_argv, started
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,27 +52,11 @@ def run_refcheck(
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
     """`refcheck` on the hostile document; (wall seconds, the finished process)."""
     (directory / "doc.md").write_text(_document(servers), encoding="utf-8")
-    argv = [
-        sys.executable,
-        "-m",
-        "refcheck",
-        "--no-cache",
-        "--format",
-        "json",
-        "--color",
-        "never",
-        "--timeout-total",
-        str(timeout_total),
-        "--allow-host",
-        "127.0.0.1",
-        "--arxiv-interval",
-        "0",
-        "--arxiv-api-url",
+    argv = refcheck_argv(
         servers["slowloris"].url("/api/query"),
-        "--crossref-api-url",
-        servers["endless"].url(""),
-        "doc.md",
-    ]
+        *("--color", "never", "--timeout-total", str(timeout_total)),
+        *("--crossref-api-url", servers["endless"].url(""), "doc.md"),
+    )
     started_at = time.monotonic()
     process = subprocess.run(
         argv,

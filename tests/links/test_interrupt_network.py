@@ -10,12 +10,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from hostile import HostileServer
+from hostile import HostileServer, refcheck_argv
 
 REPO = Path(__file__).resolve().parents[2]
 BOUND = 10.0  # seconds from SIGINT to exit: generous (the run takes well under 1 s), catches a hang
@@ -32,24 +31,7 @@ def _document(server: HostileServer) -> str:
 def test_ctrl_c_during_the_network_stages_ends_the_run_at_once(tmp_path: Path, stages: list[str]) -> None:
     with HostileServer("silent") as server:
         (tmp_path / "a.md").write_text(_document(server), encoding="utf-8")
-        argv = [
-            sys.executable,
-            "-m",
-            "refcheck",
-            "--no-cache",
-            "--format",
-            "json",
-            "--allow-host",
-            "127.0.0.1",
-            "--arxiv-interval",
-            "0",
-            "--arxiv-api-url",
-            server.url("/api/query"),
-            "--crossref-api-url",
-            server.url("/crossref"),
-            *stages,
-            "a.md",
-        ]
+        argv = refcheck_argv(server.url("/api/query"), "--crossref-api-url", server.url("/crossref"), *stages, "a.md")
         proc = subprocess.Popen(
             argv,
             cwd=tmp_path,

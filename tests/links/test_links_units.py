@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
+from refcheck.body import BodyDecoder
 from refcheck.config import Config
-from refcheck.links.anchors import AnchorScan, BodyDecoder, needs_check
+from refcheck.links.anchors import AnchorScan, needs_check
 from refcheck.links.fetch import host_headers, parse_retry_after
 
 

@@ -125,6 +125,19 @@ def hostile() -> Iterator[tuple[str, type[_Handler]]]:
     server.server_close()
 
 
+def _refcheck(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`refcheck` on `post.md` with `args`, no links, no retries, its peak memory reported on stderr."""
+    argv = [sys.executable, "-c", _PEAK_REPORTING, "--no-cache", "--no-links", "--format", "json", "--retries", "0"]
+    return subprocess.run(
+        [*argv, *args, "post.md"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
 @pytest.mark.parametrize("route", ["huge", "huge-undeclared", "bomb", "deep"])
 def test_a_hostile_metadata_answer_leaves_the_entries_unverified_and_memory_flat(
     hostile: tuple[str, type[_Handler]], tmp_path: Path, route: str
@@ -132,27 +145,8 @@ def test_a_hostile_metadata_answer_leaves_the_entries_unverified_and_memory_flat
     base, handler = hostile
     handler.route, handler.sent = route, 0
     (tmp_path / "post.md").write_text(DOC, encoding="utf-8")
-    argv = [
-        sys.executable,
-        "-c",
-        _PEAK_REPORTING,
-        "--no-cache",
-        "--no-links",
-        "--format",
-        "json",
-        "--retries",
-        "0",
-        "--arxiv-interval",
-        "0",
-        "--arxiv-api-url",
-        f"{base}/arxiv/query",
-        "--crossref-api-url",
-        f"{base}/crossref",
-        "post.md",
-    ]
-    done = subprocess.run(
-        argv, cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)}
-    )
+    urls = ["--arxiv-api-url", f"{base}/arxiv/query", "--crossref-api-url", f"{base}/crossref"]
+    done = _refcheck(tmp_path, "--arxiv-interval", "0", *urls)
     assert "Traceback" not in done.stderr, done.stderr
     data = json.loads(done.stdout)
     assert data["diagnostics"] == []
@@ -181,25 +175,7 @@ def test_a_hostile_search_answer_leaves_the_entry_unverified_and_memory_flat(
     base, handler = hostile
     handler.route, handler.sent = route, 0
     (tmp_path / "post.md").write_text(SEARCH_DOC, encoding="utf-8")
-    argv = [
-        sys.executable,
-        "-c",
-        _PEAK_REPORTING,
-        "--no-cache",
-        "--no-links",
-        "--format",
-        "json",
-        "--retries",
-        "0",
-        "--verify-sources",
-        "crossref",
-        "--crossref-api-url",
-        f"{base}/crossref",
-        "post.md",
-    ]
-    done = subprocess.run(
-        argv, cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)}
-    )
+    done = _refcheck(tmp_path, "--verify-sources", "crossref", "--crossref-api-url", f"{base}/crossref")
     assert "Traceback" not in done.stderr, done.stderr
     data = json.loads(done.stdout)
     peak = re.search(r"VmHWM:\s*(\d+) kB", done.stderr)
