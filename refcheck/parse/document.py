@@ -193,23 +193,14 @@ def _assign_sections(leaves: list[Leaf]) -> dict[int, ReferenceSource | None]:
     result: dict[int, ReferenceSource | None] = {}
     current: _Section | None = None
     for leaf in leaves:
-        if leaf.kind == "heading":
-            if current is not None and leaf.level <= current.level:
-                current = None
-            title, _ = heading_title(leaf.text)
-            kind = _section_kind(title)
-            if kind is not None:
-                current = _Section(kind, leaf.level)
+        if leaf.kind == "heading" and current is not None and leaf.level <= current.level:
+            current = None
+        opening = _section_opening(leaf)
+        if opening is not None:
+            current = _Section(opening[1], leaf.level if leaf.kind == "heading" else 7)
+        if opening is not None or leaf.kind == "heading":
             result[id(leaf)] = None
             continue
-        if leaf.kind == "paragraph" and leaf.item is None:
-            m = _BOLD_LINE.match(leaf.text)
-            if m and "\n" not in leaf.text.strip():
-                kind = _section_kind(m.group("title"))
-                if kind is not None:
-                    current = _Section(kind, 7)
-                    result[id(leaf)] = None
-                    continue
         result[id(leaf)] = current.kind if current is not None else None
     return result
 
@@ -227,16 +218,26 @@ def _prose_sections(builder: _Builder, leaves: list[Leaf], sections: dict[int, R
             builder.prose_sections.add(heading.first_line)
 
 
-def _section_title(leaf: Leaf) -> str | None:
-    """The title of a reference section that `leaf` opens (a heading or a bold line), else None."""
+def _section_opening(leaf: Leaf) -> tuple[str, ReferenceSource] | None:
+    """The title and kind of the reference section that `leaf` opens (a heading or a bold line), else None."""
     if leaf.kind == "heading":
         title, _ = heading_title(leaf.text)
-        return title if _section_kind(title) is not None else None
-    if leaf.kind == "paragraph" and leaf.item is None and "\n" not in leaf.text.strip():
+        kind = _section_kind(title)
+    elif leaf.kind == "paragraph" and leaf.item is None and "\n" not in leaf.text.strip():
         m = _BOLD_LINE.match(leaf.text)
-        if m and _section_kind(m.group("title")) is not None:
-            return m.group("title").strip().rstrip(":").rstrip()
-    return None
+        if m is None:
+            return None
+        kind = _section_kind(m.group("title"))
+        title = m.group("title").strip().rstrip(":").rstrip()
+    else:
+        return None
+    return None if kind is None else (title, kind)
+
+
+def _section_title(leaf: Leaf) -> str | None:
+    """The title of a reference section that `leaf` opens, else None."""
+    opening = _section_opening(leaf)
+    return None if opening is None else opening[0]
 
 
 def _unread_sections(builder: _Builder, leaves: list[Leaf]) -> None:
