@@ -491,6 +491,9 @@ def _reading_entry(
     m = _ENTRY_START.match(text)
     offset = m.end() if m else 0
     body = text[offset:].rstrip()
+    words = len(body.split())
+    if words > _ENTRY_MAX_WORDS or title_links(body) > 1:
+        return None, None  # prose that links papers, not an entry (an entry names one work)
     indent = len(text) - len(text.lstrip(" \t"))
     span = leaf.span(start + indent, start + len(text.split("\n")[0].rstrip()))
     key = m.group("num") if m else (str(leaf.item_number) if leaf.item_number is not None else None)
@@ -502,9 +505,6 @@ def _reading_entry(
         key=key,
         locate=_locator(leaf, start + offset),
     )
-    words = len(body.split())
-    if words > _ENTRY_MAX_WORDS or title_links(body) > 1:
-        return None, None  # prose that links papers, not an entry (an entry names one work)
     if paperish and ref.authors and ref.year and ref.title and not ref.is_organisation:
         return ref, ref
     if paperish and (ref.arxiv_ids or ref.dois) and words <= _LINK_ENTRY_MAX_WORDS:
