@@ -111,7 +111,7 @@ def parse_bib_text(text: str, display_path: str, first_line: int = 1, first_colu
         library = parse_string(text)
     except Exception as error:  # a bibtexparser bug must not end the run
         message = f"BibTeX could not be parsed: {error}"
-        result.diagnostics.append(_diagnostic(display_path, placer.point(0, 0), rules.BIB_ERROR, message))
+        result.diagnostics.append(rules.BIB_ERROR.at(display_path, placer.point(0, 0), message))
         return result
 
     for block in library.blocks:
@@ -127,10 +127,9 @@ def parse_bib_text(text: str, display_path: str, first_line: int = 1, first_colu
             if isinstance(duplicate, Entry):
                 first_line = placer.line_of(block.previous_block.start_line)
                 result.diagnostics.append(
-                    _diagnostic(
+                    rules.DUPLICATE_REFERENCE.at(
                         display_path,
                         placer.entry_span(duplicate.start_line, duplicate.raw),
-                        rules.DUPLICATE_REFERENCE,
                         f"BibTeX key '{block.key}' is defined twice (first definition on line {first_line}); "
                         "the first one is used",
                     )
@@ -140,18 +139,13 @@ def parse_bib_text(text: str, display_path: str, first_line: int = 1, first_colu
             head = _ENTRY_HEAD.match(block.raw or "")
             what = f"entry '{head.group(2)}'" if head and head.group(2) else "block"
             result.diagnostics.append(
-                _diagnostic(
+                rules.BIB_ERROR.at(
                     display_path,
                     placer.entry_span(block.start_line, block.raw),
-                    rules.BIB_ERROR,
                     f"BibTeX {what} could not be parsed: {reason.strip()}",
                 )
             )
     return result
-
-
-def _diagnostic(path: str, span: Span, rule: rules.Rule, message: str) -> Diagnostic:
-    return rule.at(path, span, message)
 
 
 class _Placer:

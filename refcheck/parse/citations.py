@@ -26,11 +26,6 @@ _ETAL = r"(?:,?\s+et\.?\s*al(?:\.|ii\b|\b))"
 # At most this many names between the first and the one after "and": an unbounded list would make the
 # pattern read a whole comma-separated run from each of its words ("Smith, Smith, …": quadratic).
 _MORE_NAMES = 20
-_AUTHORS = (
-    rf"(?P<first>{_NAME})"
-    rf"(?:(?P<etal>{_ETAL})"
-    rf"|(?:(?:\s*,\s*{_NAME}){{0,{_MORE_NAMES}}}\s*,?\s+(?:and|&)\s+(?P<second>{_NAME})(?P<etal2>{_ETAL})?))?"
-)
 
 
 def _atomic_name(tag: str) -> str:
@@ -41,11 +36,17 @@ def _atomic_name(tag: str) -> str:
     return rf"(?:{_PARTICLE}{{0,3}}(?=(?P<word_{tag}>{_WORD}))(?P=word_{tag}))"
 
 
-_ATOMIC_AUTHORS = (
-    rf"(?P<first>{_atomic_name('first')})"
-    rf"(?:(?P<etal>{_ETAL})"
-    rf"|(?:(?:\s*,\s*{_atomic_name('more')}){{0,{_MORE_NAMES}}}\s*,?\s+(?:and|&)\s+(?P<second>{_atomic_name('second')})(?P<etal2>{_ETAL})?))?"
-)
+def _authors(name: Callable[[str], str]) -> str:
+    """`First`, `First et al.` or `First, More, and Second (et al.)`, each name written by `name(tag)`."""
+    return (
+        rf"(?P<first>{name('first')})"
+        rf"(?:(?P<etal>{_ETAL})"
+        rf"|(?:(?:\s*,\s*{name('more')}){{0,{_MORE_NAMES}}}\s*,?\s+(?:and|&)\s+(?P<second>{name('second')})(?P<etal2>{_ETAL})?))?"
+    )
+
+
+_AUTHORS = _authors(lambda _: _NAME)
+_ATOMIC_AUTHORS = _authors(_atomic_name)
 _YEAR = r"(?:1[6-9]\d\d|20\d\d)[a-z]?(?![\w-])|n\.\s?d\.|in\s+press|forthcoming"
 _YEARS = rf"(?P<years>(?:{_YEAR})(?:\s*[,;]\s*(?:{_YEAR}))*)"
 _LOCATOR = r"(?:\s*,\s*(?:pp?|ch|chap|sec|fig|eq|para|p\.p)\.?\s*[\w–-]+(?:\s*[-–]\s*\w+)?)"
@@ -259,8 +260,6 @@ _NOT_AUTHORS = frozenset(
         "number",
         "est",
         "founded",
-        "since",
-        "until",
         "ca",
         "c",
         "approximately",

@@ -16,7 +16,7 @@ import yaml
 
 from refcheck import rules
 from refcheck.identifiers import arxiv_from_url, doi_arxiv_id, doi_from_url, make_identifier
-from refcheck.model import Diagnostic, Identifier, IdentifierKind, Reference, ReferenceSource, Span
+from refcheck.model import Identifier, IdentifierKind, Reference, ReferenceSource, Span
 from refcheck.names import normalise_surname
 from refcheck.parse.bib import BibFileError, BibResult
 
@@ -54,20 +54,22 @@ def parse_csl_text(text: str, display_path: str, *, as_json: bool) -> BibResult:
         data: Any = json.loads(text) if as_json else yaml.load(text, Loader=_LOADER)
     except json.JSONDecodeError as error:
         span = Span.point(error.lineno, error.colno)
-        result.diagnostics.append(_rc103(display_path, span, f"CSL JSON could not be parsed: {error.msg}"))
+        result.diagnostics.append(rules.BIB_ERROR.at(display_path, span, f"CSL JSON could not be parsed: {error.msg}"))
         return result
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         span = Span.point(mark.line + 1, mark.column + 1) if mark is not None else Span.point(1, 1)
         problem = getattr(error, "problem", None) or str(error)
-        result.diagnostics.append(_rc103(display_path, span, f"CSL YAML could not be parsed: {problem}"))
+        result.diagnostics.append(rules.BIB_ERROR.at(display_path, span, f"CSL YAML could not be parsed: {problem}"))
         return result
     if isinstance(data, dict):
         data = data.get("references", data.get("items"))
     if not isinstance(data, list):
         what = "JSON" if as_json else "YAML"
         result.diagnostics.append(
-            _rc103(display_path, Span.point(1, 1), f'CSL {what} holds no list of items (expected [{{"id": …}}, …])')
+            rules.BIB_ERROR.at(
+                display_path, Span.point(1, 1), f'CSL {what} holds no list of items (expected [{{"id": …}}, …])'
+            )
         )
         return result
     lines = _IdLines(text)
@@ -75,10 +77,6 @@ def parse_csl_text(text: str, display_path: str, *, as_json: bool) -> BibResult:
         if isinstance(item, dict) and item.get("id") not in (None, ""):
             result.references.append(_reference(item, lines.span_of(str(item["id"])), display_path))
     return result
-
-
-def _rc103(path: str, span: Span, message: str) -> Diagnostic:
-    return rules.BIB_ERROR.at(path, span, message)
 
 
 class _IdLines:

@@ -193,23 +193,14 @@ def _assign_sections(leaves: list[Leaf]) -> dict[int, ReferenceSource | None]:
     result: dict[int, ReferenceSource | None] = {}
     current: _Section | None = None
     for leaf in leaves:
-        if leaf.kind == "heading":
-            if current is not None and leaf.level <= current.level:
-                current = None
-            title, _ = heading_title(leaf.text)
-            kind = _section_kind(title)
-            if kind is not None:
-                current = _Section(kind, leaf.level)
+        if leaf.kind == "heading" and current is not None and leaf.level <= current.level:
+            current = None
+        opening = _section_opening(leaf)
+        if opening is not None:
+            current = _Section(opening[1], leaf.level if leaf.kind == "heading" else 7)
+        if opening is not None or leaf.kind == "heading":
             result[id(leaf)] = None
             continue
-        if leaf.kind == "paragraph" and leaf.item is None:
-            m = _BOLD_LINE.match(leaf.text)
-            if m and "\n" not in leaf.text.strip():
-                kind = _section_kind(m.group("title"))
-                if kind is not None:
-                    current = _Section(kind, 7)
-                    result[id(leaf)] = None
-                    continue
         result[id(leaf)] = current.kind if current is not None else None
     return result
 
@@ -227,16 +218,26 @@ def _prose_sections(builder: _Builder, leaves: list[Leaf], sections: dict[int, R
             builder.prose_sections.add(heading.first_line)
 
 
-def _section_title(leaf: Leaf) -> str | None:
-    """The title of a reference section that `leaf` opens (a heading or a bold line), else None."""
+def _section_opening(leaf: Leaf) -> tuple[str, ReferenceSource] | None:
+    """The title and kind of the reference section that `leaf` opens (a heading or a bold line), else None."""
     if leaf.kind == "heading":
         title, _ = heading_title(leaf.text)
-        return title if _section_kind(title) is not None else None
-    if leaf.kind == "paragraph" and leaf.item is None and "\n" not in leaf.text.strip():
+        kind = _section_kind(title)
+    elif leaf.kind == "paragraph" and leaf.item is None and "\n" not in leaf.text.strip():
         m = _BOLD_LINE.match(leaf.text)
-        if m and _section_kind(m.group("title")) is not None:
-            return m.group("title").strip().rstrip(":").rstrip()
-    return None
+        if m is None:
+            return None
+        kind = _section_kind(m.group("title"))
+        title = m.group("title").strip().rstrip(":").rstrip()
+    else:
+        return None
+    return None if kind is None else (title, kind)
+
+
+def _section_title(leaf: Leaf) -> str | None:
+    """The title of a reference section that `leaf` opens, else None."""
+    opening = _section_opening(leaf)
+    return None if opening is None else opening[0]
 
 
 def _unread_sections(builder: _Builder, leaves: list[Leaf]) -> None:
@@ -490,6 +491,9 @@ def _reading_entry(
     m = _ENTRY_START.match(text)
     offset = m.end() if m else 0
     body = text[offset:].rstrip()
+    words = len(body.split())
+    if words > _ENTRY_MAX_WORDS or title_links(body) > 1:
+        return None, None  # prose that links papers, not an entry (an entry names one work)
     indent = len(text) - len(text.lstrip(" \t"))
     span = leaf.span(start + indent, start + len(text.split("\n")[0].rstrip()))
     key = m.group("num") if m else (str(leaf.item_number) if leaf.item_number is not None else None)
@@ -501,9 +505,6 @@ def _reading_entry(
         key=key,
         locate=_locator(leaf, start + offset),
     )
-    words = len(body.split())
-    if words > _ENTRY_MAX_WORDS or title_links(body) > 1:
-        return None, None  # prose that links papers, not an entry (an entry names one work)
     if paperish and ref.authors and ref.year and ref.title and not ref.is_organisation:
         return ref, ref
     if paperish and (ref.arxiv_ids or ref.dois) and words <= _LINK_ENTRY_MAX_WORDS:

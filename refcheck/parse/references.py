@@ -337,8 +337,8 @@ def _year_position(text: str, year: str | None, url_ranges: list[tuple[int, int]
     """Where the entry's year is written in its Markdown text: its first occurrence outside a URL."""
     if not year or year == "n.d.":
         return None
-    for match in re.finditer(rf"(?<![\w.:/#-]){re.escape(year)}(?![\w-]|\.\d)", text):
-        if not any(s <= match.start() < e for s, e in url_ranges):
+    for match in _YEAR.finditer(text):
+        if match.group(0) == year and not any(s <= match.start() < e for s, e in url_ranges):
             return match.start(), match.end()
     return None
 
