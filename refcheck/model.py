@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 
 class Span(NamedTuple):
@@ -208,7 +208,6 @@ class Document:
     bib_declarations: list[BibDeclaration] = field(default_factory=list)  # front matter `bibliography:`
     bib_files: list[Path] = field(default_factory=list)  # its bibliographies (parse.bibliographies)
     bib_unavailable: bool = False  # a bibliography it needs could not be read: keyed citations not judged
-    front_matter: dict[str, Any] = field(default_factory=dict)
     has_reference_section: bool = False
     tag_definitions: dict[str, Reference] = field(default_factory=dict)  # Manubot [@tag:x]: …
     diagnostics: list[Diagnostic] = field(default_factory=list)  # found while reading/parsing

@@ -25,7 +25,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from refcheck.model import CitationKind, LinkKind, ReferenceSource
 from refcheck.parse.blocks import parse_blocks
-from refcheck.parse.document import parse_markdown, split_front_matter
+from refcheck.parse.document import front_matter_lines, parse_markdown
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "commonmark" / "spec-0.31.2.json"
@@ -126,7 +126,7 @@ def refcheck_view(text: str, blocks: list[tuple[int, int]]) -> View:
             links[(block_of(citation.span.line), kind, _normalise(definitions[citation.key]))] += 1
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    _, front_lines = split_front_matter(text)
+    front_lines = front_matter_lines(text)
     body_lines = [""] * front_lines + lines[front_lines:]
     leaves, _ = parse_blocks(body_lines, "\n".join(body_lines))
     regions: dict[str, set[int]] = {kind: set() for kind in REGION_KINDS}

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from refcheck import identifiers, rules
 from refcheck.model import (
     Citation,
@@ -78,10 +76,6 @@ class _Section:
     level: int  # heading level that ends it (7 for a bold line: any heading ends it)
 
 
-# libyaml's safe loader when PyYAML was built with it (five times faster), else the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @dataclass(slots=True)
 class _Builder:
     """State for one document while it is being assembled."""
@@ -95,21 +89,18 @@ class _Builder:
     prose_sections: set[int] = field(default_factory=set)  # first lines of "Citations" headings over prose
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
-    """YAML front matter (`---` … `---`/`...`) at the top: its data and the number of lines it takes."""
+def front_matter_lines(text: str) -> int:
+    """How many lines YAML front matter (`---` … `---`/`...`) at the top takes; 0 without one. Its
+    content is read where it matters (`bibliographies.declarations`), not here."""
     if not text.startswith("---"):
-        return {}, 0
-    lines = text.split("\n")
+        return 0
+    lines = text.split("\n", 2000)
     if lines[0].rstrip() != "---":
-        return {}, 0
+        return 0
     for index in range(1, min(len(lines), 2000)):
         if lines[index].rstrip() in ("---", "..."):
-            try:
-                data = yaml.load("\n".join(lines[1:index]), Loader=_YAML_LOADER)
-            except yaml.YAMLError:
-                data = None
-            return (data if isinstance(data, dict) else {}), index + 1
-    return {}, 0
+            return index + 1
+    return 0
 
 
 def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bool = False) -> Document:
@@ -121,8 +112,7 @@ def parse_markdown(text: str, path: Path, display_path: str, *, bibliography: bo
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     doc = Document(path=path, display_path=display_path, line_count=len(lines))
-    front, front_lines = split_front_matter(text)
-    doc.front_matter = front
+    front_lines = front_matter_lines(text)
     body_lines = [""] * front_lines + lines[front_lines:]
     body = "\n".join(body_lines)
     leaves, env = parse_blocks(body_lines, body)
@@ -846,4 +836,4 @@ def _suppressions(builder: _Builder, leaves: list[Leaf], extra: list[Leaf]) -> N
         doc.suppressions.append(Suppression(open_disable[0], 10**9, open_disable[1]))
 
 
-__all__ = ["parse_markdown", "split_front_matter"]
+__all__ = ["front_matter_lines", "parse_markdown"]
