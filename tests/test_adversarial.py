@@ -239,3 +239,12 @@ def test_a_merged_paragraph_keeps_its_lines_past_a_stray_line_among_many_definit
     doc = markdown.parse_markdown(text, Path("a.md"), "a.md")
     found = [(c.span.line, c.span.column, c.span.end_column) for c in doc.citations if c.text.startswith("Smith")]
     assert found == [(257, 20, 39)]
+
+
+def test_a_merged_paragraph_keeps_its_lines_when_mistune_also_drops_a_line_after_the_definitions() -> None:
+    # Found by bench/fuzz.py: after 63 definitions mistune also took ` a | b |` out of the paragraph, so
+    # the next line of the text sat one line past the run of definitions.
+    text = "|[^n]: x\n" + "[^n]: x\n" * 63 + " a | b |\n|---|---|\n| Smith et al. (2019)\n"
+    doc = markdown.parse_markdown(text, Path("a.md"), "a.md")
+    found = [(c.span.line, c.span.column, c.span.end_column) for c in doc.citations if c.text.startswith("Smith")]
+    assert found == [(67, 3, 22)]

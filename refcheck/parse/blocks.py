@@ -342,14 +342,16 @@ class _Locator:
             content = stripped.lstrip()  # mistune may have expanded a tab in the indentation
             if offset > first_nonblank and content and not self.stripped[source_index].endswith(content):
                 # mistune merges a paragraph around blocks it consumed (footnote and link definitions):
-                # skip them, however many; past 50 lines only definition lines are skipped.
-                ahead, found_at = source_index + 1, None
+                # skip them, however many, and up to 50 other lines it consumed with them.
+                ahead, found_at, others = source_index + 1, None, 0
                 while ahead < len(self.src):
                     if self.stripped[ahead].endswith(content):
                         found_at = ahead
                         break
-                    if ahead - source_index >= 50 and (long_scan_done or not _DEFINITION_LINE.match(self.src[ahead])):
-                        break
+                    if not _DEFINITION_LINE.match(self.src[ahead]) or long_scan_done:
+                        others += 1
+                        if others >= 50:
+                            break
                     ahead += 1
                 if found_at is None:
                     fits = False
