@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -16,6 +16,7 @@ from refcheck.model import (
     Document,
     Identifier,
     IdentifierKind,
+    Link,
     LinkContext,
     ReferenceSource,
     Span,
@@ -23,6 +24,7 @@ from refcheck.model import (
 )
 
 if TYPE_CHECKING:
+    from refcheck.links.stage import LinkFeed
     from refcheck.verify import VerifyResult
 
 T = TypeVar("T")
@@ -48,82 +50,131 @@ def _link_identifiers(documents: Sequence[Document]) -> list[tuple[str, Span, Id
 def run_network(
     documents: Sequence[Document], config: Config, *, deadline: float | None, progress: bool
 ) -> StageResult:
-    """Metadata lookups and link checks at once: arXiv's 3 s pacing must not hold up the other links.
+    """The network stages over documents all parsed already (see `NetworkRun`)."""
+    run = NetworkRun(config, deadline=deadline, progress=progress)
+    try:
+        for doc in documents:
+            run.add(doc)
+        return run.finish(documents)
+    except BaseException:
+        run.cancel()
+        raise
 
-    Links to arXiv and doi.org wait for the metadata stage, whose records answer them; only those
-    it could not look up are then requested like any other link.
-    """
-    # Imported here: --offline runs never load httpx (nor --no-verify runs the metadata sources).
-    from refcheck.links import check_links
 
-    total = StageResult()
-    occurrences = [
-        (doc.display_path, link)
-        for doc in documents
-        for link in doc.links
-        if is_remote(link.url) and not (link.context is LinkContext.HTML and not link.url)
-    ]
-    # arXiv, doi.org and paper-page links wait for the metadata stage, which fetches their records
-    waits = [config.verify and (_identifier_url(link.url) or _paper_page(link.url)) for _, link in occurrences]
-    by_identifier = [item for item, wait in zip(occurrences, waits, strict=True) if wait]
-    others = [item for item, wait in zip(occurrences, waits, strict=True) if not wait]
-    with Cache(_cache_path(config), deadline=deadline) as cache:
-        verifying: _Background[VerifyResult] | None = None
+class NetworkRun:
+    """Metadata lookups and link checks of one run, started while its files are still being parsed:
+    each document's links are handed over as it arrives (`add`), so requests overlap the parse; the
+    metadata stage starts once every document is in (`finish`), and arXiv's 3 s pacing does not hold
+    up the other links. Links to arXiv, doi.org and paper pages wait for the metadata stage, whose
+    records answer them; only those it could not look up are then requested like any other link."""
+
+    def __init__(self, config: Config, *, deadline: float | None, progress: bool) -> None:
+        self.config = config
+        self.deadline = deadline
+        self.progress = progress
+        self.cache = Cache(_cache_path(config), deadline=deadline)
+        self._by_identifier: list[tuple[str, Link]] = []
+        self._links: tuple[LinkFeed, _Background[StageResult]] | None = None
+        self._verifying: _Background[VerifyResult] | None = None
+
+    def _feed(self) -> LinkFeed:
+        if self._links is None:
+            # Imported here: --offline runs never load httpx (nor --no-verify runs the metadata sources).
+            from refcheck.links.stage import LinkFeed, check_feed, fewer_gc_passes
+
+            feed = LinkFeed()
+            work = check_feed(feed, self.config, self.cache, deadline=self.deadline, progress=self.progress)
+            self._links = (feed, _Background(work, name="refcheck-links", around=fewer_gc_passes))
+        return self._links[0]
+
+    def add(self, doc: Document) -> None:
+        """Hand over the remote links of one parsed document."""
+        if not self.config.links:
+            return
+        ready: list[tuple[str, Link]] = []
+        for link in doc.links:
+            if not is_remote(link.url) or (link.context is LinkContext.HTML and not link.url):
+                continue
+            waits = self.config.verify and (_identifier_url(link.url) or _paper_page(link.url))
+            (self._by_identifier if waits else ready).append((doc.display_path, link))
+        if ready:
+            self._feed().put(ready)
+
+    def finish(self, documents: Sequence[Document]) -> StageResult:
+        """Look up the references of `documents` (every one `add`ed), then check the links that waited
+        for those records; returns when both stages have ended."""
+        total = StageResult()
         try:
-            if config.verify:
+            if self.config.verify:
                 from refcheck.verify.stage import verify_references_async
 
                 refs = [r for d in documents for r in d.references if r.source is not ReferenceSource.TAG_DEF]
-                verifying = _Background(
+                self._verifying = _Background(
                     verify_references_async(
                         refs,
                         _link_identifiers(documents),
-                        config,
-                        cache,
-                        deadline=deadline,
-                        progress=progress and not (config.links and others),
-                    )
+                        self.config,
+                        self.cache,
+                        deadline=self.deadline,
+                        progress=self.progress and self._links is None,
+                    ),
+                    name="refcheck-verify",
                 )
-            if config.links and others:
-                _merge(total, check_links(others, config, cache, deadline=deadline, progress=progress))
-            if verifying is not None:
-                verified = verifying.result()
+                verified = self._verifying.result()
                 _merge(total, verified)
-                if config.links:
-                    rest = [
-                        item
-                        for item in by_identifier
-                        if not _answered(item[1].url, verified.resolved) and item[1].url not in verified.pages
-                    ]
-                    if rest:
-                        _merge(total, check_links(rest, config, cache, deadline=deadline, progress=progress))
-        except KeyboardInterrupt:
-            if verifying is not None:
-                verifying.cancel()  # Ctrl-C: the lookups end now, not after their timeouts and retries
+                rest = [
+                    item
+                    for item in self._by_identifier
+                    if not _answered(item[1].url, verified.resolved) and item[1].url not in verified.pages
+                ]
+                if rest:
+                    self._feed().put(rest)
+            if self._links is not None:
+                feed, checking = self._links
+                feed.close()
+                _merge(total, checking.result())
+        except BaseException:
+            self.cancel()
             raise
-        for warning in cache.warnings:
+        for warning in self.cache.warnings:
             if warning not in total.notices:
                 total.notices.append(warning)
-    return total
+        self.cache.close()
+        return total
+
+    def cancel(self) -> None:
+        """End the lookups and link checks now (Ctrl-C, an interrupted parse), not after their timeouts."""
+        for background in (self._verifying, self._links[1] if self._links else None):
+            if background is not None:
+                background.cancel()
+        self.cache.close()
 
 
 class _Background(Generic[T]):
     """A coroutine run to its end on its own event loop, in a daemon thread; `cancel()` ends it from
     another thread (its `finally` blocks run), and a thread stuck past that is not waited for at exit."""
 
-    def __init__(self, work: Coroutine[Any, Any, T]) -> None:
+    def __init__(
+        self,
+        work: Coroutine[Any, Any, T],
+        *,
+        name: str,
+        around: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
+    ) -> None:
         self._work = work
+        self._around = around
         self._started = threading.Event()
         self._done = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[T] | None = None
         self._outcome: T | None = None
         self._error: BaseException | None = None
-        threading.Thread(target=self._main, name="refcheck-verify", daemon=True).start()
+        threading.Thread(target=self._main, name=name, daemon=True).start()
 
     def _main(self) -> None:
         try:
-            self._outcome = asyncio.run(self._run())
+            with self._around():
+                self._outcome = asyncio.run(self._run())
         except BaseException as exc:  # handed to the caller of `result()`
             self._error = exc
         finally:

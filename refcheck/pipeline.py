@@ -18,6 +18,7 @@ import time
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from refcheck import rules
@@ -43,6 +44,9 @@ from refcheck.model import (
 from refcheck.parse import bib, bibliographies
 from refcheck.parse.document import parse_markdown
 from refcheck.sources import STDIN, discover, display_path, read_source, text_bytes
+
+if TYPE_CHECKING:
+    from refcheck.network import NetworkRun
 
 _PARALLEL_MIN_FILES = 16
 
@@ -335,10 +339,13 @@ def check(
     job = _Job(config, stdin, keep_documents=network)
     checked: list[_Checked] = []
     interrupted = False
+    online = _network_run(config, started, progress) if network else None
     results = check_files(files, job)
     try:
         for item in results:
             checked.append(item)
+            if online is not None and item.document is not None:
+                online.add(item.document)  # its links are checked while the next files are parsed
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -369,10 +376,11 @@ def check(
     notices = list(dict.fromkeys(notice for item in checked for notice in item.notices))
 
     stage = StageResult()
-    if network and not interrupted:
+    if online is not None and interrupted:
+        online.cancel()
+    elif online is not None:
         try:
-            documents = [item.document for item in checked if item.document is not None]
-            stage = run_network_stages(documents, config, started, progress=progress)
+            stage = online.finish([item.document for item in checked if item.document is not None])
             diagnostics.extend(stage.diagnostics)
         except KeyboardInterrupt:
             interrupted = True
@@ -394,12 +402,12 @@ def check(
     return result
 
 
-def run_network_stages(documents: Sequence[Document], config: Config, started: float, *, progress: bool) -> StageResult:
-    """Metadata verification, then link checking, under one deadline and one cache."""
-    from refcheck.network import run_network
+def _network_run(config: Config, started: float, progress: bool) -> NetworkRun:
+    """The network stages under one deadline and one cache, started before the first file is parsed."""
+    from refcheck.network import NetworkRun
 
     deadline = started + config.timeout_total if config.timeout_total else None
-    return run_network(documents, config, deadline=deadline, progress=progress)
+    return NetworkRun(config, deadline=deadline, progress=progress)
 
 
 def _summary(files: int, checked: Sequence[_Checked], diagnostics: Sequence[Diagnostic], stage: StageResult) -> Summary:

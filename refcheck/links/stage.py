@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
+from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -28,31 +31,97 @@ from refcheck.model import Link, StageResult
 NAMESPACE = "link"
 
 
+class _Targets:
+    """Unique request URLs (fragment stripped) with their occurrences, grown batch by batch; skipped
+    links get RC407 and malformed ones RC401 as they arrive."""
+
+    def __init__(self, config: Config, result: StageResult) -> None:
+        self.config = config
+        self.result = result
+        self.by_url: dict[str, Target] = {}
+        self._parsed: dict[str, httpx.URL | str] = {}  # URL as written (no fragment) → parsed, or why it is malformed
+
+    def add(self, occurrences: Iterable[tuple[str, Link]]) -> tuple[list[Target], dict[str, set[str]]]:
+        """Group a batch: the targets it brings first, and fragments it adds to targets seen before."""
+        new: list[Target] = []
+        added: dict[str, set[str]] = {}
+        for path, link in occurrences:
+            reason = skip_reason(link.url, self.config)
+            if reason is not None:
+                self.result.diagnostics.append(diagnostic(path, link, "RC407", f"not checked: {reason}: {link.url}"))
+                continue
+            base, has_hash, fragment = link.url.partition("#")
+            url = self._parsed.get(base)
+            if url is None:
+                url = self._parsed[base] = parse_url(base)
+            if isinstance(url, str):
+                self.result.diagnostics.append(diagnostic(path, link, "RC401", f"invalid URL ({url}): {link.url}"))
+                continue
+            key = str(url)
+            target = self.by_url.get(key)
+            if target is None:
+                target = self.by_url[key] = Target(key, url)
+                new.append(target)
+            checked = bool(has_hash) and needs_check(fragment, url.host)
+            if checked and fragment not in target.fragments:
+                target.fragments.add(fragment)
+                if target not in new:
+                    added.setdefault(key, set()).add(fragment)
+            target.occurrences.append(Occurrence(path, link, fragment if checked else None))
+        return new, added
+
+
 def group(occurrences: Sequence[tuple[str, Link]], config: Config, result: StageResult) -> list[Target]:
     """Unique request URLs (fragment stripped) with their occurrences; skipped links get RC407 here."""
-    targets: dict[str, Target] = {}
-    parsed: dict[str, httpx.URL | str] = {}  # URL as written (no fragment) → parsed, or why it is malformed
-    for path, link in occurrences:
-        reason = skip_reason(link.url, config)
-        if reason is not None:
-            result.diagnostics.append(diagnostic(path, link, "RC407", f"not checked: {reason}: {link.url}"))
-            continue
-        base, has_hash, fragment = link.url.partition("#")
-        url = parsed.get(base)
-        if url is None:
-            url = parsed[base] = parse_url(base)
-        if isinstance(url, str):
-            result.diagnostics.append(diagnostic(path, link, "RC401", f"invalid URL ({url}): {link.url}"))
-            continue
-        key = str(url)
-        target = targets.get(key)
-        if target is None:
-            target = targets[key] = Target(key, url)
-        checked = bool(has_hash) and needs_check(fragment, url.host)
-        if checked:
-            target.fragments.add(fragment)
-        target.occurrences.append(Occurrence(path, link, fragment if checked else None))
-    return list(targets.values())
+    targets = _Targets(config, result)
+    targets.add(occurrences)
+    return list(targets.by_url.values())
+
+
+class LinkFeed:
+    """Link occurrences handed to a running stage from another thread (the files are still being
+    parsed): `put` each file's batch, `close` when there are no more. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[tuple[str, Link]] = []
+        self._closed = False
+        self._wake: Callable[[], None] | None = None
+
+    def put(self, occurrences: Iterable[tuple[str, Link]]) -> None:
+        with self._lock:
+            self._items.extend(occurrences)
+            wake = self._wake
+        if wake is not None:
+            wake()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            wake = self._wake
+        if wake is not None:
+            wake()
+
+    async def batches(self) -> AsyncIterator[list[tuple[str, Link]]]:
+        """The occurrences as they arrive, in batches, until `close`."""
+        loop = asyncio.get_running_loop()
+        arrived = asyncio.Event()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing waits any more
+                loop.call_soon_threadsafe(arrived.set)
+
+        with self._lock:
+            self._wake = wake
+        while True:
+            with self._lock:
+                items, self._items, closed = self._items, [], self._closed
+            if items:
+                yield items
+            if closed:
+                return
+            await arrived.wait()
+            arrived.clear()
 
 
 def check_links(
@@ -64,13 +133,13 @@ def check_links(
     progress: bool = False,
 ) -> StageResult:
     """Check every http(s) link occurrence; one request per unique URL. Runs its own event loop."""
-    with _fewer_gc_passes():
+    with fewer_gc_passes():
         stage = check_links_async(occurrences, config, cache, deadline=deadline, progress=progress)
         return asyncio.run(stage)
 
 
 @contextlib.contextmanager
-def _fewer_gc_passes() -> Iterator[None]:
+def fewer_gc_passes() -> Iterator[None]:
     """Thousands of live tasks and responses make the cyclic GC's default pace cost ~10% of the CPU of
     a run; the heap that exists before the stage is frozen and collections made rarer until it ends."""
     thresholds = gc.get_threshold()
@@ -92,27 +161,36 @@ async def check_links_async(
     progress: bool = False,
 ) -> StageResult:
     """`check_links` for callers that already run an event loop."""
-    result = StageResult()
-    targets = group(occurrences, config, result)
-    outcomes: dict[str, Outcome] = {}
-    pending: list[Target] = []
-    for target in targets:
-        value = cache.get(NAMESPACE, target.url)
-        cached = Outcome.cached(value, target.fragments, config) if value is not None else None
-        if cached is not None:
-            outcomes[target.url] = cached
-        else:
-            pending.append(target)
+    feed = LinkFeed()
+    feed.put(occurrences)
+    feed.close()
+    return await check_feed(feed, config, cache, deadline=deadline, progress=progress)
 
+
+async def check_feed(
+    feed: LinkFeed, config: Config, cache: Cache, *, deadline: float | None = None, progress: bool = False
+) -> StageResult:
+    """Check the occurrences of `feed` as they arrive, until it is closed and every request has ended
+    (or the deadline passed, or the network turned out to be unreachable)."""
+    result = StageResult()
+    targets = _Targets(config, result)
     reachability = Reachability()
-    unfinished: list[Target] = []
-    if pending:
-        unfinished = await _fetch_all(pending, config, deadline, progress, reachability, outcomes, result)
+    connector = Connector(Resolver(reachability), AddressPolicy(config), reachability, ssl_context)
+    pools = Pools(connector)
+    limits = Limits(config.max_concurrency, config.max_per_host, config.host_interval)
+    fetcher = Fetcher(config, pools, limits, config.user_agent or f"refcheck/{__version__}", deadline)
+    try:
+        with _progress_bar(progress) as bar:
+            run = _Run(fetcher, config, cache, bar)
+            unfinished = await run.until_done(feed, targets, deadline, reachability)
+    finally:
+        result.requests += fetcher.requests
+        await pools.close()
 
     offline = reachability.unreachable()
     lost = 0
-    for target in targets:
-        outcome = outcomes.get(target.url)
+    for target in targets.by_url.values():
+        outcome = run.outcomes.get(target.url)
         if outcome is None or (offline and outcome.network_failure):
             lost += len(target.occurrences)
             continue
@@ -131,79 +209,148 @@ async def check_links_async(
     return result
 
 
-async def _fetch_all(
-    pending: list[Target],
-    config: Config,
-    deadline: float | None,
-    progress: bool,
-    reachability: Reachability,
-    outcomes: dict[str, Outcome],
-    result: StageResult,
-) -> list[Target]:
-    """Fetch every pending target; returns those not finished (deadline or network gone)."""
-    connector = Connector(Resolver(reachability), AddressPolicy(config), reachability, ssl_context)
-    pools = Pools(connector)
-    limits = Limits(config.max_concurrency, config.max_per_host, config.host_interval)
-    fetcher = Fetcher(config, pools, limits, config.user_agent or f"refcheck/{__version__}", deadline)
-    try:
-        with _progress_bar(progress, len(pending)) as advance:
-            return await _run(fetcher, pending, deadline, reachability, outcomes, advance)
-    finally:
-        result.requests += fetcher.requests
-        await pools.close()
+class _Run:
+    """The requests of one stage: a task per target as targets arrive, outcomes as tasks end."""
+
+    def __init__(self, fetcher: Fetcher, config: Config, cache: Cache, bar: _Bar) -> None:
+        self.fetcher = fetcher
+        self.config = config
+        self.cache = cache
+        self.bar = bar
+        self.outcomes: dict[str, Outcome] = {}
+        self.latest: dict[str, asyncio.Task[Outcome | None]] = {}  # each URL's last task
+        self.tasks: list[asyncio.Task[Outcome | None]] = []
+        self.running = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def start(self, target: Target) -> None:
+        """Answer `target` from the cache, or fetch it."""
+        value = self.cache.get(NAMESPACE, target.url)
+        cached = Outcome.cached(value, target.fragments, self.config) if value is not None else None
+        if cached is not None:
+            self.outcomes[target.url] = cached
+            return
+        self._track(target.url, self.fetcher.check(target.parsed, set(target.fragments)))
+
+    def extend(self, target: Target, fragments: set[str]) -> None:
+        """Fragments that arrived after `target` was started: looked for once its first answer is in."""
+        first = self.latest.get(target.url)
+        self._track(target.url, self._look_further(target, fragments, first), again=True)
+
+    async def _look_further(
+        self, target: Target, fragments: set[str], first: asyncio.Task[Outcome | None] | None
+    ) -> Outcome | None:
+        if first is not None:
+            await asyncio.wait([first])
+        earlier = self.outcomes.get(target.url)
+        if earlier is None or earlier.code not in CACHEABLE:
+            return None  # no page to look in: the first answer judges the link alone
+        unknown = fragments - earlier.anchors_found - earlier.anchors_missing
+        if not unknown:
+            return earlier
+        value = self.cache.get(NAMESPACE, target.url)
+        cached = Outcome.cached(value, unknown, self.config) if value is not None else None
+        later = cached or await self.fetcher.check(target.parsed, unknown)
+        if later.code not in CACHEABLE:
+            return earlier  # the page could not be read again: its anchors stay unjudged
+        return replace(
+            earlier,
+            anchors_found=earlier.anchors_found | later.anchors_found,
+            anchors_missing=earlier.anchors_missing | later.anchors_missing,
+            anchors_truncated=earlier.anchors_truncated or later.anchors_truncated,
+            from_cache=earlier.from_cache and later.from_cache,
+        )
+
+    def _track(self, url: str, work: Coroutine[Any, Any, Outcome | None], *, again: bool = False) -> None:
+        task = asyncio.create_task(work)
+        self.latest[url] = task
+        self.tasks.append(task)
+        self.running += 1
+        self.idle.clear()
+        if not again:
+            self.bar.grow(1)
+        task.add_done_callback(partial(self._finished, url, again))
+
+    def _finished(self, url: str, again: bool, task: asyncio.Task[Outcome | None]) -> None:
+        if not task.cancelled() and task.exception() is None and (outcome := task.result()) is not None:
+            self.outcomes[url] = outcome
+        self.running -= 1
+        if not again:
+            self.bar.advance()
+        if self.running == 0:
+            self.idle.set()
+
+    async def until_done(
+        self, feed: LinkFeed, targets: _Targets, deadline: float | None, reachability: Reachability
+    ) -> bool:
+        """Start what the feed brings until it closes and every task has ended; False when all did,
+        True when the deadline or an unreachable network ended the run first (the rest is cancelled,
+        and what arrives after that is grouped, never fetched)."""
+        stopped = asyncio.Event()
+        feeding = asyncio.create_task(self._feed(feed, targets, stopped))
+        finished = asyncio.create_task(self._all_done(feeding))
+        offline = asyncio.create_task(reachability.offline.wait())
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            await asyncio.wait([finished, offline], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            cut_short = not finished.done()
+            stopped.set()
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+            await feeding  # the rest of the feed is grouped: its occurrences count as not checked
+        finally:
+            for waiter in (feeding, finished, offline):
+                waiter.cancel()
+            for task in self.tasks:
+                task.cancel()
+        for task in self.tasks:  # a bug in a check is raised, not counted as an unchecked link
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+        return cut_short
+
+    async def _feed(self, feed: LinkFeed, targets: _Targets, stopped: asyncio.Event) -> None:
+        async for batch in feed.batches():
+            new, added = targets.add(batch)
+            if stopped.is_set():
+                continue
+            for target in new:
+                self.start(target)
+            for url, fragments in added.items():
+                self.extend(targets.by_url[url], fragments)
+
+    async def _all_done(self, feeding: asyncio.Task[None]) -> None:
+        await asyncio.wait([feeding])
+        while self.running:
+            await self.idle.wait()
 
 
-async def _run(
-    fetcher: Fetcher,
-    pending: list[Target],
-    deadline: float | None,
-    reachability: Reachability,
-    outcomes: dict[str, Outcome],
-    advance: Callable[[], None],
-) -> list[Target]:
-    remaining = len(pending)
-    all_done = asyncio.Event()
+class _Bar:
+    """A progress bar whose total grows as targets arrive; does nothing off a terminal."""
 
-    def finished(target: Target, task: asyncio.Task[Outcome]) -> None:
-        nonlocal remaining
-        if not task.cancelled() and task.exception() is None:
-            outcomes[target.url] = task.result()
-        remaining -= 1
-        advance()
-        if remaining == 0:
-            all_done.set()
-
-    tasks: list[tuple[Target, asyncio.Task[Outcome]]] = []
-    for target in pending:
-        task = asyncio.create_task(fetcher.check(target.parsed, target.fragments))
-        task.add_done_callback(partial(finished, target))
-        tasks.append((target, task))
-    waiters = [asyncio.create_task(all_done.wait()), asyncio.create_task(reachability.offline.wait())]
-    timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-        for _, task in tasks:
-            task.cancel()
-        await asyncio.gather(*(task for _, task in tasks), return_exceptions=True)
-    for _, task in tasks:  # a bug in a check is raised, not counted as an unchecked link
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
-    return [target for target, task in tasks if task.cancelled()]
+    def __init__(self, grow: Callable[[int], None], advance: Callable[[], None]) -> None:
+        self.grow = grow
+        self.advance = advance
 
 
 @contextlib.contextmanager
-def _progress_bar(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
-    """A transient rich progress bar on a terminal, advanced by the callable; nothing otherwise."""
+def _progress_bar(enabled: bool) -> Iterator[_Bar]:
+    """A transient rich progress bar on a terminal; a bar that does nothing otherwise."""
     console = Console(stderr=True)
     if not (enabled and console.is_terminal):
-        yield lambda: None
+        yield _Bar(lambda _n: None, lambda: None)
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # ~17 ms
 
     columns = (TextColumn("checking links"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("links", total=total)
-        yield lambda: bar.advance(task)
+        task = bar.add_task("links", total=0)
+        total = 0
+
+        def grow(count: int) -> None:
+            nonlocal total
+            total += count
+            bar.update(task, total=total)
+
+        yield _Bar(grow, lambda: bar.advance(task))
