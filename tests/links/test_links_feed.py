@@ -1,0 +1,104 @@
+"""The link stage fed while files are still being parsed: requests start with the first file's links,
+fragments that arrive after their page was fetched are still judged, and the deadline counts what
+arrives after it as not checked."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from linkserver import BASE, Server, occurrences
+
+from refcheck.cache import Cache
+from refcheck.config import Config
+from refcheck.links.stage import LinkFeed, check_feed
+from refcheck.model import Document, Link, StageResult
+from refcheck.network import NetworkRun
+
+
+async def _until(seen: Callable[[], object], within: float = 5.0) -> None:
+    end = time.monotonic() + within
+    while not seen():
+        assert time.monotonic() < end, "the server never saw the request"
+        await asyncio.sleep(0.01)
+
+
+def _fed(server: Server, *steps: list[tuple[str, Link]] | str) -> StageResult:
+    """Run the stage; each step is a batch put on the feed, or a path whose first hit is awaited."""
+
+    async def scenario() -> StageResult:
+        feed = LinkFeed()
+        stage = asyncio.create_task(check_feed(feed, Config(**BASE), Cache(None)))
+        for step in steps:
+            if isinstance(step, str):
+                await _until(lambda path=step: server.hits(path))  # type: ignore[misc]
+            else:
+                feed.put(step)
+        feed.close()
+        return await stage
+
+    return asyncio.run(scenario())
+
+
+def test_requests_start_before_the_feed_is_closed(server: Server) -> None:
+    result = _fed(
+        server,
+        occurrences([server.url("/ok/feed-first")], path="a.md"),
+        "/ok/feed-first",
+        occurrences([server.url("/status/404/feed-second")], path="b.md"),
+    )
+    assert [(d.path, d.code, d.span.line, d.span.column) for d in result.diagnostics] == [("b.md", "RC401", 1, 3)]
+    assert result.requests == 3  # HEAD of the first; HEAD then GET of the broken one
+
+
+def test_a_fragment_arriving_after_its_page_was_fetched_is_still_judged(server: Server) -> None:
+    page = server.url("/page/late")
+    result = _fed(
+        server,
+        occurrences([page], path="a.md"),
+        "/page/late",
+        occurrences([f"{page}#intro", f"{page}#nope"], path="b.md"),
+    )
+    assert [(d.path, d.code, d.span.line) for d in result.diagnostics] == [("b.md", "RC405", 2)]
+    assert result.diagnostics[0].message == f"anchor #nope not found: {page}"
+    assert [h.method for h in server.hits("/page/late")] == ["HEAD", "GET"]
+
+
+def test_a_late_fragment_of_a_broken_page_asks_nothing_more(server: Server) -> None:
+    page = server.url("/status/404/late-broken")
+    result = _fed(
+        server, occurrences([page], path="a.md"), "/status/404/late-broken", occurrences([f"{page}#x"], path="b.md")
+    )
+    assert [(d.path, d.code) for d in result.diagnostics] == [("a.md", "RC401"), ("b.md", "RC401")]
+    assert [h.method for h in server.hits("/status/404/late-broken")] == ["HEAD", "GET"]
+
+
+def test_what_arrives_after_the_deadline_counts_as_not_checked(server: Server) -> None:
+
+    async def scenario() -> StageResult:
+        feed = LinkFeed()
+        deadline = time.monotonic() + 0.3
+        stage = asyncio.create_task(check_feed(feed, Config(**{**BASE, "timeout": 5}), Cache(None), deadline=deadline))
+        feed.put(occurrences([server.url("/slow/feed-deadline?s=2")], path="a.md"))
+        await asyncio.sleep(0.6)
+        feed.put(occurrences([server.url("/ok/feed-after"), server.url("/ok/feed-after-2")], path="b.md"))
+        feed.close()
+        return await stage
+
+    start = time.monotonic()
+    result = asyncio.run(scenario())
+    assert time.monotonic() - start < 1.8
+    assert result.notices == ["timeout_total reached: 3 links not checked"]
+    assert (result.unchecked_links, result.incomplete, result.diagnostics) == (3, True, [])
+    assert server.hits("/ok/feed-after") == []
+
+
+def test_a_network_run_checks_a_document_s_links_as_soon_as_it_is_added(server: Server) -> None:
+    run = NetworkRun(Config(**{**BASE, "verify": False}), deadline=None, progress=False)
+    doc = Document(Path("a.md"), "a.md", links=[link for _, link in occurrences([server.url("/status/404/run-add")])])
+    run.add(doc)
+    asyncio.run(_until(lambda: server.hits("/status/404/run-add")))  # before `finish`: no other file waits
+    result = run.finish([doc])
+    assert [(d.path, d.code, d.span.line, d.span.column) for d in result.diagnostics] == [("a.md", "RC401", 1, 3)]
