@@ -1,4 +1,5 @@
-"""The network stages together: identifier records first (they answer arXiv/doi.org links), then links."""
+"""The network stages of one run: links checked while the files are parsed, identifier records looked
+up once every file is in (they answer arXiv/doi.org links, which wait for them)."""
 
 from __future__ import annotations
 
@@ -45,20 +46,6 @@ def _link_identifiers(documents: Sequence[Document]) -> list[tuple[str, Span, Id
             if ident.valid and (ident.kind, ident.value) not in entry_ids:
                 out.append((doc.display_path, ident.span, ident))
     return out
-
-
-def run_network(
-    documents: Sequence[Document], config: Config, *, deadline: float | None, progress: bool
-) -> StageResult:
-    """The network stages over documents all parsed already (see `NetworkRun`)."""
-    run = NetworkRun(config, deadline=deadline, progress=progress)
-    try:
-        for doc in documents:
-            run.add(doc)
-        return run.finish(documents)
-    except BaseException:
-        run.cancel()
-        raise
 
 
 class NetworkRun:
