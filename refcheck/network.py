@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from refcheck import eventloop
 from refcheck.cache import Cache, default_cache_path
 from refcheck.config import Config
 from refcheck.local_links import is_remote
@@ -161,7 +162,7 @@ class _Background(Generic[T]):
     def _main(self) -> None:
         try:
             with self._around():
-                self._outcome = asyncio.run(self._run())
+                self._outcome = eventloop.run(self._run())
         except BaseException as exc:  # handed to the caller of `result()`
             self._error = exc
         finally:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from refcheck import __version__
+from refcheck import __version__, eventloop
 from refcheck.cache import Cache
 from refcheck.config import Config
 from refcheck.links.anchors import needs_check
@@ -135,7 +135,7 @@ def check_links(
     """Check every http(s) link occurrence; one request per unique URL. Runs its own event loop."""
     with fewer_gc_passes():
         stage = check_links_async(occurrences, config, cache, deadline=deadline, progress=progress)
-        return asyncio.run(stage)
+        return eventloop.run(stage)
 
 
 @contextlib.contextmanager

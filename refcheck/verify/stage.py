@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from refcheck import __version__, rules
+from refcheck import __version__, eventloop, rules
 from refcheck.cache import Cache
 from refcheck.config import Config
 from refcheck.identifiers import doi_arxiv_id
@@ -487,6 +487,6 @@ def verify_references(
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(work)
+        return eventloop.run(work)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # called from inside a loop
         return pool.submit(asyncio.run, work).result()
