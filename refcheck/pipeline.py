@@ -11,7 +11,6 @@ and `#fragment` links into other Markdown files (their anchors).
 from __future__ import annotations
 
 import fnmatch
-import multiprocessing
 import os
 import signal
 import time
@@ -219,6 +218,8 @@ def check_files(paths: Sequence[Path], job: _Job) -> Generator[_Checked, None, N
         for path in paths:
             yield _check_file(job, path)
         return
+    import multiprocessing  # imported here: a run of one file never starts a pool
+
     chunk = max(1, min(32, len(paths) // (jobs * 8)))
     with multiprocessing.Pool(min(jobs, len(paths)), _worker_init, (job,)) as pool:
         yield from pool.imap(_worker_check, paths, chunksize=chunk)
