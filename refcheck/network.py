@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 from collections.abc import Coroutine, Sequence
@@ -23,6 +22,8 @@ from refcheck.model import (
 )
 
 if TYPE_CHECKING:
+    import asyncio
+
     from refcheck.verify import VerifyResult
 
 T = TypeVar("T")
@@ -53,9 +54,6 @@ def run_network(
     Links to arXiv and doi.org wait for the metadata stage, whose records answer them; only those
     it could not look up are then requested like any other link.
     """
-    # Imported here: --offline runs never load httpx (nor --no-verify runs the metadata sources).
-    from refcheck.links import check_links
-
     total = StageResult()
     occurrences = [
         (doc.display_path, link)
@@ -84,7 +82,10 @@ def run_network(
                         progress=progress and not (config.links and others),
                     )
                 )
+            # The stages are imported when they have work: httpx and asyncio are ~70 ms of imports.
             if config.links and others:
+                from refcheck.links import check_links
+
                 _merge(total, check_links(others, config, cache, deadline=deadline, progress=progress))
             if verifying is not None:
                 verified = verifying.result()
@@ -96,6 +97,8 @@ def run_network(
                         if not _answered(item[1].url, verified.resolved) and item[1].url not in verified.pages
                     ]
                     if rest:
+                        from refcheck.links import check_links
+
                         _merge(total, check_links(rest, config, cache, deadline=deadline, progress=progress))
         except KeyboardInterrupt:
             if verifying is not None:
@@ -122,6 +125,8 @@ class _Background(Generic[T]):
         threading.Thread(target=self._main, name="refcheck-verify", daemon=True).start()
 
     def _main(self) -> None:
+        import asyncio  # imported by the thread: a run that verifies nothing does not need it
+
         try:
             self._outcome = asyncio.run(self._run())
         except BaseException as exc:  # handed to the caller of `result()`
@@ -130,6 +135,8 @@ class _Background(Generic[T]):
             self._done.set()
 
     async def _run(self) -> T:
+        import asyncio
+
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
         self._started.set()

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 
 import httpx
-from rich.console import Console
 
 from refcheck import __version__
 from refcheck.cache import Cache
@@ -197,8 +196,13 @@ async def _run(
 @contextlib.contextmanager
 def _progress_bar(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
     """A transient rich progress bar on a terminal, advanced by the callable; nothing otherwise."""
+    if not enabled:  # rich is imported only when a bar may show (~20 ms of imports)
+        yield lambda: None
+        return
+    from rich.console import Console
+
     console = Console(stderr=True)
-    if not (enabled and console.is_terminal):
+    if not console.is_terminal:
         yield lambda: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # ~17 ms
