@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import signal
 import time
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -202,6 +201,8 @@ _WORKER_JOB: _Job | None = None
 
 def _worker_init(job: _Job) -> None:
     global _WORKER_JOB
+    import signal  # with multiprocessing: only worker processes need it
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and ends the pool
     _WORKER_JOB = job
 
