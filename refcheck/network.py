@@ -68,14 +68,17 @@ def run_network(
     with Cache(_cache_path(config), deadline=deadline) as cache:
         verifying: _Background[VerifyResult] | None = None
         try:
-            if config.verify:
+            refs = [r for d in documents for r in d.references if r.source is not ReferenceSource.TAG_DEF]
+            link_ids = _link_identifiers(documents) if config.verify else []
+            # With nothing to look up, the metadata stage would answer nothing: it is not started (its
+            # imports, TLS context and thread cost ~200 ms), and the links waiting for it are checked.
+            if config.verify and (refs or link_ids):
                 from refcheck.verify.stage import verify_references_async
 
-                refs = [r for d in documents for r in d.references if r.source is not ReferenceSource.TAG_DEF]
                 verifying = _Background(
                     verify_references_async(
                         refs,
-                        _link_identifiers(documents),
+                        link_ids,
                         config,
                         cache,
                         deadline=deadline,
@@ -87,19 +90,20 @@ def run_network(
                 from refcheck.links import check_links
 
                 _merge(total, check_links(others, config, cache, deadline=deadline, progress=progress))
+            resolved: dict[tuple[IdentifierKind, str], bool] = {}
+            pages: set[str] = set()
             if verifying is not None:
                 verified = verifying.result()
                 _merge(total, verified)
-                if config.links:
-                    rest = [
-                        item
-                        for item in by_identifier
-                        if not _answered(item[1].url, verified.resolved) and item[1].url not in verified.pages
-                    ]
-                    if rest:
-                        from refcheck.links import check_links
+                resolved, pages = verified.resolved, verified.pages
+            if config.links:  # links wait for the metadata stage only when it runs (`config.verify`)
+                rest = [
+                    item for item in by_identifier if not _answered(item[1].url, resolved) and item[1].url not in pages
+                ]
+                if rest:
+                    from refcheck.links import check_links
 
-                        _merge(total, check_links(rest, config, cache, deadline=deadline, progress=progress))
+                    _merge(total, check_links(rest, config, cache, deadline=deadline, progress=progress))
         except KeyboardInterrupt:
             if verifying is not None:
                 verifying.cancel()  # Ctrl-C: the lookups end now, not after their timeouts and retries
