@@ -1,9 +1,10 @@
 """Start-up time: the whole `refcheck` command on an empty Markdown file, against a bare interpreter.
 
 Runs, as child processes interleaved in each of `--runs` rounds: `python -c pass` (the floor every
-command pays), and `python -m refcheck` on an empty file in three shapes: `--offline --format json
---quiet`, `--format json --quiet --no-verify --no-cache` (the link stage on, no link in the file) and
-`--offline` (the rich console report). Printed per command: the median wall time and the median CPU
+command pays), and `python -m refcheck` on an empty file in four shapes: `--offline --format json
+--quiet`, `--format json --quiet --no-verify --no-cache` (the link stage on, no link in the file),
+`--offline` (the rich console report) and `--format json --quiet --no-cache` (links and metadata
+verification on, nothing to verify). Printed per command: the median wall time and the median CPU
 time (user+sys of the child), each also above the bare interpreter's median of the same run.
 
 The children run with bytecode caching on (`__pycache__` files written under a temporary
@@ -35,6 +36,7 @@ COMMANDS = {
     "offline json": ["--offline", "--format", "json", "--quiet"],
     "links json": ["--format", "json", "--quiet", "--no-verify", "--no-cache"],
     "offline console": ["--offline"],
+    "links+verify json": ["--format", "json", "--quiet", "--no-cache"],
 }
 
 
