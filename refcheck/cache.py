@@ -12,8 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import platformdirs
-
 from refcheck.sources import file_kind
 
 T = TypeVar("T")
@@ -37,6 +35,8 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 
 
 def default_cache_path() -> Path:
+    import platformdirs  # imported here: --no-cache runs do not need it
+
     return Path(platformdirs.user_cache_dir("refcheck")) / "cache.sqlite3"
 
 

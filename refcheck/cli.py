@@ -108,7 +108,7 @@ def _list_rules() -> int:
 
 
 def _report(result: Result, args: argparse.Namespace, target: Target | None, config: Config) -> None:
-    from refcheck.report import make_console, render_chunks, render_console
+    from refcheck.report import render_chunks
 
     if target is not None:
         try:
@@ -119,6 +119,8 @@ def _report(result: Result, args: argparse.Namespace, target: Target | None, con
     if target is not None and target.stream is sys.stdout:
         return  # `-o -`, `-o /dev/stdout`: the report in --format is what standard output gets
     if args.format == "console" or target is not None:
+        from refcheck.report.console import make_console, render_console
+
         console = make_console(sys.stdout, color=color)
         render_console(result, console, quiet=args.quiet, show_infos=config.show_infos, offline=config.offline)
     else:

@@ -397,3 +397,18 @@ def _unbalanced_close(text: str, start: int, end: int) -> int:
                 return i
             depth[closing[ch]] -= 1
     return end
+
+
+# Paper landing pages whose Highwire `citation_*` meta tags name the work they show (verify/landing.py
+# reads them; network.py holds their links back for it).
+PAPER_PAGE = re.compile(
+    r"^https?://(?:www\.)?(?:"
+    r"openreview\.net/forum\?(?:[^#]*&)?id=[^&#]+"
+    r"|aclanthology\.org/[^/?#]+(?<!\.pdf)/?"
+    r"|proceedings\.mlr\.press/v\d+/[^/?#]+\.html"
+    r"|(?:papers|proceedings)\.(?:nips|neurips)\.cc/paper(?:_files)?/[^?#]*-Abstract[^/?#]*\.html"
+    r"|openaccess\.thecvf\.com/[^?#]+\.html"
+    r"|ojs\.aaai\.org/index\.php/[^/?#]+/article/view/\d+"
+    r")(?:#.*)?$",
+    re.IGNORECASE,
+)

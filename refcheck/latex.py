@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 
-from pylatexenc.latex2text import LatexNodes2Text
+if TYPE_CHECKING:
+    from pylatexenc.latex2text import LatexNodes2Text
 
 _SPACES = re.compile(r"\s+")
 
 
 @functools.lru_cache(maxsize=1)
 def _converter() -> LatexNodes2Text:
+    from pylatexenc.latex2text import LatexNodes2Text  # ~5 ms of imports, for values with markup only
+
     return LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False)
 
 

@@ -3,14 +3,12 @@ up once every file is in (they answer arXiv/doi.org links, which wait for them).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from refcheck import eventloop
 from refcheck.cache import Cache, default_cache_path
 from refcheck.config import Config
 from refcheck.local_links import is_remote
@@ -26,6 +24,8 @@ from refcheck.model import (
 )
 
 if TYPE_CHECKING:
+    import asyncio
+
     from refcheck.links.stage import LinkFeed
     from refcheck.verify import VerifyResult
 
@@ -93,14 +93,19 @@ class NetworkRun:
         for those records; returns when both stages have ended."""
         total = StageResult()
         try:
-            if self.config.verify:
+            refs = [r for d in documents for r in d.references if r.source is not ReferenceSource.TAG_DEF]
+            link_ids = _link_identifiers(documents) if self.config.verify else []
+            resolved: dict[tuple[IdentifierKind, str], bool] = {}
+            pages: set[str] = set()
+            # With nothing to look up, the metadata stage would answer nothing: it is not started (its
+            # imports, TLS context and thread cost ~200 ms), and the links waiting for it are checked.
+            if self.config.verify and (refs or link_ids):
                 from refcheck.verify.stage import verify_references_async
 
-                refs = [r for d in documents for r in d.references if r.source is not ReferenceSource.TAG_DEF]
                 self._verifying = _Background(
                     verify_references_async(
                         refs,
-                        _link_identifiers(documents),
+                        link_ids,
                         self.config,
                         self.cache,
                         deadline=self.deadline,
@@ -110,13 +115,14 @@ class NetworkRun:
                 )
                 verified = self._verifying.result()
                 _merge(total, verified)
-                rest = [
-                    item
-                    for item in self._by_identifier
-                    if not _answered(item[1].url, verified.resolved) and item[1].url not in verified.pages
-                ]
-                if rest:
-                    self._feed().put(rest)
+                resolved, pages = verified.resolved, verified.pages
+            rest = [
+                item
+                for item in self._by_identifier
+                if not _answered(item[1].url, resolved) and item[1].url not in pages
+            ]
+            if rest:
+                self._feed().put(rest)
             if self._links is not None:
                 feed, checking = self._links
                 feed.close()
@@ -160,6 +166,8 @@ class _Background(Generic[T]):
         threading.Thread(target=self._main, name=name, daemon=True).start()
 
     def _main(self) -> None:
+        from refcheck import eventloop  # imported by the thread: an offline run needs no event loop
+
         try:
             with self._around():
                 self._outcome = eventloop.run(self._run())
@@ -169,6 +177,8 @@ class _Background(Generic[T]):
             self._done.set()
 
     async def _run(self) -> T:
+        import asyncio
+
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
         self._started.set()
@@ -196,9 +206,9 @@ def _identifier_url(url: str) -> bool:
 
 
 def _paper_page(url: str) -> bool:
-    from refcheck.verify.landing import PAGE
+    from refcheck.identifiers import PAPER_PAGE
 
-    return PAGE.match(url) is not None
+    return PAPER_PAGE.match(url) is not None
 
 
 def _answered(url: str, resolved: dict[tuple[IdentifierKind, str], bool]) -> bool:

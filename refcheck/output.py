@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +84,8 @@ def write_report(target: Target, chunks: Iterable[str]) -> None:
     assert target.path is not None
     path = target.path
     mode = _mode_for(path)
+    import tempfile  # only for --output to a file
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with open(fd, "w", encoding="utf-8") as handle:

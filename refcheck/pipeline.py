@@ -11,9 +11,7 @@ and `#fragment` links into other Markdown files (their anchors).
 from __future__ import annotations
 
 import fnmatch
-import multiprocessing
 import os
-import signal
 import time
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -207,6 +205,8 @@ _WORKER_JOB: _Job | None = None
 
 def _worker_init(job: _Job) -> None:
     global _WORKER_JOB
+    import signal  # with multiprocessing: only worker processes need it
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and ends the pool
     _WORKER_JOB = job
 
@@ -223,6 +223,8 @@ def check_files(paths: Sequence[Path], job: _Job) -> Generator[_Checked, None, N
         for path in paths:
             yield _check_file(job, path)
         return
+    import multiprocessing  # imported here: a run of one file never starts a pool
+
     chunk = max(1, min(32, len(paths) // (jobs * 8)))
     with multiprocessing.Pool(min(jobs, len(paths)), _worker_init, (job,)) as pool:
         yield from pool.imap(_worker_check, paths, chunksize=chunk)

@@ -8,7 +8,8 @@ import pytest
 
 from refcheck import rules
 from refcheck.model import Diagnostic, RunResult, Span, Summary
-from refcheck.report import FORMATS, make_console, render_console, render_console_text
+from refcheck.report import FORMATS, render_console_text
+from refcheck.report.console import make_console, render_console
 
 
 def diag(path: str, line: int, column: int, code: str, message: str) -> Diagnostic:

@@ -14,7 +14,6 @@ from functools import partial
 from typing import Any
 
 import httpx
-from rich.console import Console
 
 from refcheck import __version__, eventloop
 from refcheck.cache import Cache
@@ -294,7 +293,6 @@ class _Run:
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:
             await asyncio.wait([finished, offline], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            cut_short = not finished.done()
             stopped.set()
             for task in self.tasks:
                 task.cancel()
@@ -308,7 +306,8 @@ class _Run:
         for task in self.tasks:  # a bug in a check is raised, not counted as an unchecked link
             if not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
-        return cut_short
+        # A check cut at the deadline ends as cancelled, by itself or by the loop above.
+        return any(task.cancelled() for task in self.tasks) or len(self.outcomes) < len(targets.by_url)
 
     async def _feed(self, feed: LinkFeed, targets: _Targets, stopped: asyncio.Event) -> None:
         async for batch in feed.batches():
@@ -337,7 +336,10 @@ class _Bar:
 @contextlib.contextmanager
 def _progress_bar(enabled: bool) -> Iterator[_Bar]:
     """A transient rich progress bar on a terminal; a bar that does nothing otherwise."""
-    console = Console(stderr=True)
+    if enabled:  # rich is imported only when a bar may show (~20 ms of imports)
+        from rich.console import Console
+
+        console = Console(stderr=True)
     if not (enabled and console.is_terminal):
         yield _Bar(lambda _n: None, lambda: None)
         return

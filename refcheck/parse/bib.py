@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
+import functools
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from bibtexparser.entrypoint import parse_string
-from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
+from typing import TYPE_CHECKING
 
 from refcheck import rules
 from refcheck.errors import RefcheckError
@@ -24,10 +23,9 @@ from refcheck.latex import latex_to_text
 from refcheck.model import Diagnostic, Identifier, IdentifierKind, Reference, ReferenceSource, Span
 from refcheck.names import normalise_surname, split_bibtex_names
 
-# bibtexparser logs every aborted block; refcheck reports them as RC103 diagnostics instead.
-_splitter_log = logging.getLogger("bibtexparser.splitter")
-_splitter_log.addHandler(logging.NullHandler())
-_splitter_log.propagate = False
+if TYPE_CHECKING:
+    from bibtexparser.library import Library
+    from bibtexparser.model import Entry
 
 _YEAR = re.compile(r"(?<!\d)((?:1[5-9]|20)\d{2})([a-z])?(?!\d)")
 _EPRINT_CLASSES = re.compile(r"\s*\[[\w.,\s-]*\]$")  # `2204.07651 [cs, math]`
@@ -42,6 +40,21 @@ _LATEX_URL = re.compile(r"\\url\{([^{}]*)\}")
 _ENTRY_HEAD = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s]*)")
 # Fields whose text may hold an arXiv ID or DOI besides the dedicated ones.
 _FREE_TEXT_FIELDS = ("url", "journal", "journaltitle", "note", "howpublished", "volume", "pdf", "annote")
+
+
+@functools.cache
+def _parse_string() -> Callable[[str], Library]:
+    """bibtexparser's parser, imported on first use: ~10 ms of imports that a run without BibTeX
+    does not need."""
+    import logging
+
+    from bibtexparser.entrypoint import parse_string
+
+    # bibtexparser logs every aborted block; refcheck reports them as RC103 diagnostics instead.
+    splitter_log = logging.getLogger("bibtexparser.splitter")
+    splitter_log.addHandler(logging.NullHandler())
+    splitter_log.propagate = False
+    return parse_string
 
 
 class BibFileError(RefcheckError):
@@ -105,6 +118,9 @@ def parse_bib_text(text: str, display_path: str, first_line: int = 1, first_colu
     For a ```bibtex block or a `<script type="text/bibliography">` in Markdown, pass the block's
     text as it stands in the file (indentation kept) and where its first character is.
     """
+    parse_string = _parse_string()
+    from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
+
     result = BibResult()
     placer = _Placer(text, first_line, first_column)
     try:

@@ -54,13 +54,30 @@ _PREFIX = (
     r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.|for\s+example|for\s+instance|as\s+in|reviewed\s+in|but\s+see)\s*,?\s+)"
 )
 
-_NARRATIVE = re.compile(rf"(?<![\w@#/.-]){_ATOMIC_AUTHORS}(?P<poss>['’]s)?\s*\(\s*{_YEARS}{_LOCATOR}?\s*\)")
 # The `(year)` that ends a narrative citation; the citation's names hold no parenthesis.
 _NARRATIVE_TAIL = re.compile(rf"\(\s*{_YEARS}{_LOCATOR}?\s*\)")
 _PAREN = re.compile(r"\((?P<body>[^()\n]*(?:\n[^()\n]*)?)\)")
-_PAREN_ITEM = re.compile(rf"^\s*{_PREFIX}?{_ATOMIC_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
-# An item at the end of a part after other lead-in words: "(as shown by Smith et al., 2020)".
-_PAREN_TAIL_ITEM = re.compile(rf"(?<![\w'’@#/.-]){_ATOMIC_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
+
+# The three patterns with the full author list take ~4 ms to compile: each is compiled when first needed,
+# which a document without author–year prose (a README of links) never is.
+
+
+@functools.cache
+def _narrative() -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w@#/.-]){_ATOMIC_AUTHORS}(?P<poss>['’]s)?\s*\(\s*{_YEARS}{_LOCATOR}?\s*\)")
+
+
+@functools.cache
+def _paren_item() -> re.Pattern[str]:
+    return re.compile(rf"^\s*{_PREFIX}?{_ATOMIC_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
+
+
+@functools.cache
+def _paren_tail_item() -> re.Pattern[str]:
+    """An item at the end of a part after other lead-in words: "(as shown by Smith et al., 2020)"."""
+    return re.compile(rf"(?<![\w'’@#/.-]){_ATOMIC_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
+
+
 # A lead-in ending in a joiner makes the name after it a later author of an unknown first one.
 _JOINED = re.compile(r"(?:\band|&)\s*$")
 _LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*,?\s*\(?\s*{_YEARS}\s*\)?\s*")
@@ -486,7 +503,7 @@ def narrative(ctx: Context) -> Iterator[Found]:
 
 
 def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
-    # Same matches as `_NARRATIVE.finditer(mask, start, end)`, but the pattern only runs in the stretch
+    # Same matches as `_narrative().finditer(mask, start, end)`, but the pattern only runs in the stretch
     # before each `(year)`: a match's `(` is the first one after its start, so no match starts before
     # the previous `(` or `)`. Prose without `(year)` costs one scan for the tail.
     mask = ctx.mask
@@ -498,7 +515,7 @@ def _narrative_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
         low = max(pos, previous)
         previous = tail.end()
         window = max(low, mask.rfind("(", low, tail.start()) + 1, mask.rfind(")", low, tail.start()) + 1)
-        while (m := _NARRATIVE.search(mask, window, tail.end())) is not None:
+        while (m := _narrative().search(mask, window, tail.end())) is not None:
             pos = m.end()
             found = list(_author_year(m, ctx, m.start(), m.end(), alone_needs_known=True))
             if found:
@@ -530,7 +547,7 @@ def _parenthetical_in(ctx: Context, start: int, end: int) -> Iterator[Found]:
         offset = body_start
         for part in m.group("body").split(";"):
             last = m.end() if offset + len(part) >= m.end("body") else offset + len(part.rstrip())
-            item = _PAREN_ITEM.match(part)
+            item = _paren_item().match(part)
             if item:
                 first = m.start() if offset == body_start else offset + len(part) - len(part.lstrip())
                 yield from _author_year(item, ctx, first, last, alone_needs_known=False)
@@ -552,7 +569,7 @@ def _lead_in_item(part: str, known: KnownNames) -> re.Match[str] | None:
     Smith and Jones, 2019"), the item may start at a later name of the same stretch.
     """
     pos = 0
-    while (m := _PAREN_TAIL_ITEM.search(part, pos)) is not None:
+    while (m := _paren_tail_item().search(part, pos)) is not None:
         pos = m.end("first")
         first = m.group("first")
         surname = first.split()[-1]

@@ -16,17 +16,6 @@ from refcheck.verify.records import Lookup, Record, Status
 from refcheck.verify.source import MAX_AUTHORS
 
 SOURCE = "paper pages"
-PAGE = re.compile(
-    r"^https?://(?:www\.)?(?:"
-    r"openreview\.net/forum\?(?:[^#]*&)?id=[^&#]+"
-    r"|aclanthology\.org/[^/?#]+(?<!\.pdf)/?"
-    r"|proceedings\.mlr\.press/v\d+/[^/?#]+\.html"
-    r"|(?:papers|proceedings)\.(?:nips|neurips)\.cc/paper(?:_files)?/[^?#]*-Abstract[^/?#]*\.html"
-    r"|openaccess\.thecvf\.com/[^?#]+\.html"
-    r"|ojs\.aaai\.org/index\.php/[^/?#]+/article/view/\d+"
-    r")(?:#.*)?$",
-    re.IGNORECASE,
-)
 HEAD_BYTES = 512 * 1024  # the meta tags sit in the head; the rest of a page is not read
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _WANTED = {

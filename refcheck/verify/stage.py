@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from refcheck import __version__, eventloop, rules
+from refcheck import __version__, eventloop, identifiers, rules
 from refcheck.cache import Cache
 from refcheck.config import Config
 from refcheck.identifiers import doi_arxiv_id
@@ -197,7 +197,9 @@ def page_urls(reference: Reference, config: Config) -> list[str]:
     if not reference.title:
         return []
     return [
-        url for url in reference.urls if landing.PAGE.match(url) and not any(p.search(url) for p in config.exclude_urls)
+        url
+        for url in reference.urls
+        if identifiers.PAPER_PAGE.match(url) and not any(p.search(url) for p in config.exclude_urls)
     ]
 
 

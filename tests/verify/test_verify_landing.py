@@ -12,10 +12,12 @@ import pytest
 from search_standin import Standin
 from search_support import entry, fast_sources, standin_config
 
+from refcheck import identifiers
 from refcheck.cache import Cache
 from refcheck.cli import main
-from refcheck.verify import landing, verify_references
-from refcheck.verify.landing import PAGE, parse_page
+from refcheck.identifiers import PAPER_PAGE as PAGE
+from refcheck.verify import verify_references
+from refcheck.verify.landing import parse_page
 
 GREEN = "A Complexity-theoretic Analysis of Green Pickup-and-Delivery Problems"  # record 0 of the stand-in
 
@@ -25,7 +27,7 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[Standin]:
     with Standin() as server:
         # the stand-in's /pages/<n> count as paper pages, as openreview.net/forum?id=… does
         pattern = re.compile(PAGE.pattern[: -len(")(?:#.*)?$")] + r"|127\.0\.0\.1:\d+/pages/\d+)(?:#.*)?$", re.I)
-        monkeypatch.setattr(landing, "PAGE", pattern)
+        monkeypatch.setattr(identifiers, "PAPER_PAGE", pattern)
         yield server
 
 

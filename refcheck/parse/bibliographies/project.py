@@ -12,10 +12,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING
 
 from refcheck.parse.bibliographies import yamltree
+
+if TYPE_CHECKING:
+    import yaml
 
 _QUARTO = ("_quarto.yml", "_quarto.yaml")
 _MKDOCS = ("mkdocs.yml", "mkdocs.yaml")

@@ -8,12 +8,14 @@ node tree needs no tag to be known, and every scalar keeps its line and column.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import yaml
+from typing import TYPE_CHECKING
 
 from refcheck.model import Span
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# PyYAML (~9 ms of imports) is imported by the functions, first by `load`, which every node they take
+# comes from: a run that reads no YAML never imports it.
+if TYPE_CHECKING:
+    import yaml
 
 
 class YamlError(Exception):
@@ -39,8 +41,10 @@ class Scalar:
 
 def load(text: str) -> yaml.Node | None:
     """The root node of the first document of `text`, or None for an empty one; YamlError if not YAML."""
+    import yaml
+
     try:
-        return yaml.compose(text, Loader=_LOADER)
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -51,6 +55,8 @@ def load(text: str) -> yaml.Node | None:
 
 def get(node: yaml.Node | None, *keys: str) -> yaml.Node | None:
     """The value under `keys` of nested mappings, or None where a key is absent or not a mapping."""
+    import yaml
+
     for key in keys:
         if not isinstance(node, yaml.MappingNode):
             return None
@@ -60,6 +66,8 @@ def get(node: yaml.Node | None, *keys: str) -> yaml.Node | None:
 
 def strings(node: yaml.Node | None) -> list[Scalar]:
     """A scalar, or the scalars of a sequence: `bibliography: a.bib` and `bibliography: [a.bib, b.bib]`."""
+    import yaml
+
     items = node.value if isinstance(node, yaml.SequenceNode) else [node]
     return [
         Scalar(str(item.value), item.start_mark.line + 1, item.start_mark.column + 1 + _quote(item))
@@ -75,11 +83,15 @@ def _quote(node: yaml.ScalarNode) -> int:
 
 def items(node: yaml.Node | None) -> list[yaml.Node]:
     """The entries of a sequence (an empty list for anything else)."""
+    import yaml
+
     return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
 def keys(node: yaml.Node | None) -> list[str]:
     """The scalar keys of a mapping."""
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         return []
     return [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
