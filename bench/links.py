@@ -22,6 +22,10 @@ RSS of the child; goal ≤ 150 MB).
     python bench/links.py [--runs 5] [--delay 0.2] [--hosts 20] [--urls 2000] [--profile]
     python bench/links.py --compare lychee [--runs 5] [--delays 0.2,0.05] [--baseline OLD_TREE]
 
+The refcheck children import the source tree of this script (and of `--baseline`), with their bytecode
+cached as an installed package has it (under a temporary `PYTHONPYCACHEPREFIX`, warmed by one unmeasured
+run of each tool).
+
 `--baseline` adds a third child, the refcheck of another source tree (a checkout of an earlier
 commit), interleaved with the others: before/after figures measured in the same run.
 """
@@ -176,6 +180,12 @@ def commands(root: Path, concurrency: int, per_host: int, timeout: float) -> dic
     }
 
 
+def python_environment(tree: str, pycache: Path) -> dict[str, str]:
+    """The environment of a refcheck child importing `tree`, its bytecode cached under `pycache`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    return {**env, "PYTHONPATH": tree, "PYTHONPYCACHEPREFIX": str(pycache)}
+
+
 def run_child(command: list[str], cwd: Path, env: dict[str, str] | None) -> tuple[float, float, float, int, str]:
     """Wall seconds, CPU seconds (user+sys of the child and the children it reaped), peak RSS in MB,
     exit code and output of one run."""
@@ -201,10 +211,20 @@ def compare(args: argparse.Namespace, hosts: list[str], ports: list[int], delay:
         root = Path(tmp) / "docs"
         write_markdown(links, Path(tmp))
         tools = commands(root, concurrency, per_host, timeout=10.0)
-        envs: dict[str, dict[str, str] | None] = {name: None for name in tools}
+        # Bytecode cached as an installed package has it (under a temporary prefix: no source tree is
+        # written to), warmed by one unmeasured run; PYTHONDONTWRITEBYTECODE would compile every run.
+        pycache = Path(tmp) / "pycache"
+        here = str(Path(__file__).resolve().parent.parent)
+        envs: dict[str, dict[str, str] | None] = {
+            "refcheck": python_environment(here, pycache / "refcheck"),
+            "lychee": None,
+        }
         if args.baseline:
             tools["baseline"] = tools["refcheck"]
-            envs["baseline"] = {**os.environ, "PYTHONPATH": str(Path(args.baseline).resolve())}
+            envs["baseline"] = python_environment(str(Path(args.baseline).resolve()), pycache / "baseline")
+        delay.value = 0.0
+        for name in tools:
+            run_child(tools[name], Path(tmp), envs[name])
         for seconds in (float(d) for d in args.delays.split(",")):
             delay.value = seconds
             figures: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in tools}
