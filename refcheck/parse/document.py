@@ -395,16 +395,18 @@ def _sources_log(
 
 @dataclass(slots=True)
 class _RunItem:
-    """One item of a run that may be a reading list: read as a paper's entry at once; as any source's
-    entry only when the run may be a closing reference list (`pending` until then)."""
+    """One item of a run that may be a reading list. It is read (`parse_entry`) only when the run may be
+    one: enough of its items paperish for a list of papers, or numbers the text above cites for a
+    report's closing list. Most link lists are neither, and nothing in them is read as an entry."""
 
     leaf: Leaf
     start: int
     end: int
     key: str | None  # the entry's number: `[n]`, or the ordered list's
-    paper: Reference | None = None
-    source: Reference | None = None
-    pending: bool = False
+    paperish: bool  # a year, "arxiv" or "doi" in it: it may be a paper's entry
+    pending: bool  # not read yet; an item with neither that nor an address reads as nothing
+    paper: Reference | None = None  # read as a paper's entry (authors, year and title, or an identifier)
+    source: Reference | None = None  # read as any source's entry (also `[title](url)`, `Title. https://…`)
 
 
 def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> None:
@@ -429,11 +431,15 @@ def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, Re
             if leaf.item is not None:
                 seen_items.add(leaf.item)
             parts = _split_numbered(leaf.text) if leaf.item is None else [(0, len(leaf.text), None)]
-            run.extend(_reading_entry(builder, leaf, start, end) for start, end, _ in parts)
+            run.extend(_run_item(leaf, start, end) for start, end, _ in parts)
             continue
-        papers = [item.paper for item in run if item.paper is not None]
         closing = position >= tail and _closing_list(builder, run)
-        if closing or (len(papers) >= _READING_LIST_MIN and len(papers) >= _READING_LIST_SHARE * len(run)):
+        if not closing and _enough(sum(item.paperish for item in run), len(run)):
+            for item in run:
+                if item.pending and item.paperish:
+                    _read(builder, item)
+        papers = [item.paper for item in run if item.paper is not None]
+        if closing or _enough(len(papers), len(run)):
             source = ReferenceSource.READING_LIST
             if closing:
                 source = ReferenceSource.LIST  # a report's closing `[1] …` entries, cited by number above
@@ -453,6 +459,11 @@ def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, Re
     builder.doc.references.sort(key=lambda r: (r.path, r.span))
 
 
+def _enough(papers: int, items: int) -> bool:
+    """Whether `papers` entries among a run of `items` make it a reading list."""
+    return papers >= _READING_LIST_MIN and papers >= _READING_LIST_SHARE * items
+
+
 def _closing_tail(leaves: list[Leaf]) -> int:
     """The index from which only headings, rules, HTML and an italic footer follow: a run that ends
     there ends the document."""
@@ -466,17 +477,17 @@ def _closing_tail(leaves: list[Leaf]) -> int:
 def _closing_list(builder: _Builder, run: list[_RunItem]) -> bool:
     """Whether a run that ends the document is a report's closing numbered list: its items mostly read as
     sources' entries, mostly numbered, and the text above cites their numbers (`[3]`, `[1, 2]`, `[4][5]`).
-    Items wait to be read as sources until the numbers alone allow it (two of them, cited above)."""
+    The items are read only once their numbers allow it: at least two (60 % of at least two entries are
+    keyed), cited above."""
     keys = {item.key for item in run if item.key and (item.pending or item.source is not None)}
     if len(keys) < 2:
-        return False  # a closing list has at least two entries, and 60 % of them keyed
+        return False
     cited = _cited_numbers(builder, run[0].leaf)
     if len(keys & cited) < 2:
         return False
     for item in run:
         if item.pending:
-            item.source = _source_entry(builder, item)
-            item.pending = False
+            _read(builder, item)
     sources = [item.source for item in run if item.source is not None]
     if len(sources) < 2 or len(sources) < _READING_LIST_SHARE * len(run):
         return False
@@ -501,49 +512,30 @@ _LINK_ENTRY_MAX_WORDS = 30  # an item that is little more than a paper's link
 _PAPERISH = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)|arxiv|doi", re.I)
 
 
-def _reading_entry(builder: _Builder, leaf: Leaf, start: int, end: int) -> _RunItem:
-    """The item (or its `[n]` line from `start` to `end`) as a paper's entry when it reads as one
-    (authors, year and title, or an identifier), and as any source's entry (also a short item naming
-    one web page: `[n] Title. https://…`, `[title](url)`). An item with no year or identifier is no
-    paper: reading it as a source waits (`pending`) until the run may be a closing list."""
+def _run_item(leaf: Leaf, start: int, end: int) -> _RunItem:
+    """The item (or its `[n]` line from `start` to `end`) of a run, not read yet."""
     text = leaf.text[start:end]
     m = _ENTRY_START.match(text)
     key = m.group("num") if m else (str(leaf.item_number) if leaf.item_number is not None else None)
-    item = _RunItem(leaf, start, end, key)
-    if _PAPERISH.search(text) is None:
-        item.pending = "://" in text
-        return item
-    ref = _entry(builder, item)
-    if ref is not None:
-        short = len(ref.text.split()) <= _LINK_ENTRY_MAX_WORDS
-        if (ref.authors and ref.year and ref.title and not ref.is_organisation) or (
-            (ref.arxiv_ids or ref.dois) and short
-        ):
-            item.paper = item.source = ref
-        elif len(ref.urls) == 1 and short:
-            item.source = ref
-    return item
+    paperish = _PAPERISH.search(text) is not None
+    return _RunItem(leaf, start, end, key, paperish, pending=paperish or "://" in text)
 
 
-def _source_entry(builder: _Builder, item: _RunItem) -> Reference | None:
-    """A pending item read as a source's entry: a short one naming one address, else None."""
-    ref = _entry(builder, item)
-    if ref is None or len(ref.urls) != 1 or len(ref.text.split()) > _LINK_ENTRY_MAX_WORDS:
-        return None
-    return ref
-
-
-def _entry(builder: _Builder, item: _RunItem) -> Reference | None:
-    """The item read as an entry; None for prose that links papers (an entry names one work)."""
+def _read(builder: _Builder, item: _RunItem) -> None:
+    """Read the item as a paper's entry when it reads as one (authors, year and title, or an identifier),
+    and as any source's entry (also a short item naming one web page: `[n] Title. https://…`,
+    `[title](url)`); prose that links several papers is neither (an entry names one work)."""
+    item.pending = False
     leaf, start = item.leaf, item.start
     text = leaf.text[start : item.end]
     m = _ENTRY_START.match(text)
     offset = m.end() if m else 0
     body = text[offset:].rstrip()
-    if len(body.split()) > _ENTRY_MAX_WORDS or title_links(body) > 1:
-        return None
+    words = len(body.split())
+    if words > _ENTRY_MAX_WORDS or title_links(body) > 1:
+        return
     indent = len(text) - len(text.lstrip(" \t"))
-    return parse_entry(
+    ref = parse_entry(
         body,
         span=leaf.span(start + indent, start + len(text.split("\n")[0].rstrip())),
         path=builder.doc.display_path,
@@ -551,6 +543,13 @@ def _entry(builder: _Builder, item: _RunItem) -> Reference | None:
         key=item.key,
         locate=_locator(leaf, start + offset),
     )
+    short = words <= _LINK_ENTRY_MAX_WORDS
+    if item.paperish and (
+        (ref.authors and ref.year and ref.title and not ref.is_organisation) or ((ref.arxiv_ids or ref.dois) and short)
+    ):
+        item.paper = item.source = ref
+    elif len(ref.urls) == 1 and short:
+        item.source = ref
 
 
 def _sections_with_bibtex(leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> dict[int, bool]:
