@@ -509,7 +509,8 @@ _READING_LIST_MIN = 3  # items read as entries before a list counts as a reading
 _READING_LIST_SHARE = 0.6  # and the share of its items they must be
 _ENTRY_MAX_WORDS = 80  # longer list items are prose
 _LINK_ENTRY_MAX_WORDS = 30  # an item that is little more than a paper's link
-_PAPERISH = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)|arxiv|doi", re.I)
+# A year 1800-2099 (no digit either side), "arxiv" or "doi"; the look-behind after the first two digits.
+_PAPERISH = re.compile(r"(?:1[89]|20)(?<!\d\d\d)\d\d(?!\d)|arxiv|doi", re.I)
 
 
 def _run_item(leaf: Leaf, start: int, end: int) -> _RunItem:
