@@ -56,6 +56,54 @@ def test_a_numbered_list_that_nothing_cites_stays_a_reading_list(run_json: RunJs
     assert _found(data) == []
 
 
+LINK_LISTS = [
+    # a closing ordered list of link-only entries whose numbers the text cites: the reference list
+    (
+        "# Notes\n\nTools help [1] and so do libraries [2].\n\n1. [Tool one](https://example.org/tool)\n"
+        "2. [Library two](https://example.com/lib)\n3. [Never cited](https://example.net/other)\n",
+        3,
+        [(7, 4, "RC202")],
+    ),
+    # the same links as bullets: no numbers, no reference list
+    (
+        "# Links\n\nTools help [1] and so do libraries [2].\n\n- [Tool one](https://example.org/tool)\n"
+        "- [Library two](https://example.com/lib)\n- [Other](https://example.net/other)\n",
+        0,
+        [],
+    ),
+    # a numbered list of links that prose follows is no closing list
+    (
+        "# Tools help [1] and [2].\n\n1. [Tool one](https://example.org/tool)\n"
+        "2. [Library two](https://example.com/lib)\n\nA closing remark.\n",
+        0,
+        [],
+    ),
+    # a link list with one dated address is no reading list
+    (
+        "# Links\n\n- [Tool](https://example.org/2019/tool)\n- [Lib](https://example.com/lib)\n"
+        "- [Other](https://example.net/other)\n- [Fourth](https://example.net/4)\n- [Fifth](https://example.net/5)\n",
+        0,
+        [],
+    ),
+    # papers with a link among them: a reading list of the papers
+    (
+        "# Papers\n\n- Smith, J. (2020). A study of models. Journal.\n- Doe, A. (2019). Another study. Conf.\n"
+        "- Roe, B. (2018). Third study here. Conf.\n- [Homepage](https://example.org/home)\n",
+        3,
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "references", "expected"), LINK_LISTS)
+def test_list_items_are_entries_only_in_a_closing_or_reading_list(
+    run_json: RunJson, text: str, references: int, expected: list[tuple[int, int, str]]
+) -> None:
+    _, data = run_json({"a.md": text})
+    assert data["summary"]["references"] == references
+    assert _found(data) == expected
+
+
 SOURCES = (
     "# R\n\nChain of thought helps [1] and so does voting [2].\n\n**Citations:**\n\n"
     "1. [Chain-of-Thought Prompting Elicits Reasoning](https://arxiv.org/abs/2201.11903)\n"

@@ -393,13 +393,30 @@ def _sources_log(
         sections[id(leaves[index])] = ReferenceSource.READING_LIST
 
 
+@dataclass(slots=True)
+class _RunItem:
+    """One item of a run that may be a reading list. It is read (`parse_entry`) only when the run may be
+    one: enough of its items paperish for a list of papers, or numbers the text above cites for a
+    report's closing list. Most link lists are neither, and nothing in them is read as an entry."""
+
+    leaf: Leaf
+    start: int
+    end: int
+    key: str | None  # the entry's number: `[n]`, or the ordered list's
+    paperish: bool  # a year, "arxiv" or "doi" in it: it may be a paper's entry
+    pending: bool  # not read yet; an item with neither that nor an address reads as nothing
+    paper: Reference | None = None  # read as a paper's entry (authors, year and title, or an identifier)
+    source: Reference | None = None  # read as any source's entry (also `[title](url)`, `Title. https://…`)
+
+
 def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> None:
     """Lists of papers outside reference sections (a README's reading list, a numbered roadmap): runs of
     list items or `[n]` paragraphs, headings between them allowed, whose items mostly read as entries
     (author and year and title, or an arXiv ID / DOI). Their entries are checked (years, identifiers),
     never expected to be cited; the leaves become reference-list context (their links are no citations)."""
-    run: list[tuple[Leaf, Reference | None, Reference | None]] = []  # (leaf, as a paper, as any source)
+    run: list[_RunItem] = []
     seen_items: set[tuple[int, ...]] = set()
+    tail = _closing_tail(leaves)
     for position, leaf in enumerate([*leaves, None]):
         if leaf is not None and (leaf.kind == "heading" or (leaf.item is not None and leaf.item in seen_items)):
             continue  # headings and an item's later paragraphs do not end a run
@@ -414,22 +431,20 @@ def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, Re
             if leaf.item is not None:
                 seen_items.add(leaf.item)
             parts = _split_numbered(leaf.text) if leaf.item is None else [(0, len(leaf.text), None)]
-            for start, end, _ in parts:
-                run.append((leaf, *_reading_entry(builder, leaf, start, end)))
+            run.extend(_run_item(leaf, start, end) for start, end, _ in parts)
             continue
-        papers = [ref for _, ref, _ in run if ref is not None]
-        sources = [ref for _, _, ref in run if ref is not None]
-        closing = (
-            len(sources) >= 2
-            and len(sources) >= _READING_LIST_SHARE * len(run)
-            and _cited_closing_list(builder, leaves[position:], run[0][0], sources)
-        )
-        if closing or (len(papers) >= _READING_LIST_MIN and len(papers) >= _READING_LIST_SHARE * len(run)):
+        closing = position >= tail and _closing_list(builder, run)
+        if not closing and _enough(sum(item.paperish for item in run), len(run)):
+            for item in run:
+                if item.pending and item.paperish:
+                    _read(builder, item)
+        papers = [item.paper for item in run if item.paper is not None]
+        if closing or _enough(len(papers), len(run)):
             source = ReferenceSource.READING_LIST
             if closing:
                 source = ReferenceSource.LIST  # a report's closing `[1] …` entries, cited by number above
                 builder.doc.has_reference_section = True
-            chosen = [(item[0], item[2] if closing else item[1]) for item in run]
+            chosen = [(item.leaf, item.source if closing else item.paper) for item in run]
             kept = {leaf.item for leaf, ref in chosen if ref is not None}
             for item_leaf in leaves:
                 if item_leaf.item is not None and item_leaf.item in kept:
@@ -444,17 +459,46 @@ def _reading_lists(builder: _Builder, leaves: list[Leaf], sections: dict[int, Re
     builder.doc.references.sort(key=lambda r: (r.path, r.span))
 
 
-def _cited_closing_list(builder: _Builder, after: list[Leaf], first: Leaf, entries: list[Reference]) -> bool:
-    """A numbered run that ends the document (headings, rules and an italic footer may follow) and whose
-    numbers the text above cites (`[3]`, `[1, 2]`, `[4][5]`): the report's reference list, headed or not."""
-    if any(leaf.kind not in ("heading", "thematic_break", "html") and not _FOOTER.match(leaf.text) for leaf in after):
+def _enough(papers: int, items: int) -> bool:
+    """Whether `papers` entries among a run of `items` make it a reading list."""
+    return papers >= _READING_LIST_MIN and papers >= _READING_LIST_SHARE * items
+
+
+def _closing_tail(leaves: list[Leaf]) -> int:
+    """The index from which only headings, rules, HTML and an italic footer follow: a run that ends
+    there ends the document."""
+    for index in range(len(leaves) - 1, -1, -1):
+        leaf = leaves[index]
+        if leaf.kind not in ("heading", "thematic_break", "html") and not _FOOTER.match(leaf.text):
+            return index + 1
+    return 0
+
+
+def _closing_list(builder: _Builder, run: list[_RunItem]) -> bool:
+    """Whether a run that ends the document is a report's closing numbered list: its items mostly read as
+    sources' entries, mostly numbered, and the text above cites their numbers (`[3]`, `[1, 2]`, `[4][5]`).
+    The items are read only once their numbers allow it: at least two (60 % of at least two entries are
+    keyed), cited above."""
+    keys = {item.key for item in run if item.key and (item.pending or item.source is not None)}
+    if len(keys) < 2:
         return False
-    keys = {ref.key for ref in entries if ref.key}
-    if len(keys) < len(entries) * _READING_LIST_SHARE:
+    cited = _cited_numbers(builder, run[0].leaf)
+    if len(keys & cited) < 2:
         return False
+    for item in run:
+        if item.pending:
+            _read(builder, item)
+    sources = [item.source for item in run if item.source is not None]
+    if len(sources) < 2 or len(sources) < _READING_LIST_SHARE * len(run):
+        return False
+    keys = {ref.key for ref in sources if ref.key}
+    return len(keys) >= len(sources) * _READING_LIST_SHARE and len(keys & cited) >= min(2, len(keys))
+
+
+def _cited_numbers(builder: _Builder, first: Leaf) -> set[str]:
+    """The numbers the text above `first` cites."""
     above = "\n".join(builder.lines[: first.first_line - 1])
-    cited = {number for m in _CITED_NUMBERS.finditer(above) for number in re.findall(r"\d+", m.group(0))}
-    return len(keys & cited) >= min(2, len(keys))
+    return {number for m in _CITED_NUMBERS.finditer(above) for number in re.findall(r"\d+", m.group(0))}
 
 
 # `[3]`, `[1, 2]`, `[2-4]`, `^3^`, `【3】`, `<sup>3</sup>` in the text above a closing list.
@@ -465,41 +509,48 @@ _READING_LIST_MIN = 3  # items read as entries before a list counts as a reading
 _READING_LIST_SHARE = 0.6  # and the share of its items they must be
 _ENTRY_MAX_WORDS = 80  # longer list items are prose
 _LINK_ENTRY_MAX_WORDS = 30  # an item that is little more than a paper's link
-_PAPERISH = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)|arxiv|doi", re.I)
+# A year 1800-2099 (no digit either side), "arxiv" or "doi"; the look-behind after the first two digits.
+_PAPERISH = re.compile(r"(?:1[89]|20)(?<!\d\d\d)\d\d(?!\d)|arxiv|doi", re.I)
 
 
-def _reading_entry(
-    builder: _Builder, leaf: Leaf, start: int = 0, end: int | None = None
-) -> tuple[Reference | None, Reference | None]:
-    """The item (or its `[n]` line from `start` to `end`) as a paper's entry when it reads as one
-    (authors, year and title, or an identifier), and as any source's entry (also a short item naming
-    one web page: `[n] Title. https://…`, `[title](url)`); None where it does not read as one."""
+def _run_item(leaf: Leaf, start: int, end: int) -> _RunItem:
+    """The item (or its `[n]` line from `start` to `end`) of a run, not read yet."""
     text = leaf.text[start:end]
+    m = _ENTRY_START.match(text)
+    key = m.group("num") if m else (str(leaf.item_number) if leaf.item_number is not None else None)
     paperish = _PAPERISH.search(text) is not None
-    if not paperish and "://" not in text:
-        return None, None
+    return _RunItem(leaf, start, end, key, paperish, pending=paperish or "://" in text)
+
+
+def _read(builder: _Builder, item: _RunItem) -> None:
+    """Read the item as a paper's entry when it reads as one (authors, year and title, or an identifier),
+    and as any source's entry (also a short item naming one web page: `[n] Title. https://…`,
+    `[title](url)`); prose that links several papers is neither (an entry names one work)."""
+    item.pending = False
+    leaf, start = item.leaf, item.start
+    text = leaf.text[start : item.end]
     m = _ENTRY_START.match(text)
     offset = m.end() if m else 0
     body = text[offset:].rstrip()
     words = len(body.split())
     if words > _ENTRY_MAX_WORDS or title_links(body) > 1:
-        return None, None  # prose that links papers, not an entry (an entry names one work)
+        return
     indent = len(text) - len(text.lstrip(" \t"))
-    span = leaf.span(start + indent, start + len(text.split("\n")[0].rstrip()))
-    key = m.group("num") if m else (str(leaf.item_number) if leaf.item_number is not None else None)
     ref = parse_entry(
         body,
-        span=span,
+        span=leaf.span(start + indent, start + len(text.split("\n")[0].rstrip())),
         path=builder.doc.display_path,
         source=ReferenceSource.READING_LIST,
-        key=key,
+        key=item.key,
         locate=_locator(leaf, start + offset),
     )
-    if paperish and ref.authors and ref.year and ref.title and not ref.is_organisation:
-        return ref, ref
-    if paperish and (ref.arxiv_ids or ref.dois) and words <= _LINK_ENTRY_MAX_WORDS:
-        return ref, ref
-    return None, ref if len(ref.urls) == 1 and words <= _LINK_ENTRY_MAX_WORDS else None
+    short = words <= _LINK_ENTRY_MAX_WORDS
+    if item.paperish and (
+        (ref.authors and ref.year and ref.title and not ref.is_organisation) or ((ref.arxiv_ids or ref.dois) and short)
+    ):
+        item.paper = item.source = ref
+    elif len(ref.urls) == 1 and short:
+        item.source = ref
 
 
 def _sections_with_bibtex(leaves: list[Leaf], sections: dict[int, ReferenceSource | None]) -> dict[int, bool]:

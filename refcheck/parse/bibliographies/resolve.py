@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,12 +51,18 @@ class _Finder:
         self.doc = doc
         self.project = project
         self.extra_names = {p.name for p in extra}
-        self.limits = [Path(os.path.realpath(p)) for p in project.limits]
-        cwd = Path(os.path.realpath(os.getcwd()))
-        if _inside(Path(os.path.realpath(doc.path.parent)), [cwd]):
-            self.limits.append(cwd)  # checked from the working directory: the user's project
         self.out = Resolved()
         self.seen: set[str] = set()
+
+    @functools.cached_property
+    def limits(self) -> list[Path]:
+        """The folders nothing outside of is read; resolved (symlinks followed) only when a name is
+        looked up: most documents declare none."""
+        limits = [Path(os.path.realpath(p)) for p in self.project.limits]
+        cwd = Path(os.path.realpath(os.getcwd()))
+        if _inside(Path(os.path.realpath(self.doc.path.parent)), [cwd]):
+            limits.append(cwd)  # checked from the working directory: the user's project
+        return limits
 
     def add(self, path: Path) -> None:
         real = os.path.realpath(path)
