@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -26,7 +26,6 @@ from refcheck.model import (
 if TYPE_CHECKING:
     import asyncio
 
-    from refcheck.links.stage import LinkFeed
     from refcheck.verify import VerifyResult
 
 T = TypeVar("T")
@@ -65,15 +64,26 @@ class NetworkRun:
         self._links: tuple[LinkFeed, _Background[StageResult]] | None = None
         self._verifying: _Background[VerifyResult] | None = None
 
+    def start(self) -> None:
+        """Start the link stage now (its imports and event loop), before any link is handed over; a
+        caller does so once its worker processes are forked (a thread is never forked with them)."""
+        self._feed()
+
     def _feed(self) -> LinkFeed:
         if self._links is None:
-            # Imported here: --offline runs never load httpx (nor --no-verify runs the metadata sources).
-            from refcheck.links.stage import LinkFeed, check_feed, fewer_gc_passes
-
             feed = LinkFeed()
-            work = check_feed(feed, self.config, self.cache, deadline=self.deadline, progress=self.progress)
-            self._links = (feed, _Background(work, name="refcheck-links", around=fewer_gc_passes))
+            self._links = (feed, _Background(self._check_links(feed), name="refcheck-links"))
         return self._links[0]
+
+    async def _check_links(self, feed: LinkFeed) -> StageResult:
+        # Imported by the stage's thread: --offline runs never load httpx, nor --no-verify runs the
+        # metadata sources; an early start imports them while the workers parse.
+        from refcheck.links.stage import check_feed, fewer_gc_passes
+
+        with fewer_gc_passes():
+            return await check_feed(
+                feed.batches(), self.config, self.cache, deadline=self.deadline, progress=self.progress
+            )
 
     def add(self, doc: Document) -> None:
         """Hand over the remote links of one parsed document."""
@@ -144,6 +154,54 @@ class NetworkRun:
         self.cache.close()
 
 
+class LinkFeed:
+    """Link occurrences handed to a running stage from another thread (the files are still being
+    parsed): `put` each file's batch, `close` when there are no more. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[tuple[str, Link]] = []
+        self._closed = False
+        self._wake: Callable[[], None] | None = None
+
+    def put(self, occurrences: Iterable[tuple[str, Link]]) -> None:
+        with self._lock:
+            self._items.extend(occurrences)
+            wake = self._wake
+        if wake is not None:
+            wake()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            wake = self._wake
+        if wake is not None:
+            wake()
+
+    async def batches(self) -> AsyncIterator[list[tuple[str, Link]]]:
+        """The occurrences as they arrive, in batches, until `close`."""
+        import asyncio  # the stage's thread has it loaded; the main thread never needs it
+
+        loop = asyncio.get_running_loop()
+        arrived = asyncio.Event()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing waits any more
+                loop.call_soon_threadsafe(arrived.set)
+
+        with self._lock:
+            self._wake = wake
+        while True:
+            with self._lock:
+                items, self._items, closed = self._items, [], self._closed
+            if items:
+                yield items
+            if closed:
+                return
+            await arrived.wait()
+            arrived.clear()
+
+
 class _Background(Generic[T]):
     """A coroutine run to its end on its own event loop, in a daemon thread; `cancel()` ends it from
     another thread (its `finally` blocks run), and a thread stuck past that is not waited for at exit."""
@@ -153,10 +211,8 @@ class _Background(Generic[T]):
         work: Coroutine[Any, Any, T],
         *,
         name: str,
-        around: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
     ) -> None:
         self._work = work
-        self._around = around
         self._started = threading.Event()
         self._done = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -169,8 +225,7 @@ class _Background(Generic[T]):
         from refcheck import eventloop  # imported by the thread: an offline run needs no event loop
 
         try:
-            with self._around():
-                self._outcome = eventloop.run(self._run())
+            self._outcome = eventloop.run(self._run())
         except BaseException as exc:  # handed to the caller of `result()`
             self._error = exc
         finally:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import time
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from refcheck.network import NetworkRun
 
 _PARALLEL_MIN_FILES = 16
+_WORKER_NICENESS = 10  # added to the workers' niceness while the main process checks links
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,8 @@ class _Job:
     config: Config
     stdin: bytes | None = None  # standard input's bytes, decoded like a file's
     keep_documents: bool = False  # the network stages read references, identifiers and links
+    # The main process checks links while the workers parse: the workers yield the CPU to it.
+    workers_yield: bool = False
     path_status: PathStatus = field(default_factory=PathStatus)  # link targets, stat'ed once per process
 
 
@@ -208,6 +211,11 @@ def _worker_init(job: _Job) -> None:
     import signal  # with multiprocessing: only worker processes need it
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and ends the pool
+    if job.workers_yield and hasattr(os, "nice"):
+        # Parsing can wait a little; an answer the link stage reads late adds its delay to the run's
+        # length at every round of requests. A lower priority, not fewer workers: when no answer is
+        # waiting, the workers still have every core.
+        os.nice(_WORKER_NICENESS)
     _WORKER_JOB = job
 
 
@@ -216,8 +224,11 @@ def _worker_check(path: Path) -> _Checked:
     return _check_file(_WORKER_JOB, path)
 
 
-def check_files(paths: Sequence[Path], job: _Job) -> Generator[_Checked, None, None]:
-    """Each file checked, in input order; in `config.jobs` worker processes when there are many files."""
+def check_files(
+    paths: Sequence[Path], job: _Job, pool_started: Callable[[], None] | None = None
+) -> Generator[_Checked, None, None]:
+    """Each file checked, in input order; in `config.jobs` worker processes when there are many files
+    (`pool_started` is called once they are forked, before the first result is awaited)."""
     jobs = max(1, job.config.jobs)
     if jobs == 1 or len(paths) < _PARALLEL_MIN_FILES or STDIN in paths:
         for path in paths:
@@ -227,7 +238,10 @@ def check_files(paths: Sequence[Path], job: _Job) -> Generator[_Checked, None, N
 
     chunk = max(1, min(32, len(paths) // (jobs * 8)))
     with multiprocessing.Pool(min(jobs, len(paths)), _worker_init, (job,)) as pool:
-        yield from pool.imap(_worker_check, paths, chunksize=chunk)
+        results = pool.imap(_worker_check, paths, chunksize=chunk)
+        if pool_started is not None:
+            pool_started()
+        yield from results
 
 
 class _AnchorCache:
@@ -338,11 +352,12 @@ def check(
     network = not config.offline and (config.links or config.verify)
     if stdin is None and stdin_text is not None:
         stdin = text_bytes(stdin_text)
-    job = _Job(config, stdin, keep_documents=network)
+    job = _Job(config, stdin, keep_documents=network, workers_yield=network and config.links)
     checked: list[_Checked] = []
     interrupted = False
     online = _network_run(config, started, progress) if network else None
-    results = check_files(files, job)
+    # With a worker pool, links are as good as certain: the link stage starts while the workers parse.
+    results = check_files(files, job, online.start if online is not None and config.links else None)
     try:
         for item in results:
             checked.append(item)

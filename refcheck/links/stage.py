@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -77,52 +76,6 @@ def group(occurrences: Sequence[tuple[str, Link]], config: Config, result: Stage
     return list(targets.by_url.values())
 
 
-class LinkFeed:
-    """Link occurrences handed to a running stage from another thread (the files are still being
-    parsed): `put` each file's batch, `close` when there are no more. Thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: list[tuple[str, Link]] = []
-        self._closed = False
-        self._wake: Callable[[], None] | None = None
-
-    def put(self, occurrences: Iterable[tuple[str, Link]]) -> None:
-        with self._lock:
-            self._items.extend(occurrences)
-            wake = self._wake
-        if wake is not None:
-            wake()
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            wake = self._wake
-        if wake is not None:
-            wake()
-
-    async def batches(self) -> AsyncIterator[list[tuple[str, Link]]]:
-        """The occurrences as they arrive, in batches, until `close`."""
-        loop = asyncio.get_running_loop()
-        arrived = asyncio.Event()
-
-        def wake() -> None:
-            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing waits any more
-                loop.call_soon_threadsafe(arrived.set)
-
-        with self._lock:
-            self._wake = wake
-        while True:
-            with self._lock:
-                items, self._items, closed = self._items, [], self._closed
-            if items:
-                yield items
-            if closed:
-                return
-            await arrived.wait()
-            arrived.clear()
-
-
 def check_links(
     occurrences: Sequence[tuple[str, Link]],
     config: Config,
@@ -160,17 +113,24 @@ async def check_links_async(
     progress: bool = False,
 ) -> StageResult:
     """`check_links` for callers that already run an event loop."""
-    feed = LinkFeed()
-    feed.put(occurrences)
-    feed.close()
-    return await check_feed(feed, config, cache, deadline=deadline, progress=progress)
+
+    async def one_batch() -> AsyncIterator[Sequence[tuple[str, Link]]]:
+        yield occurrences
+
+    return await check_feed(one_batch(), config, cache, deadline=deadline, progress=progress)
 
 
 async def check_feed(
-    feed: LinkFeed, config: Config, cache: Cache, *, deadline: float | None = None, progress: bool = False
+    batches: AsyncIterable[Sequence[tuple[str, Link]]],
+    config: Config,
+    cache: Cache,
+    *,
+    deadline: float | None = None,
+    progress: bool = False,
 ) -> StageResult:
-    """Check the occurrences of `feed` as they arrive, until it is closed and every request has ended
-    (or the deadline passed, or the network turned out to be unreachable)."""
+    """Check link occurrences as their batches arrive (the files are still being parsed), until the
+    batches end and every request has ended (or the deadline passed, or the network turned out to be
+    unreachable)."""
     result = StageResult()
     targets = _Targets(config, result)
     reachability = Reachability()
@@ -181,7 +141,7 @@ async def check_feed(
     try:
         with _progress_bar(progress) as bar:
             run = _Run(fetcher, config, cache, bar)
-            unfinished = await run.until_done(feed, targets, deadline, reachability)
+            unfinished = await run.until_done(batches, targets, deadline, reachability)
     finally:
         result.requests += fetcher.requests
         await pools.close()
@@ -281,13 +241,17 @@ class _Run:
             self.idle.set()
 
     async def until_done(
-        self, feed: LinkFeed, targets: _Targets, deadline: float | None, reachability: Reachability
+        self,
+        batches: AsyncIterable[Sequence[tuple[str, Link]]],
+        targets: _Targets,
+        deadline: float | None,
+        reachability: Reachability,
     ) -> bool:
-        """Start what the feed brings until it closes and every task has ended; False when all did,
+        """Start what the batches bring until they end and every task has ended; False when all did,
         True when the deadline or an unreachable network ended the run first (the rest is cancelled,
         and what arrives after that is grouped, never fetched)."""
         stopped = asyncio.Event()
-        feeding = asyncio.create_task(self._feed(feed, targets, stopped))
+        feeding = asyncio.create_task(self._feed(batches, targets, stopped))
         finished = asyncio.create_task(self._all_done(feeding))
         offline = asyncio.create_task(reachability.offline.wait())
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -309,8 +273,10 @@ class _Run:
         # A check cut at the deadline ends as cancelled, by itself or by the loop above.
         return any(task.cancelled() for task in self.tasks) or len(self.outcomes) < len(targets.by_url)
 
-    async def _feed(self, feed: LinkFeed, targets: _Targets, stopped: asyncio.Event) -> None:
-        async for batch in feed.batches():
+    async def _feed(
+        self, batches: AsyncIterable[Sequence[tuple[str, Link]]], targets: _Targets, stopped: asyncio.Event
+    ) -> None:
+        async for batch in batches:
             new, added = targets.add(batch)
             if stopped.is_set():
                 continue

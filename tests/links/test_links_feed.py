@@ -13,9 +13,9 @@ from linkserver import BASE, Server, occurrences
 
 from refcheck.cache import Cache
 from refcheck.config import Config
-from refcheck.links.stage import LinkFeed, check_feed
+from refcheck.links.stage import check_feed
 from refcheck.model import Document, Link, StageResult
-from refcheck.network import NetworkRun
+from refcheck.network import LinkFeed, NetworkRun
 
 
 async def _until(seen: Callable[[], object], within: float = 5.0) -> None:
@@ -30,7 +30,7 @@ def _fed(server: Server, *steps: list[tuple[str, Link]] | str) -> StageResult:
 
     async def scenario() -> StageResult:
         feed = LinkFeed()
-        stage = asyncio.create_task(check_feed(feed, Config(**BASE), Cache(None)))
+        stage = asyncio.create_task(check_feed(feed.batches(), Config(**BASE), Cache(None)))
         for step in steps:
             if isinstance(step, str):
                 await _until(lambda path=step: server.hits(path))  # type: ignore[misc]
@@ -80,7 +80,9 @@ def test_what_arrives_after_the_deadline_counts_as_not_checked(server: Server) -
     async def scenario() -> StageResult:
         feed = LinkFeed()
         deadline = time.monotonic() + 0.3
-        stage = asyncio.create_task(check_feed(feed, Config(**{**BASE, "timeout": 5}), Cache(None), deadline=deadline))
+        stage = asyncio.create_task(
+            check_feed(feed.batches(), Config(**{**BASE, "timeout": 5}), Cache(None), deadline=deadline)
+        )
         feed.put(occurrences([server.url("/slow/feed-deadline?s=2")], path="a.md"))
         await asyncio.sleep(0.6)
         feed.put(occurrences([server.url("/ok/feed-after"), server.url("/ok/feed-after-2")], path="b.md"))
