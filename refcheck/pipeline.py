@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 _PARALLEL_MIN_FILES = 16
 _WORKER_NICENESS = 10  # added to the workers' niceness while the main process checks links
+_STREAMED_CHUNK = 4  # files per worker task when each result is used as soon as it comes
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +238,8 @@ def check_files(
     import multiprocessing  # imported here: a run of one file never starts a pool
 
     chunk = max(1, min(32, len(paths) // (jobs * 8)))
+    if pool_started is not None:
+        chunk = min(chunk, _STREAMED_CHUNK)  # the first links go out after a few files, not after 32
     with multiprocessing.Pool(min(jobs, len(paths)), _worker_init, (job,)) as pool:
         results = pool.imap(_worker_check, paths, chunksize=chunk)
         if pool_started is not None:
