@@ -122,3 +122,35 @@ def test_cli_rejects_bad_shard_values(tree: Path, args: list[str], capsys: pytes
 def test_cli_rejects_zero_jobs_with_the_config_check(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--offline", "--jobs", "0", "."]) == 2
     assert "refcheck: error: --jobs: expected a whole number from 1 to 1024, got 0" in capsys.readouterr().err
+
+
+def test_the_pool_started_callback_comes_before_the_first_result(tree: Path) -> None:
+    from refcheck.pipeline import _Job, check_files
+
+    events: list[str] = []
+    files = discover([tree], ())
+    for _checked in check_files(files, _Job(Config(jobs=2)), lambda: events.append("started")):
+        events.append("result")
+    assert events == ["started"] + ["result"] * len(files)
+    events.clear()
+    for _checked in check_files(files, _Job(Config(jobs=1)), lambda: events.append("started")):
+        events.append("result")
+    assert events == ["result"] * len(files)  # no pool, no callback: links go out as each file is parsed
+
+
+def _niceness(_: int) -> int:
+    import os
+
+    return os.nice(0)
+
+
+def test_workers_yield_the_cpu_only_while_links_are_checked() -> None:
+    import multiprocessing
+    import os
+
+    from refcheck.pipeline import _WORKER_NICENESS, _Job, _worker_init
+
+    own = os.nice(0)
+    for yields, expected in ((True, min(own + _WORKER_NICENESS, 19)), (False, own)):
+        with multiprocessing.Pool(1, _worker_init, (_Job(Config(), workers_yield=yields),)) as pool:
+            assert pool.map(_niceness, [0]) == [expected]

@@ -104,3 +104,30 @@ def test_a_network_run_checks_a_document_s_links_as_soon_as_it_is_added(server: 
     asyncio.run(_until(lambda: server.hits("/status/404/run-add")))  # before `finish`: no other file waits
     result = run.finish([doc])
     assert [(d.path, d.code, d.span.line, d.span.column) for d in result.diagnostics] == [("a.md", "RC401", 1, 3)]
+
+
+def _tree(root: Path, server: Server, files: int) -> None:
+    """`files` Markdown files; the first links a page bare, the last links the same page with a
+    missing and a present fragment (it arrives after the page was fetched), each one a broken link."""
+    page = server.url("/page/tree")
+    for n in range(files):
+        links = [f"- <{server.url(f'/status/404/tree-{n}')}>"]
+        if n == 0:
+            links.append(f"- <{page}>")
+        if n == files - 1:
+            links += [f"- <{page}#nope>", f"- <{page}#intro>"]
+        (root / f"f{n:02d}.md").write_text(f"# File {n}\n\n" + "\n".join(links) + "\n")
+
+
+def test_a_parallel_run_checks_links_as_a_serial_run_does(server: Server, tmp_path: Path) -> None:
+    from refcheck import check_paths
+
+    _tree(tmp_path, server, 20)  # past the 16 files from which a worker pool parses
+    found = {}
+    for jobs in (1, 2):
+        config = Config(**{**BASE, "verify": False, "use_cache": False, "jobs": jobs})
+        result = check_paths([tmp_path], config)
+        found[jobs] = [(Path(d.path).name, d.span.line, d.span.column, d.code, d.message) for d in result.diagnostics]
+    assert found[1] == found[2]
+    assert [(name, line, code) for name, line, _, code, _ in found[2] if code == "RC405"] == [("f19.md", 4, "RC405")]
+    assert sum(1 for *_, code, _ in found[2] if code == "RC401") == 20
