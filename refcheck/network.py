@@ -119,7 +119,8 @@ class NetworkRun:
                         self.config,
                         self.cache,
                         deadline=self.deadline,
-                        progress=self.progress and self._links is None,
+                        # one bar at a time: the links' bar shows once a link is handed over
+                        progress=self.progress and not (self._links is not None and self._links[0].fed),
                     ),
                     name="refcheck-verify",
                 )
@@ -163,10 +164,13 @@ class LinkFeed:
         self._items: list[tuple[str, Link]] = []
         self._closed = False
         self._wake: Callable[[], None] | None = None
+        self.fed = False  # an occurrence was put
 
     def put(self, occurrences: Iterable[tuple[str, Link]]) -> None:
         with self._lock:
+            before = len(self._items)
             self._items.extend(occurrences)
+            self.fed = self.fed or len(self._items) > before
             wake = self._wake
         if wake is not None:
             wake()

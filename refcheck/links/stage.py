@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -292,33 +292,48 @@ class _Run:
 
 
 class _Bar:
-    """A progress bar whose total grows as targets arrive; does nothing off a terminal."""
+    """A transient rich progress bar on a terminal, shown once the first target arrives (a run whose
+    links all wait for the metadata stage leaves the terminal to that stage's bar meanwhile), its total
+    growing as targets arrive; nothing off a terminal."""
 
-    def __init__(self, grow: Callable[[int], None], advance: Callable[[], None]) -> None:
-        self.grow = grow
-        self.advance = advance
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None  # rich.progress.Progress, imported only when a bar shows (~20 ms)
+        self._task: Any = None
+        self._total = 0
+
+    def grow(self, count: int) -> None:
+        if not self.enabled:
+            return
+        if self._bar is None:
+            from rich.console import Console
+
+            console = Console(stderr=True)
+            if not console.is_terminal:
+                self.enabled = False
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            columns = (TextColumn("checking links"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            self._bar = Progress(*columns, console=console, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("links", total=0)
+        self._total += count
+        self._bar.update(self._task, total=self._total)
+
+    def advance(self) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 @contextlib.contextmanager
 def _progress_bar(enabled: bool) -> Iterator[_Bar]:
-    """A transient rich progress bar on a terminal; a bar that does nothing otherwise."""
-    if enabled:  # rich is imported only when a bar may show (~20 ms of imports)
-        from rich.console import Console
-
-        console = Console(stderr=True)
-    if not (enabled and console.is_terminal):
-        yield _Bar(lambda _n: None, lambda: None)
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # ~17 ms
-
-    columns = (TextColumn("checking links"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("links", total=0)
-        total = 0
-
-        def grow(count: int) -> None:
-            nonlocal total
-            total += count
-            bar.update(task, total=total)
-
-        yield _Bar(grow, lambda: bar.advance(task))
+    bar = _Bar(enabled)
+    try:
+        yield bar
+    finally:
+        bar.close()
