@@ -58,3 +58,41 @@ def test_ctrl_c_during_the_network_stages_ends_the_run_at_once(tmp_path: Path, s
     assert data["notices"] == ["interrupted: 1 of 1 files checked"]
     assert data["summary"]["files"] == 1 and data["summary"]["citations"] == 1
     assert took < BOUND
+
+
+def test_ctrl_c_while_files_are_parsed_and_their_links_already_checked(tmp_path: Path) -> None:
+    """Links go out while the parse goes on: here the parse is stuck on a FIFO while requests to a
+    server that never answers are under way. Ctrl-C ends both at once."""
+    with HostileServer("silent") as server:
+        names = [f"a{n:02d}.md" for n in range(20)]  # past 16 files: a worker pool parses them
+        for n, name in enumerate(names):
+            (tmp_path / name).write_text(f"# A\n\nA [link]({server.url(f'/page/{n}')}).\n", encoding="utf-8")
+        os.mkfifo(tmp_path / "z.md")  # the last file's read blocks: the parse never ends by itself
+        argv = refcheck_argv(server.url("/api/query"), "--no-verify", "--jobs", "2", *names, "z.md")
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        started = time.monotonic()
+        while server.connections == 0 and time.monotonic() - started < 30:
+            time.sleep(0.05)
+        assert server.connections, "no link was requested while the parse was stuck"
+        writer = None
+        while writer is None and time.monotonic() - started < 30:
+            try:  # succeeds once a worker has the FIFO open for reading (and blocks on it)
+                writer = os.open(tmp_path / "z.md", os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                time.sleep(0.01)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=BOUND)
+        finally:
+            proc.kill()
+            if writer is not None:
+                os.close(writer)
+        took = time.monotonic() - sent
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    data = json.loads(out)
+    checked = int(data["notices"][0].split()[1])
+    assert data["notices"] == [f"interrupted: {checked} of 21 files checked"] and 0 < checked < 21
+    assert took < BOUND
