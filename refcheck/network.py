@@ -59,10 +59,18 @@ class NetworkRun:
         self.config = config
         self.deadline = deadline
         self.progress = progress
-        self.cache = Cache(_cache_path(config), deadline=deadline)
+        self._cache: Cache | None = None
         self._by_identifier: list[tuple[str, Link]] = []
         self._links: tuple[LinkFeed, _Background[StageResult]] | None = None
         self._verifying: _Background[VerifyResult] | None = None
+
+    @property
+    def cache(self) -> Cache:
+        """The run's cache, opened when a stage first needs it: after the worker processes are forked,
+        which must not inherit an open SQLite connection."""
+        if self._cache is None:
+            self._cache = Cache(_cache_path(self.config), deadline=self.deadline)
+        return self._cache
 
     def start(self) -> None:
         """Start the link stage now (its imports and event loop), before any link is handed over; a
@@ -72,18 +80,16 @@ class NetworkRun:
     def _feed(self) -> LinkFeed:
         if self._links is None:
             feed = LinkFeed()
-            self._links = (feed, _Background(self._check_links(feed), name="refcheck-links"))
+            self._links = (feed, _Background(self._check_links(feed, self.cache), name="refcheck-links"))
         return self._links[0]
 
-    async def _check_links(self, feed: LinkFeed) -> StageResult:
+    async def _check_links(self, feed: LinkFeed, cache: Cache) -> StageResult:
         # Imported by the stage's thread: --offline runs never load httpx, nor --no-verify runs the
         # metadata sources; an early start imports them while the workers parse.
         from refcheck.links.stage import check_feed, fewer_gc_passes
 
         with fewer_gc_passes():
-            return await check_feed(
-                feed.batches(), self.config, self.cache, deadline=self.deadline, progress=self.progress
-            )
+            return await check_feed(feed.batches(), self.config, cache, deadline=self.deadline, progress=self.progress)
 
     def add(self, doc: Document) -> None:
         """Hand over the remote links of one parsed document."""
@@ -141,10 +147,9 @@ class NetworkRun:
         except BaseException:
             self.cancel()
             raise
-        for warning in self.cache.warnings:
-            if warning not in total.notices:
-                total.notices.append(warning)
-        self.cache.close()
+        if self._cache is not None:
+            total.notices.extend(w for w in self._cache.warnings if w not in total.notices)
+            self._cache.close()
         return total
 
     def cancel(self) -> None:
@@ -152,7 +157,8 @@ class NetworkRun:
         for background in (self._verifying, self._links[1] if self._links else None):
             if background is not None:
                 background.cancel()
-        self.cache.close()
+        if self._cache is not None:
+            self._cache.close()
 
 
 class LinkFeed:

@@ -131,3 +131,13 @@ def test_a_parallel_run_checks_links_as_a_serial_run_does(server: Server, tmp_pa
     assert found[1] == found[2]
     assert [(name, line, code) for name, line, _, code, _ in found[2] if code == "RC405"] == [("f19.md", 4, "RC405")]
     assert sum(1 for *_, code, _ in found[2] if code == "RC401") == 20
+
+
+def test_a_network_run_opens_its_cache_only_when_a_stage_starts(server: Server, tmp_path: Path) -> None:
+    """Worker processes are forked after the run is made: they must not inherit an open SQLite file."""
+    path = tmp_path / "cache.sqlite"
+    run = NetworkRun(Config(**{**BASE, "verify": False, "cache": path}), deadline=None, progress=False)
+    assert not path.exists()
+    run.start()
+    assert path.exists()
+    assert run.finish([]).diagnostics == []
