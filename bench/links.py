@@ -45,7 +45,6 @@ import random
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +52,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from children import environment, run_child
 
 from refcheck.cache import Cache
 from refcheck.config import Config
@@ -180,25 +181,6 @@ def commands(root: Path, concurrency: int, per_host: int, timeout: float) -> dic
     }
 
 
-def python_environment(tree: str, pycache: Path) -> dict[str, str]:
-    """The environment of a refcheck child importing `tree`, its bytecode cached under `pycache`."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    return {**env, "PYTHONPATH": tree, "PYTHONPYCACHEPREFIX": str(pycache)}
-
-
-def run_child(command: list[str], cwd: Path, env: dict[str, str] | None) -> tuple[float, float, float, int, str]:
-    """Wall seconds, CPU seconds (user+sys of the child and the children it reaped), peak RSS in MB,
-    exit code and output of one run."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert child.stdout is not None
-    output = child.stdout.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode, output
-
-
 def compare(args: argparse.Namespace, hosts: list[str], ports: list[int], delay: Any, counter: Any) -> None:
     links = occurrences(hosts, ports, args.urls, args.occurrences, args.files)
     concurrency, per_host = 128, 8
@@ -216,12 +198,12 @@ def compare(args: argparse.Namespace, hosts: list[str], ports: list[int], delay:
         pycache = Path(tmp) / "pycache"
         here = str(Path(__file__).resolve().parent.parent)
         envs: dict[str, dict[str, str] | None] = {
-            "refcheck": python_environment(here, pycache / "refcheck"),
+            "refcheck": environment(here, pycache / "refcheck"),
             "lychee": None,
         }
         if args.baseline:
             tools["baseline"] = tools["refcheck"]
-            envs["baseline"] = python_environment(str(Path(args.baseline).resolve()), pycache / "baseline")
+            envs["baseline"] = environment(Path(args.baseline).resolve(), pycache / "baseline")
         delay.value = 0.0
         for name in tools:
             run_child(tools[name], Path(tmp), envs[name])
@@ -234,7 +216,8 @@ def compare(args: argparse.Namespace, hosts: list[str], ports: list[int], delay:
                 walls = {}
                 for name in order:
                     before = counter.value
-                    wall, cpu, rss, code, output = run_child(tools[name], Path(tmp), envs[name])
+                    run = run_child(tools[name], Path(tmp), envs[name])
+                    wall, cpu, rss, code, output = run.wall, run.cpu, run.rss_mb, run.code, run.output
                     served = counter.value - before
                     if code != 0:
                         sys.exit(f"{name} exited with {code}:\n{output[-2000:]}")

@@ -22,13 +22,13 @@ in the same rounds and prints the before/after ratio of the time above the bare 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from children import environment, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,33 +40,10 @@ COMMANDS = {
 }
 
 
-def run_child(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (user+sys) of one run; a failed run stops the benchmark."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert child.stderr is not None
-    errors = child.stderr.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{errors}")
-    return wall, usage.ru_utime + usage.ru_stime
-
-
-def environment(tree: Path, pycache: Path | None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    env["PYTHONPATH"] = str(tree)
-    if pycache is None:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    else:
-        env["PYTHONPYCACHEPREFIX"] = str(pycache)
-    return env
-
-
 def slowest_imports(tree: Path, cwd: Path, env: dict[str, str], count: int = 15) -> None:
     """The `count` imports with the largest self time in one run of each command."""
     for name, flags in COMMANDS.items():
-        run_child([sys.executable, "-m", "refcheck", *flags, "EMPTY.md"], cwd, env)  # bytecode cached
+        run_child([sys.executable, "-m", "refcheck", *flags, "EMPTY.md"], cwd, env, check=True)  # bytecode cached
         done = subprocess.run(
             [sys.executable, "-X", "importtime", "-m", "refcheck", *flags, "EMPTY.md"],
             cwd=cwd,
@@ -110,13 +87,14 @@ def main() -> None:
             for name, flags in COMMANDS.items():
                 children[(tree, name)] = ([sys.executable, "-m", "refcheck", *flags, "EMPTY.md"], envs[tree])
         for command, env in children.values():  # warm the bytecode cache (and the file system's)
-            run_child(command, cwd, env)
+            run_child(command, cwd, env, check=True)
         times: dict[tuple[str, str], list[tuple[float, float]]] = {key: [] for key in children}
         for run in range(args.runs):
             order = list(children) if run % 2 == 0 else list(reversed(children))
             for key in order:
                 command, env = children[key]
-                times[key].append(run_child(command, cwd, env))
+                run = run_child(command, cwd, env, check=True)
+                times[key].append((run.wall, run.cpu))
 
     median = {key: tuple(statistics.median(t[i] for t in runs) for i in (0, 1)) for key, runs in times.items()}
     bare_wall, bare_cpu = median[("python", "-c pass")]

@@ -27,6 +27,17 @@ def _document(server: HostileServer) -> str:
     )
 
 
+def _interrupt(proc: subprocess.Popen[str]) -> tuple[str, str, float]:
+    """Ctrl-C, then the run's output and how long it took to end (killed past `BOUND`)."""
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=BOUND)
+    finally:
+        proc.kill()
+    return out, err, time.monotonic() - sent
+
+
 @pytest.mark.parametrize("stages", [["--no-links"], ["--no-verify"], []], ids=["lookups", "links", "both"])
 def test_ctrl_c_during_the_network_stages_ends_the_run_at_once(tmp_path: Path, stages: list[str]) -> None:
     with HostileServer("silent") as server:
@@ -45,13 +56,7 @@ def test_ctrl_c_during_the_network_stages_ends_the_run_at_once(tmp_path: Path, s
             time.sleep(0.05)  # the requests are out: the stages are waiting for answers
         assert server.connections, "refcheck never connected"
         time.sleep(0.2)
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, err = proc.communicate(timeout=BOUND)
-        finally:
-            proc.kill()
-        took = time.monotonic() - sent
+        out, err, took = _interrupt(proc)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     data = json.loads(out)
@@ -81,15 +86,11 @@ def test_ctrl_c_while_files_are_parsed_and_their_links_already_checked(tmp_path:
                 writer = os.open(tmp_path / "z.md", os.O_WRONLY | os.O_NONBLOCK)
             except OSError:
                 time.sleep(0.01)
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
         try:
-            out, err = proc.communicate(timeout=BOUND)
+            out, err, took = _interrupt(proc)
         finally:
-            proc.kill()
             if writer is not None:
                 os.close(writer)
-        took = time.monotonic() - sent
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     data = json.loads(out)
