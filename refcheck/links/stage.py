@@ -153,7 +153,11 @@ async def check_feed(
         if outcome is None or (offline and outcome.network_failure):
             lost += len(target.occurrences)
             continue
+        unjudged = run.unjudged.get(target.url, set())  # a later look cut short by the deadline
         for occurrence in target.occurrences:
+            if occurrence.fragment in unjudged:
+                lost += 1
+                continue
             result.diagnostics.extend(occurrence_diagnostics(outcome, occurrence))
         if not outcome.from_cache and outcome.code in CACHEABLE:
             cache.put(NAMESPACE, target.url, outcome.to_cache(), config.cache_max_age)
@@ -179,6 +183,7 @@ class _Run:
         self.outcomes: dict[str, Outcome] = {}
         self.latest: dict[str, asyncio.Task[Outcome | None]] = {}  # each URL's last task
         self.tasks: list[asyncio.Task[Outcome | None]] = []
+        self.unjudged: dict[str, set[str]] = {}  # fragments of later looks that have not ended yet
         self.running = 0
         self.idle = asyncio.Event()
         self.idle.set()
@@ -195,7 +200,8 @@ class _Run:
     def extend(self, target: Target, fragments: set[str]) -> None:
         """Fragments that arrived after `target` was started: looked for once its first answer is in."""
         first = self.latest.get(target.url)
-        self._track(target.url, self._look_further(target, fragments, first), again=True)
+        self.unjudged.setdefault(target.url, set()).update(fragments)
+        self._track(target.url, self._look_further(target, fragments, first), later=fragments)
 
     async def _look_further(
         self, target: Target, fragments: set[str], first: asyncio.Task[Outcome | None] | None
@@ -221,22 +227,25 @@ class _Run:
             from_cache=earlier.from_cache and later.from_cache,
         )
 
-    def _track(self, url: str, work: Coroutine[Any, Any, Outcome | None], *, again: bool = False) -> None:
+    def _track(self, url: str, work: Coroutine[Any, Any, Outcome | None], *, later: set[str] | None = None) -> None:
+        """Run `work` for `url`: its first check, or a later look for the fragments `later`."""
         task = asyncio.create_task(work)
         self.latest[url] = task
         self.tasks.append(task)
         self.running += 1
         self.idle.clear()
-        if not again:
+        if later is None:
             self.bar.grow(1)
-        task.add_done_callback(partial(self._finished, url, again))
+        task.add_done_callback(partial(self._finished, url, later))
 
-    def _finished(self, url: str, again: bool, task: asyncio.Task[Outcome | None]) -> None:
+    def _finished(self, url: str, later: set[str] | None, task: asyncio.Task[Outcome | None]) -> None:
         if not task.cancelled() and task.exception() is None and (outcome := task.result()) is not None:
             self.outcomes[url] = outcome
         self.running -= 1
-        if not again:
+        if later is None:
             self.bar.advance()
+        elif not task.cancelled():
+            self.unjudged[url] -= later
         if self.running == 0:
             self.idle.set()
 

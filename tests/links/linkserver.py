@@ -147,6 +147,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(302, headers={"Location": f"/loop/{other}/{parts[2]}"})
         elif kind == "page.html" or kind == "page":
             self._send(200, PAGE)
+        elif kind == "slow-get":  # HEAD answered at once, GET after ?s= seconds
+            if method == "GET":
+                time.sleep(float(query.get("s", ["3"])[0]))
+            self._send(200, PAGE)
         elif kind == "pdf":
             self._send(200, b"%PDF-1.4", headers={"Content-Type": "application/pdf"})
         elif kind == "huge":

@@ -75,6 +75,28 @@ def test_a_late_fragment_of_a_broken_page_asks_nothing_more(server: Server) -> N
     assert [h.method for h in server.hits("/status/404/late-broken")] == ["HEAD", "GET"]
 
 
+def test_a_later_look_for_fragments_cut_by_the_deadline_leaves_them_not_checked(server: Server) -> None:
+    page = server.url("/slow-get/late?s=2")
+
+    async def scenario() -> StageResult:
+        feed = LinkFeed()
+        deadline = time.monotonic() + 0.6
+        stage = asyncio.create_task(
+            check_feed(feed.batches(), Config(**{**BASE, "timeout": 5}), Cache(None), deadline=deadline)
+        )
+        feed.put(occurrences([page], path="a.md"))
+        await _until(lambda: server.hits("/slow-get/late"))
+        feed.put(occurrences([f"{page}#intro", f"{page}#nope"], path="b.md"))
+        feed.close()
+        return await stage
+
+    result = asyncio.run(scenario())
+    assert result.diagnostics == []  # the page works; its anchors were never read
+    assert result.notices == ["timeout_total reached: 2 links not checked"]
+    assert (result.unchecked_links, result.incomplete) == (2, True)
+    assert [h.method for h in server.hits("/slow-get/late")] == ["HEAD", "GET"]
+
+
 def test_what_arrives_after_the_deadline_counts_as_not_checked(server: Server) -> None:
 
     async def scenario() -> StageResult:
