@@ -41,7 +41,7 @@ class _Targets:
 
     def add(self, occurrences: Iterable[tuple[str, Link]]) -> tuple[list[Target], dict[str, set[str]]]:
         """Group a batch: the targets it brings first, and fragments it adds to targets seen before."""
-        new: list[Target] = []
+        new: dict[str, Target] = {}
         added: dict[str, set[str]] = {}
         for path, link in occurrences:
             reason = skip_reason(link.url, self.config)
@@ -59,21 +59,14 @@ class _Targets:
             target = self.by_url.get(key)
             if target is None:
                 target = self.by_url[key] = Target(key, url)
-                new.append(target)
+                new[key] = target
             checked = bool(has_hash) and needs_check(fragment, url.host)
             if checked and fragment not in target.fragments:
                 target.fragments.add(fragment)
-                if target not in new:
+                if key not in new:
                     added.setdefault(key, set()).add(fragment)
             target.occurrences.append(Occurrence(path, link, fragment if checked else None))
-        return new, added
-
-
-def group(occurrences: Sequence[tuple[str, Link]], config: Config, result: StageResult) -> list[Target]:
-    """Unique request URLs (fragment stripped) with their occurrences; skipped links get RC407 here."""
-    targets = _Targets(config, result)
-    targets.add(occurrences)
-    return list(targets.by_url.values())
+        return list(new.values()), added
 
 
 def check_links(
