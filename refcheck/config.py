@@ -462,7 +462,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "jobs",
         number(low=1, high=1024, integer=True),
-        "parallel workers for parsing and matching (default: cores)",
+        "parallel workers for parsing and matching (default: cores; at a lower priority while links are checked)",
         "input",
         "the number of cores",
         short="-j",
