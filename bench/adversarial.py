@@ -108,6 +108,7 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "backtick runs": lambda s: "".join("`" * k + " " for k in range(1, 2000))[:s] + "\n",
     "at @": lambda s: _repeat("@", s),
     "pandoc [@": lambda s: _repeat("[@", s),
+    "pandoc [ @@@ [": lambda s: _repeat("@", s, head="[^", tail="[^\n"),
     "pandoc bare @a with bib": lambda s: _repeat("@a ", s, head="---\nbibliography: refs.bib\n---\n\n"),
     "inline note ^[": lambda s: _repeat("^[", s),
     "myst {cite}`": lambda s: _repeat("{cite}`", s),

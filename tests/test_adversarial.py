@@ -17,7 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from refcheck.parse import document as markdown
-from refcheck.parse.citations import _JOINED, _joined_before
+from refcheck.parse.citations import _JOINED, _PANDOC_BRACKET, _joined_before
 from refcheck.parse.headings import _LINK, _TAGS, _strip_links
 from refcheck.parse.inline import _DISPLAY_MATH, MAX_LINK_NESTING, _display_math, scan_inline
 from tests.conftest import REPO, findings
@@ -47,6 +47,7 @@ HOSTILE: dict[str, str] = {
     "nested-links": "[" * 80_000 + "x" + "](u)" * 80_000,
     "nested-images": "![" * 70_000 + "x" + "](u)" * 70_000,
     "nested-collapsed-labels": "[x]: https://example.org\n\n" + "[" * 100_000 + "x" + "][]" * 100_000,
+    "at-run-in-an-open-bracket": "[^" + "@" * 200_000 + "[^",  # found by bench/fuzz.py (seed 31)
 }
 
 
@@ -248,3 +249,16 @@ def test_a_merged_paragraph_keeps_its_lines_when_mistune_also_drops_a_line_after
     doc = markdown.parse_markdown(text, Path("a.md"), "a.md")
     found = [(c.span.line, c.span.column, c.span.end_column) for c in doc.citations if c.text.startswith("Smith")]
     assert found == [(67, 3, 22)]
+
+
+# The pandoc bracket pattern before it was made linear: lazy, it tried every `@` of a run in turn.
+_LAZY_PANDOC_BRACKET = re.compile(r"\[(?<![\]\\!]\[)(?P<body>[^\[\]\n]*?-?@[^\[\]]*?)\](?![(\[])")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="[]@-\n(a!\\;", max_size=24))
+def test_pandoc_bracket_pattern_equals_the_lazy_one(text: str) -> None:
+    def found(pattern: re.Pattern[str]) -> list[tuple[tuple[int, int], str]]:
+        return [(m.span(), m.group("body")) for m in pattern.finditer(text)]
+
+    assert found(_PANDOC_BRACKET) == found(_LAZY_PANDOC_BRACKET)

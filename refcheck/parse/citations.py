@@ -100,7 +100,9 @@ _NUMBERED_FOOTNOTE = re.compile(r"(\d{1,4})\^")  # `[^1^]`: a numeric citation w
 # `{{</* cite */>}}` is the shortcode escaped for display.
 _HUGO_CITE = re.compile(r"\{\{(?P<delim>[<%])\s*cite\s+(?P<args>[^{}\n]*?)\s*[>%]\}\}")
 _HUGO_ARG = re.compile(r'(?:(?P<name>\w+)\s*=\s*)?(?:"(?P<dq>[^"]*)"|`(?P<raw>[^`]*)`|(?P<word>[^\s"`=]+))')
-_PANDOC_BRACKET = re.compile(r"\[(?<![\]\\!]\[)(?P<body>[^\[\]\n]*?-?@[^\[\]]*?)\](?![(\[])")
+# The body up to its first `@` cannot hold another `@`, and after it runs greedily to the first `]`: the
+# same matches as the lazy `[^[\]\n]*?-?@[^[\]]*?`, which tried every `@` of a long run in turn (quadratic).
+_PANDOC_BRACKET = re.compile(r"\[(?<![\]\\!]\[)(?P<body>[^\[\]\n@]*-?@[^\[\]]*)\](?![(\[])")
 _PANDOC_KEY = re.compile(r"(?P<neg>-)?@(?P<key>\{[^{}]+\}|[\w][\w:.#$%&\-+?<>~/=]*)")
 _BARE_KEY = re.compile(r"(?:(?P<neg>-)(?<![\w@\[\\`]-)@|@(?<![\w@\[\\`]@))(?P<key>[A-Za-z_][\w:.#$%&\-+?<>~/]*)")
 # Quarto `@fig-x` and pandoc-crossref (Manubot) `@fig:x` cross-references.
