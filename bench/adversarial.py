@@ -129,6 +129,7 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "numeric [1,2,3,…]": _numbered_list,
     "numbered entries cited [n]": _numbered_entries,
     "heading {#": lambda s: _repeat("{#", s, head="# "),
+    "attribute id {#[a][a]…": lambda s: _repeat("[a]", s, head="# {#"),
     "d-cite key": lambda s: _repeat('<d-cite key="', s),
     "newlines blank": lambda s: _repeat("[\n\n", s),
     "nested links [[x](u)](u)": lambda s: "[" * (s // 5) + "x" + "](u)" * (s // 5) + "\n",

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from refcheck.parse import document as markdown
 from refcheck.parse.citations import _JOINED, _PANDOC_BRACKET, _joined_before
-from refcheck.parse.headings import _LINK, _TAGS, _strip_links
+from refcheck.parse.headings import _GENERATOR_TARGETS, _LINK, _TAGS, _strip_links
 from refcheck.parse.inline import _DISPLAY_MATH, MAX_LINK_NESTING, _display_math, scan_inline
 from tests.conftest import REPO, findings
 
@@ -48,6 +48,7 @@ HOSTILE: dict[str, str] = {
     "nested-images": "![" * 70_000 + "x" + "](u)" * 70_000,
     "nested-collapsed-labels": "[x]: https://example.org\n\n" + "[" * 100_000 + "x" + "][]" * 100_000,
     "at-run-in-an-open-bracket": "[^" + "@" * 200_000 + "[^",  # found by bench/fuzz.py (seed 31)
+    "unclosed-attribute-id": "# {#" + "[a]" * 60_000,  # found by bench/fuzz.py (seed 31)
 }
 
 
@@ -262,3 +263,14 @@ def test_pandoc_bracket_pattern_equals_the_lazy_one(text: str) -> None:
         return [(m.span(), m.group("body")) for m in pattern.finditer(text)]
 
     assert found(_PANDOC_BRACKET) == found(_LAZY_PANDOC_BRACKET)
+
+
+# The attribute-id alternative of the generator targets before it was made linear.
+_OVERLAPPING_ATTRIBUTE = re.compile(r"\{#(?P<attr>[^\s{}#]+)[^{}\n]*\}")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="{}# \na\t.=", max_size=24))
+def test_attribute_ids_equal_the_overlapping_pattern(text: str) -> None:
+    found = [(m.span(), m.group("attr")) for m in _GENERATOR_TARGETS.finditer(text) if m.group("attr")]
+    assert found == [(m.span(), m.group("attr")) for m in _OVERLAPPING_ATTRIBUTE.finditer(text)]

@@ -70,9 +70,10 @@ class AnchorSet:
 
 # Ids that generators give to blocks and spans, read line by line: pandoc/Quarto attributes `{#fig-x .cls}`
 # on divs, images, spans and code fences; MyST targets `(label)=` and directive options `:label:`/`:name:`;
-# Quarto cell options `#| label: fig-x`.
+# Quarto cell options `#| label: fig-x`. After an attribute's id, only a space or `#` may start the rest
+# of its braces: `[^{}\n]*` straight after the id overlapped it, and a long id with no `}` was quadratic.
 _GENERATOR_TARGETS = re.compile(
-    r"\{#(?P<attr>[^\s{}#]+)[^{}\n]*\}"
+    r"\{#(?P<attr>[^\s{}#]+)(?:(?:[^\S\n]|#)[^{}\n]*)?\}"
     r"|^[ \t>]*\((?P<myst>[^()\s]+)\)=[ \t]*$"
     r"|^[ \t>]*:(?:label|name):[ \t]+(?P<option>\S+)[ \t]*$"
     r"|^[ \t]*#\|[ \t]*label:[ \t]*(?P<cell>\S+)[ \t]*$",
