@@ -112,6 +112,7 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "pandoc bare @a with bib": lambda s: _repeat("@a ", s, head="---\nbibliography: refs.bib\n---\n\n"),
     "inline note ^[": lambda s: _repeat("^[", s),
     "myst {cite}`": lambda s: _repeat("{cite}`", s),
+    "distill keys <d-cite key=": lambda s: _repeat("k ", s, head='<d-cite key="', tail='"></d-cite>\n'),
     "table cells |": lambda s: "| a | b |\n|---|---|\n" + _repeat("|", s) + "\n",
     "table many rows": lambda s: _lines(lambda n: f"| (Smith, 2020) | [{n}] |\n", s, head="| a | b |\n|---|---|\n"),
     "blockquote > > >": lambda s: _repeat("> ", min(s, 200_000), tail="(Smith, 2019)\n"),

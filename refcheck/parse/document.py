@@ -835,9 +835,10 @@ def _html_items(builder: _Builder, leaf: Leaf, scan: InlineScan, context: LinkCo
                 Link(tag.attrs["src"], span, LinkKind.HTML_IMG, LinkContext.HTML, tag.attrs.get("alt", ""))
             )
         elif tag.name in ("d-cite", "cite") and tag.attrs.get("key") and context is not LinkContext.REFERENCE_LIST:
+            written = leaf.text[tag.start : tag.end]  # once: a copy per key made many keys quadratic
             for key in re.split(r"[,\s]+", tag.attrs["key"].strip()):
                 if key:
-                    doc.citations.append(Citation(CitationKind.DISTILL, span, leaf.text[tag.start : tag.end], key=key))
+                    doc.citations.append(Citation(CitationKind.DISTILL, span, written, key=key))
 
 
 def _html_identifier_link(doc: Document, url: str, span: Span, text: str) -> None:
