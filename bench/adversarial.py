@@ -92,6 +92,7 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "Smith and … (2019)": lambda s: _repeat("Smith and ", s, tail="(2019)\n"),
     "(Smith, … 2019)": lambda s: _repeat("Smith, ", s, head="(", tail="2019)\n"),
     "et al. run": lambda s: _repeat("Smith et al. ", s, tail="(2019)\n"),
+    "name, masked formula, (year)": lambda s: _repeat("x ", s, head="Smith et al $$", tail="$$. (2019)\n"),
     "heading [": lambda s: _repeat("[", s, head="# "),
     "heading <a ": lambda s: _repeat("<a ", s, head="# "),
     "same author-year entries": _entries_same_author,

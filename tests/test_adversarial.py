@@ -16,6 +16,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from refcheck.parse import citations
 from refcheck.parse import document as markdown
 from refcheck.parse.citations import _JOINED, _PANDOC_BRACKET, _joined_before
 from refcheck.parse.headings import _GENERATOR_TARGETS, _LINK, _TAGS, _strip_links
@@ -47,6 +48,7 @@ HOSTILE: dict[str, str] = {
     "nested-links": "[" * 80_000 + "x" + "](u)" * 80_000,
     "nested-images": "![" * 70_000 + "x" + "](u)" * 70_000,
     "nested-collapsed-labels": "[x]: https://example.org\n\n" + "[" * 100_000 + "x" + "][]" * 100_000,
+    "spaces-after-a-name": "Smith et al $$" + "x " * 60_000 + "$$. (2019)",  # the formula is masked: spaces
     "at-run-in-an-open-bracket": "[^" + "@" * 200_000 + "[^",  # found by bench/fuzz.py (seed 31)
     "unclosed-attribute-id": "# {#" + "[a]" * 60_000,  # found by bench/fuzz.py (seed 31)
 }
@@ -284,3 +286,28 @@ def test_a_distill_cite_with_many_keys_is_one_copy_of_its_tag(tmp_path: Path) ->
     assert code == 1
     assert data["summary"]["citations"] == 50_000
     assert [(d["line"], d["column"], d["code"]) for d in data["diagnostics"]] == [(3, 6, "RC201")]  # one, for all
+
+
+# The author-year patterns before their `\s*,?\s+` (quadratic on a long run of spaces) was rewritten.
+def _with_quadratic_spaces(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    source = pattern.pattern.replace(citations._COMMA_SPACE, r"\s*,?\s+")
+    assert source != pattern.pattern  # the test compares two different patterns
+    return re.compile(source.replace(r"\s*(?:,\s*)?(?:\(\s*)?", r"\s*,?\s*\(?\s*"), pattern.flags)
+
+
+_AUTHOR_YEAR_TOKENS = ["Smith", "van", "der", "Berg", " ", "  ", "\n", ",", " and ", "&", " et al.", "al", "(", ")"]
+_AUTHOR_YEAR_TOKENS += ["2019", "2020a", "n.d.", "e.g.", "see", "cf.", "'s", ";", "p. 4", "$", "."]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_AUTHOR_YEAR_TOKENS), max_size=14).map("".join))
+def test_author_year_patterns_equal_their_quadratic_forms(text: str) -> None:
+    def found(pattern: re.Pattern[str]) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
+        return [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+
+    patterns = [citations._narrative(), citations._paren_item(), citations._paren_tail_item()]
+    for pattern in [*patterns, citations._LINK_TEXT]:
+        assert found(pattern) == found(_with_quadratic_spaces(pattern))
+    whole = citations._LINK_TEXT.fullmatch(text)
+    old = _with_quadratic_spaces(citations._LINK_TEXT).fullmatch(text)
+    assert (whole and whole.groupdict()) == (old and old.groupdict())

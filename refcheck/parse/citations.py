@@ -28,6 +28,12 @@ _ETAL = r"(?:,?\s+et\.?\s*al(?:\.|ii\b|\b))"
 _MORE_NAMES = 20
 
 
+# Spaces with an optional comma among them, as `\s*,?\s+` reads them: written so that a long run of spaces
+# followed by neither a comma nor what comes next is given up in one pass, not retried split by split
+# between `\s*` and `\s+` (quadratic: a masked formula of 11,000 spaces after a name took a second).
+_COMMA_SPACE = r"(?:\s*,\s+|\s+)"
+
+
 def _atomic_name(tag: str) -> str:
     """`_NAME` whose word never gives back characters (a lookahead and a backreference: an atomic group
     before Python 3.11). Same matches wherever a name must be followed by a space, a comma, `'s` or `(`;
@@ -41,7 +47,7 @@ def _authors(name: Callable[[str], str]) -> str:
     return (
         rf"(?P<first>{name('first')})"
         rf"(?:(?P<etal>{_ETAL})"
-        rf"|(?:(?:\s*,\s*{name('more')}){{0,{_MORE_NAMES}}}\s*,?\s+(?:and|&)\s+(?P<second>{name('second')})(?P<etal2>{_ETAL})?))?"
+        rf"|(?:(?:\s*,\s*{name('more')}){{0,{_MORE_NAMES}}}{_COMMA_SPACE}(?:and|&)\s+(?P<second>{name('second')})(?P<etal2>{_ETAL})?))?"
     )
 
 
@@ -51,7 +57,8 @@ _YEAR = r"(?:1[6-9]\d\d|20\d\d)[a-z]?(?![\w-])|n\.\s?d\.|in\s+press|forthcoming"
 _YEARS = rf"(?P<years>(?:{_YEAR})(?:\s*[,;]\s*(?:{_YEAR}))*)"
 _LOCATOR = r"(?:\s*,\s*(?:pp?|ch|chap|sec|fig|eq|para|p\.p)\.?\s*[\w–-]+(?:\s*[-–]\s*\w+)?)"
 _PREFIX = (
-    r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.|for\s+example|for\s+instance|as\s+in|reviewed\s+in|but\s+see)\s*,?\s+)"
+    r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.|for\s+example|for\s+instance|as\s+in|reviewed\s+in|but\s+see)"
+    rf"{_COMMA_SPACE})"
 )
 
 # The `(year)` that ends a narrative citation; the citation's names hold no parenthesis.
@@ -69,18 +76,18 @@ def _narrative() -> re.Pattern[str]:
 
 @functools.cache
 def _paren_item() -> re.Pattern[str]:
-    return re.compile(rf"^\s*{_PREFIX}?{_ATOMIC_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
+    return re.compile(rf"^\s*{_PREFIX}?{_ATOMIC_AUTHORS}{_COMMA_SPACE}{_YEARS}{_LOCATOR}?\s*$")
 
 
 @functools.cache
 def _paren_tail_item() -> re.Pattern[str]:
     """An item at the end of a part after other lead-in words: "(as shown by Smith et al., 2020)"."""
-    return re.compile(rf"(?<![\w'’@#/.-]){_ATOMIC_AUTHORS}\s*,?\s+{_YEARS}{_LOCATOR}?\s*$")
+    return re.compile(rf"(?<![\w'’@#/.-]){_ATOMIC_AUTHORS}{_COMMA_SPACE}{_YEARS}{_LOCATOR}?\s*$")
 
 
 # A lead-in ending in a joiner makes the name after it a later author of an unknown first one.
 _JOINED = re.compile(r"(?:\band|&)\s*$")
-_LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*,?\s*\(?\s*{_YEARS}\s*\)?\s*")
+_LINK_TEXT = re.compile(rf"\s*\(?{_PREFIX}?{_AUTHORS}\s*(?:,\s*)?(?:\(\s*)?{_YEARS}\s*\)?\s*")
 # A look-behind placed after the first literal (`\[(?<!x\[)` for `(?<!x)\[`) means the same and lets `re`
 # skip ahead to each `[`, `@` or `$`; in front, it is tried at every position of the text (several times
 # slower on prose).
